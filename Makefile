@@ -1,0 +1,60 @@
+# Two commands get a newcomer going: `make plan STACK=prod` and `make test`.
+# Every target builds .venv from the requirements when it is missing or stale.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STACK ?= dev
+FORMAT ?= text
+OUT ?= cost.png
+
+.PHONY: plan test lint typecheck unit test-dags test-tools tools preview up cost-curve config-docs clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "error: Python 3.11+ is required ($(PYTHON))" >&2; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+## plan: offline preview of STACK (resources, cost, policy findings); FORMAT=text|json|markdown
+plan: $(VENV)/.installed
+	@$(PY) -m tools.plan --stack $(STACK) --format $(FORMAT)
+
+## test: lint, type check, unit tests, real-tool checks and the DAGs in real Airflow
+test: lint typecheck unit test-dags
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(VENV)/.installed
+	$(VENV)/bin/mypy __main__.py components tools finops policy bootstrap
+
+unit: $(VENV)/.installed tools
+	$(PY) -m pytest tests -p no:randomly
+
+test-dags: $(VENV)/.installed
+	bash scripts/test-dags.sh
+
+## tools: promtool and amtool (Debian packages prometheus, prometheus-alertmanager)
+tools:
+	@bash scripts/ensure-tools.sh
+
+## cost-curve: MWAA-versus-EKS monthly cost against concurrent tasks, as a PNG
+cost-curve: $(VENV)/.installed
+	$(PY) -m finops.curve --out $(OUT)
+
+## config-docs: regenerate Pulumi.yaml's config block and the README settings table
+config-docs: $(VENV)/.installed
+	$(PY) -m tools.config_docs --write
+
+## preview / up: the real Pulumi CLI, for users who have it and AWS credentials
+preview: $(VENV)/.installed
+	pulumi preview --stack $(STACK) --policy-pack policy
+
+up: $(VENV)/.installed
+	pulumi up --stack $(STACK) --policy-pack policy
+
+clean:
+	rm -rf $(VENV) .venv-airflow .mypy_cache .ruff_cache

@@ -1,0 +1,100 @@
+"""Shared fixtures: run a piece of the program under the project's mocks and look at what it
+declared (inputs in camelCase, as the engine sees them)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pytest
+from pulumi.runtime import settings as runtime_settings
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from components.settings import Settings, load
+from tools.mocks import AwsMocks, RecordingMonitor, Registration
+
+BASE_CONFIG = {"aws:region": "us-east-1"}
+
+
+@dataclass
+class Declared:
+    """What a program run declared."""
+
+    registrations: list[Registration]
+    value: Any
+
+    def of_type(self, token: str) -> list[Registration]:
+        return [r for r in self.registrations if r.type == token]
+
+    def one(self, token: str, name: str | None = None) -> Registration:
+        found = [r for r in self.of_type(token) if name is None or r.name == name]
+        assert len(found) == 1, (
+            f"expected one {token} {name or ''}, found {[r.name for r in found]}"
+        )
+        return found[0]
+
+    def named(self, name: str) -> Registration:
+        found = [r for r in self.registrations if r.name == name]
+        assert len(found) == 1, f"expected one resource named {name}, found {len(found)}"
+        return found[0]
+
+    def children_of(self, parent: Registration) -> list[Registration]:
+        return [r for r in self.registrations if r.parent == parent.urn]
+
+
+def run_program(
+    fn: Callable[[], Any],
+    *,
+    stack: str = "test",
+    project: str = "airflow",
+    region: str = "us-east-1",
+    zones: int = 6,
+) -> Declared:
+    """Run `fn` as a Pulumi program under mocks; return its registrations and its return
+    value (resolved, when it is an Output)."""
+    mocks = AwsMocks(region=region, zones=zones)
+    runtime_settings.ROOT.set(None)
+    pulumi.runtime.set_mocks(
+        mocks, project=project, stack=stack, preview=False, monitor=RecordingMonitor(mocks)
+    )
+    result: dict[str, Any] = {}
+
+    def program() -> None:
+        result["value"] = fn()
+
+    _sync_await(run_pulumi_func(program))
+    value = result.get("value")
+    if isinstance(value, pulumi.Output):
+        value = _sync_await(value.future())
+    return Declared(list(mocks.registrations), value)
+
+
+def settings_for(arch: str = "mwaa", stack: str = "test", **overrides: Any) -> Settings:
+    """Validated settings for architecture `arch` from config keys (project prefix optional)."""
+    config: dict[str, Any] = {**BASE_CONFIG, "airflow:architecture": arch}
+    if arch == "eks":
+        config["airflow:dagsRepoUrl"] = "https://github.com/example-org/airflow-on-aws.git"
+    for key, value in overrides.items():
+        config[key if ":" in key else f"airflow:{key}"] = (
+            json.dumps(value) if isinstance(value, list | tuple) else value
+        )
+    return load("airflow", stack, config)
+
+
+def policy(doc: Any) -> dict[str, Any]:
+    """An IAM/KMS/bucket policy as a dict, whether it arrived as JSON text or a dict."""
+    return json.loads(doc) if isinstance(doc, str) else dict(doc)
+
+
+def statements(doc: Any) -> list[Mapping[str, Any]]:
+    found = policy(doc)["Statement"]
+    return found if isinstance(found, list) else [found]
+
+
+@pytest.fixture
+def run() -> Iterator[Callable[..., Declared]]:
+    yield run_program

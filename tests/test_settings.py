@@ -1,0 +1,221 @@
+"""Settings: defaults per architecture, and one clear line per mistake, naming the setting."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from components.settings import SettingsError, load
+from tests.conftest import settings_for
+
+
+def test_architecture_defaults_differ_between_mwaa_and_eks() -> None:
+    dev = settings_for("mwaa")
+    prod = settings_for("eks")
+    assert (dev.network.az_count, dev.network.nat_strategy) == (2, "single")
+    assert (prod.network.az_count, prod.network.nat_strategy) == (3, "per-az")
+
+
+def test_values_arrive_as_config_strings() -> None:
+    s = settings_for("mwaa", azCount="3", protect="false", alertEmails='["a@example.com"]')
+    assert s.network.az_count == 3
+    assert s.protect is False
+    assert s.alerting.emails == ("a@example.com",)
+
+
+def test_environment_name_defaults_to_stack() -> None:
+    assert settings_for("mwaa", stack="dev").environment_name == "airflow-dev"
+    assert settings_for("mwaa", environmentName="data-af").environment_name == "data-af"
+
+
+def test_tags_carry_cost_allocation_keys() -> None:
+    s = settings_for("mwaa", stack="dev", owner="team-a", costCenter="cc-42")
+    assert s.tags == {
+        "Project": "airflow",
+        "Environment": "dev",
+        "ManagedBy": "pulumi",
+        "Owner": "team-a",
+        "CostCenter": "cc-42",
+    }
+
+
+def test_every_mistake_is_reported_on_its_own_line() -> None:
+    with pytest.raises(SettingsError) as err:
+        settings_for("mwaa", azCount=0, vpcCidr="nope", alertEmails=["x@"])
+    lines = str(err.value).splitlines()
+    assert len(lines) == 3
+    assert {line.split(":")[0] for line in lines} == {"azCount", "vpcCidr", "alertEmails"}
+
+
+BAD: list[tuple[str, dict[str, Any], str]] = [
+    # (architecture, settings, the one line expected)
+    ("mwaa", {"architecture": "kubernetes"}, "architecture: 'kubernetes' is not one of mwaa, eks"),
+    ("mwaa", {"vpcCidr": "10.0.0.0/33"}, "vpcCidr: '10.0.0.0/33' is not an IPv4 network"),
+    ("mwaa", {"vpcCidr": "10.0.0.1/16"}, "vpcCidr: '10.0.0.1/16' is not an IPv4 network"),
+    ("mwaa", {"vpcCidr": "10.0.0.0/8"}, "vpcCidr: '10.0.0.0/8' must be a /16 to /22 network"),
+    ("mwaa", {"vpcCidr": "8.8.0.0/16"}, "vpcCidr: '8.8.0.0/16' must be a private"),
+    ("mwaa", {"azCount": 0}, "azCount: 0 must be at least 2"),
+    ("mwaa", {"azCount": -1}, "azCount: -1 must be at least 2"),
+    ("mwaa", {"azCount": 7}, "azCount: 7 must be at most 6"),
+    ("mwaa", {"azCount": "two"}, "azCount: 'two' must be a whole number"),
+    ("mwaa", {"natStrategy": "none"}, "natStrategy: 'none' is not one of single, per-az"),
+    ("mwaa", {"protect": "maybe"}, "protect: 'maybe' must be true or false"),
+    ("mwaa", {"azCont": 3}, "azCont: is not a setting of this project; did you mean azCount?"),
+    ("mwaa", {"logRetentionDays": 10}, "logRetentionDays: 10 is not a CloudWatch retention period"),
+    ("mwaa", {"environmentName": "9lives"}, "environmentName: '9lives' is not 1-80 characters"),
+    ("mwaa", {"environmentName": "a" * 81}, "environmentName: "),
+    ("mwaa", {"owner": "bad<tag>"}, "owner: 'bad<tag>' is not a valid tag value"),
+    (
+        "mwaa",
+        {"policyExceptions": ["s3-versioning"]},
+        "policyExceptions: entry 's3-versioning' is not",
+    ),
+    ("mwaa", {"aws:region": "mars-1"}, "aws:region: 'mars-1' is not an AWS region name"),
+    # alerting
+    ("mwaa", {"alertEmails": ["ops@"]}, "alertEmails: entry 'ops@' is not a valid e-mail address"),
+    ("mwaa", {"alertEmails": ["a@b.io", "a@b.io"]}, "alertEmails: "),
+    (
+        "mwaa",
+        {"alertSmsNumbers": ["0612345678"]},
+        "alertSmsNumbers: entry '0612345678' is not an E.164",
+    ),
+    (
+        "mwaa",
+        {"alertHttpsEndpoints": ["http://x.io"]},
+        "alertHttpsEndpoints: entry 'http://x.io' is not",
+    ),
+    ("mwaa", {"slackTeamId": "T0123ABCD"}, "slackChannelId: must be set together with slackTeamId"),
+    ("mwaa", {"slackChannelId": "lower"}, "slackChannelId: 'lower' is not a Slack id"),
+    ("mwaa", {"teamsTenantId": "not-a-uuid"}, "teamsTenantId: 'not-a-uuid' is not a UUID"),
+    ("mwaa", {"teamsChannelId": "19:abc@thread.tacv2"}, "teamsTenantId, teamsTeamId: must be set"),
+    ("mwaa", {"pushPlatformApplicationArn": "arn:aws:sns:x"}, "pushPlatformApplicationArn: "),
+    ("mwaa", {"pushDeviceTokens": ["tok"]}, "pushDeviceTokens: needs pushPlatformApplicationArn"),
+    ("mwaa", {"monthlyBudgetUsd": 0}, "monthlyBudgetUsd: 0 must be at least 1"),
+    ("mwaa", {"budgetThresholdsPercent": [0]}, "budgetThresholdsPercent: entry 0 is not between"),
+    ("mwaa", {"budgetThresholdsPercent": []}, "budgetThresholdsPercent: [] needs at least one"),
+    # airflow
+    ("mwaa", {"airflowVersion": "3.1.0"}, "airflowVersion: '3.1.0' is not an Airflow version MWAA"),
+    ("mwaa", {"airflowConfigOptions": ["nokey"]}, "airflowConfigOptions: entry 'nokey' is not"),
+    ("mwaa", {"airflowConfigOptions": ["core.load_examples=True"]}, "which the program manages"),
+    ("mwaa", {"airflowLogLevel": "TRACE"}, "airflowLogLevel: 'TRACE' is not one of CRITICAL"),
+    # mwaa
+    (
+        "mwaa",
+        {"mwaaEnvironmentClass": "mw1.huge"},
+        "mwaaEnvironmentClass: 'mw1.huge' is not one of",
+    ),
+    ("mwaa", {"mwaaMinWorkers": 0}, "mwaaMinWorkers: 0 must be at least 1"),
+    ("mwaa", {"mwaaMaxWorkers": 26}, "mwaaMaxWorkers: 26 must be at most 25"),
+    ("mwaa", {"mwaaMinWorkers": 5, "mwaaMaxWorkers": 2}, "mwaaMinWorkers: 5 is more than"),
+    ("mwaa", {"mwaaSchedulers": 1}, "mwaaSchedulers: 1 must be at least 2"),
+    ("mwaa", {"mwaaSchedulers": 6}, "mwaaSchedulers: 6 must be at most 5"),
+    (
+        "mwaa",
+        {"mwaaEnvironmentClass": "mw1.micro"},
+        "mwaaSchedulers: 2 is not allowed on mw1.micro",
+    ),
+    ("mwaa", {"mwaaMinWebservers": 3}, "mwaaMinWebservers: 3 is more than mwaaMaxWebservers"),
+    ("mwaa", {"mwaaMaintenanceWindow": "SUN:03:15"}, "mwaaMaintenanceWindow: 'SUN:03:15' is not"),
+    ("mwaa", {"mwaaPublicWebserver": "yes please"}, "mwaaPublicWebserver: 'yes please' must be"),
+    # eks
+    ("eks", {"dagsRepoUrl": ""}, "dagsRepoUrl: is required on eks"),
+    ("eks", {"dagsRepoUrl": "ftp://x"}, "dagsRepoUrl: 'ftp://x' is not an https:// or git@"),
+    ("eks", {"eksKubernetesVersion": "1.29"}, "eksKubernetesVersion: '1.29' is not an EKS version"),
+    ("eks", {"eksPublicAccessCidrs": ["0.0.0.0/0"]}, "opens the endpoint to the whole internet"),
+    ("eks", {"eksPublicAccessCidrs": ["1.2.3.4/40"]}, "eksPublicAccessCidrs: entry '1.2.3.4/40'"),
+    ("eks", {"eksPublicEndpoint": True}, "eksPublicAccessCidrs: must list CIDRs"),
+    ("eks", {"eksAdminRoleArns": ["admin"]}, "eksAdminRoleArns: entry 'admin' is not an IAM role"),
+    (
+        "eks",
+        {"eksWorkerInstanceTypes": ["m7g.huge"]},
+        "entry 'm7g.huge' is not an EC2 instance type",
+    ),
+    ("eks", {"eksWorkerInstanceTypes": []}, "eksWorkerInstanceTypes: [] needs 1 to 20"),
+    ("eks", {"eksWorkerInstanceTypes": ["m5.large"]}, "m5.large do not run arm64"),
+    ("eks", {"eksSystemMinNodes": 4}, "eksSystemDesiredNodes: needs eksSystemMinNodes <="),
+    ("eks", {"eksWorkerDesiredNodes": 11}, "eksWorkerDesiredNodes: needs eksWorkerMinNodes <="),
+    ("eks", {"eksWorkerMinNodes": -1}, "eksWorkerMinNodes: -1 must be at least 0"),
+    ("eks", {"eksNodeDiskGib": 8}, "eksNodeDiskGib: 8 must be at least 20"),
+    (
+        "eks",
+        {"eksCertificateArn": "arn:aws:acm:x"},
+        "eksCertificateArn: 'arn:aws:acm:x' is not an ACM",
+    ),
+    ("eks", {"airflowChartVersion": "1.22.0"}, "airflowChartVersion: '1.22.0' is not a 1.18.x"),
+    ("eks", {"airflowSchedulerReplicas": 1}, "airflowSchedulerReplicas: 1 must be at least 2"),
+    ("eks", {"airflowApiServerReplicas": 1}, "airflowApiServerReplicas: 1 must be at least 2"),
+    ("eks", {"airflowMinWorkers": 9, "airflowMaxWorkers": 3}, "airflowMinWorkers: 9 is more than"),
+    ("eks", {"airflowVersion": "2.10.3"}, "airflowVersion: '2.10.3' is not one the eks platform"),
+    ("eks", {"dagsRepoBranch": "a..b"}, "dagsRepoBranch: 'a..b' is not a branch name"),
+    ("eks", {"dagsRepoSubPath": "/abs"}, "dagsRepoSubPath: '/abs' is not a relative folder"),
+    ("eks", {"dagsRepoUsername": "bot"}, "dagsRepoToken: dagsRepoUsername and dagsRepoToken"),
+    (
+        "eks",
+        {"dbInstanceClass": "t4g.small"},
+        "dbInstanceClass: 't4g.small' is not an RDS instance",
+    ),
+    ("eks", {"dbAllocatedStorageGib": 10}, "dbAllocatedStorageGib: 10 must be at least 20"),
+    (
+        "eks",
+        {"dbMaxAllocatedStorageGib": 50, "dbAllocatedStorageGib": 60},
+        "dbMaxAllocatedStorageGib:",
+    ),
+    ("eks", {"dbBackupRetentionDays": 3}, "dbBackupRetentionDays: 3 must be at least 7"),
+    ("eks", {"queueMode": "sqs"}, "queueMode: 'sqs' is not one of elasticache, in-cluster"),
+    ("eks", {"cacheNodeType": "t4g.micro"}, "cacheNodeType: 't4g.micro' is not an ElastiCache"),
+    (
+        "eks",
+        {"prometheusRetention": "forever"},
+        "prometheusRetention: 'forever' is not a Prometheus",
+    ),
+    ("eks", {"prometheusStorageGib": 0}, "prometheusStorageGib: 0 must be at least 10"),
+    # observability
+    ("mwaa", {"alarmCpuPercent": 101}, "alarmCpuPercent: 101 must be at most 100"),
+    ("mwaa", {"alarmQueuedTaskAgeSeconds": 0}, "alarmQueuedTaskAgeSeconds: 0 must be at least 60"),
+    ("mwaa", {"alarmTaskFailures": 0}, "alarmTaskFailures: 0 must be at least 1"),
+]
+
+
+@pytest.mark.parametrize(
+    ("architecture", "overrides", "expected"), BAD, ids=[b[2][:40] for b in BAD]
+)
+def test_bad_setting_is_refused_with_one_named_line(
+    architecture: str, overrides: dict[str, Any], expected: str
+) -> None:
+    with pytest.raises(SettingsError) as err:
+        settings_for(architecture, **overrides)
+    message = str(err.value)
+    assert expected in message
+    assert all(":" in line and not line.startswith(" ") for line in message.splitlines())
+
+
+def test_region_is_required() -> None:
+    with pytest.raises(SettingsError, match=r"^aws:region: is required"):
+        load("airflow", "dev", {"airflow:architecture": "mwaa"})
+
+
+def test_architecture_is_required() -> None:
+    with pytest.raises(SettingsError, match=r"^architecture: is required$"):
+        load("airflow", "dev", {"aws:region": "us-east-1"})
+
+
+def test_other_namespaces_are_not_checked() -> None:
+    s = load(
+        "airflow",
+        "dev",
+        {"aws:region": "us-east-1", "airflow:architecture": "mwaa", "aws:profile": "x"},
+    )
+    assert s.region == "us-east-1"
+
+
+def test_policy_exceptions_become_a_map() -> None:
+    s = settings_for(
+        "mwaa", policyExceptions=["rds-multi-az: dev runs a single instance on purpose"]
+    )
+    assert s.policy_exceptions == {"rds-multi-az": "dev runs a single instance on purpose"}
+
+
+def test_airflow_options_become_a_map() -> None:
+    s = settings_for("mwaa", airflowConfigOptions=["core.default_timezone=utc", "webserver.x=a=b"])
+    assert s.airflow.options == {"core.default_timezone": "utc", "webserver.x": "a=b"}

@@ -1,0 +1,153 @@
+"""Whole-stack tests: run __main__.py for the dev and prod stack files, as `make plan` does."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from tools import plan as planner
+from tools.plan import Plan, PlanError
+
+ROOT = Path(__file__).resolve().parent.parent
+TAG_KEYS = {"Project", "Environment", "ManagedBy", "Owner", "CostCenter"}
+
+
+@cache
+def planned(stack: str) -> Plan:
+    return planner.run(stack)
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_no_cloud_resource_sits_at_the_stack_root(stack: str) -> None:
+    plan = planned(stack)
+    at_root = [
+        r.name
+        for r in plan.cloud_resources()
+        if r.parent.endswith("pulumi:pulumi:Stack::" + f"{plan.project}-{stack}")
+        and not r.type.startswith("pulumi:providers:")
+    ]
+    assert at_root == []
+    components = {r.type for r in plan.registrations if not r.custom}
+    assert "airflow:network:Network" in components
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_every_aws_resource_carries_the_cost_allocation_tags(stack: str) -> None:
+    plan = planned(stack)
+    providers = {
+        r.urn + "::" + r.id: r for r in plan.registrations if r.type == "pulumi:providers:aws"
+    }
+    assert len(providers) == 1
+    provider = next(iter(providers.values()))
+    default_tags = provider.inputs["defaultTags"]  # provider config travels as JSON text
+    tags = (json.loads(default_tags) if isinstance(default_tags, str) else default_tags)["tags"]
+    assert set(tags) == TAG_KEYS and tags["Environment"] == stack
+    aws_resources = [r for r in plan.cloud_resources() if r.type.startswith("aws:")]
+    assert aws_resources
+    untagged = [r.name for r in aws_resources if r.provider not in providers]
+    assert untagged == []
+
+
+def test_dev_network_two_zones_one_nat() -> None:
+    by_type = planned("dev").registrations
+    subnets = [r for r in by_type if r.type == "aws:ec2/subnet:Subnet"]
+    nats = [r for r in by_type if r.type == "aws:ec2/natGateway:NatGateway"]
+    assert len(subnets) == 4 and len({s.inputs["availabilityZone"] for s in subnets}) == 2
+    assert len(nats) == 1
+
+
+def test_prod_network_three_zones_nat_per_zone() -> None:
+    by_type = planned("prod").registrations
+    subnets = [r for r in by_type if r.type == "aws:ec2/subnet:Subnet"]
+    nats = [r for r in by_type if r.type == "aws:ec2/natGateway:NatGateway"]
+    assert len(subnets) == 6 and len({s.inputs["availabilityZone"] for s in subnets}) == 3
+    assert len(nats) == 3
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_both_stacks_have_endpoint_flow_logs_and_empty_default_sg(stack: str) -> None:
+    types = [r.type for r in planned(stack).registrations]
+    assert types.count("aws:ec2/flowLog:FlowLog") == 1
+    assert "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup" in types
+    endpoints = [
+        r for r in planned(stack).registrations if r.type == "aws:ec2/vpcEndpoint:VpcEndpoint"
+    ]
+    assert any(e.inputs["vpcEndpointType"] == "Gateway" for e in endpoints)
+
+
+def test_stack_files_choose_the_architecture() -> None:
+    assert planned("dev").settings.architecture == "mwaa"
+    assert planned("prod").settings.architecture == "eks"
+
+
+def test_bad_config_fails_the_plan_with_the_settings_line() -> None:
+    with pytest.raises(PlanError, match=r"^architecture: 'kubernetes' is not one of mwaa, eks$"):
+        planner.run("dev", overrides={"airflow:architecture": "kubernetes"})
+    with pytest.raises(PlanError, match=r"azCont: is not a setting of this project; did you mean"):
+        planner.run("dev", overrides={"airflow:azCont": 3})
+
+
+def test_unknown_stack_is_named() -> None:
+    with pytest.raises(PlanError, match=r"stack 'qa' has no Pulumi.qa.yaml \(known: dev, prod\)"):
+        planner.stack_config("qa")
+
+
+def test_stack_missing_a_key_without_default_fails_like_the_cli(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text())
+    (tmp_path / "Pulumi.qa.yaml").write_text("config:\n  airflow:architecture: mwaa\n")
+    with pytest.raises(PlanError, match=r"Stack 'qa' is missing configuration value 'azCount'"):
+        planner.stack_config("qa", tmp_path)
+
+
+def test_secure_values_are_replaced_by_placeholders(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text())
+    (tmp_path / "Pulumi.qa.yaml").write_text(
+        "config:\n  airflow:architecture: eks\n  airflow:azCount: 3\n"
+        "  airflow:natStrategy: per-az\n  airflow:dagsRepoToken:\n    secure: AAABAxyz\n"
+    )
+    _, config = planner.stack_config("qa", tmp_path)
+    assert config["airflow:dagsRepoToken"] == planner.SECRET_PLACEHOLDER
+    assert config["airflow:protect"] == "true"  # Pulumi.yaml default, as the CLI applies it
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "markdown"])
+def test_make_plan_formats(fmt: str) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "tools.plan", "--stack", "prod", "--format", fmt],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    if fmt == "json":
+        data = json.loads(out.stdout)
+        assert data["stack"] == "prod"
+        assert data["resources"]["total"] == len(planned("prod").cloud_resources())
+        assert data["settings"]["architecture"] == "eks"
+    elif fmt == "markdown":
+        assert out.stdout.startswith("### Plan: `prod`")
+    else:
+        assert "Resources by component:" in out.stdout
+
+
+def test_make_plan_reports_bad_config_in_one_line(tmp_path: Path) -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", "import sys; from tools import plan; "
+         "sys.exit(plan.main(['--stack', 'nope']))"],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert out.returncode == 1
+    assert out.stderr.strip().splitlines() == [
+        "error: stack 'nope' has no Pulumi.nope.yaml (known: dev, prod)"
+    ]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_plan_is_fast(stack: str) -> None:
+    assert planner.run(stack).seconds < 3.0

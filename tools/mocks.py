@@ -1,0 +1,422 @@
+"""Pulumi mocks that answer the way AWS and Kubernetes would.
+
+Shared by the unit tests and the offline `make plan`: ids, ARNs, endpoints and zone names look
+like a real preview's, so what the program composes from them (ARNs in policies, URLs,
+connection strings) can be read and checked. Every registration is recorded with its parent,
+provider and inputs, the shape the cost estimator and the policy rules consume.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+from pulumi.runtime import mocks as pulumi_mocks
+
+ACCOUNT_ID = "111122223333"  # AWS's documentation account; mocks only.
+UNKNOWN = "04da6b54-80a4-46f7-96ec-b56ff0331ba9"  # Pulumi's wire sentinel for unknown values.
+
+
+@dataclass
+class Registration:
+    """One resource the program declared, as the engine saw it."""
+
+    type: str
+    name: str
+    urn: str
+    parent: str
+    provider: str
+    custom: bool
+    protect: bool
+    inputs: dict[str, Any]
+    outputs: dict[str, Any] = field(default_factory=dict)
+    id: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        """The plain shape policy rules and the cost estimator read."""
+        data: dict[str, Any] = {"type": self.type, "name": self.name, "inputs": self.inputs}
+        if self.provider:
+            data["provider"] = self.provider.split("::")[-1].split("::")[0]
+        return data
+
+
+def _short(name: str, n: int = 8) -> str:
+    return hashlib.sha256(name.encode()).hexdigest()[:n]
+
+
+def _uuid(name: str) -> str:
+    return str(uuid.UUID(hashlib.md5(name.encode()).hexdigest()))
+
+
+_EC2_PREFIX = {
+    "aws:ec2/vpc:Vpc": "vpc",
+    "aws:ec2/subnet:Subnet": "subnet",
+    "aws:ec2/internetGateway:InternetGateway": "igw",
+    "aws:ec2/natGateway:NatGateway": "nat",
+    "aws:ec2/routeTable:RouteTable": "rtb",
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": "rtbassoc",
+    "aws:ec2/securityGroup:SecurityGroup": "sg",
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "sg",
+    "aws:ec2/vpcEndpoint:VpcEndpoint": "vpce",
+    "aws:ec2/flowLog:FlowLog": "fl",
+    "aws:ec2/launchTemplate:LaunchTemplate": "lt",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "sgr",
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "sgr",
+}
+
+
+class AwsMocks(pulumi.runtime.Mocks):
+    """Answers resource registrations and invokes with realistic AWS values."""
+
+    def __init__(self, region: str, zones: int = 6) -> None:
+        self.region = region
+        self.zones = [f"{region}{letter}" for letter in "abcdef"[:zones]]
+        self.registrations: list[Registration] = []
+
+    # ------------------------------------------------------------------ invokes
+    def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict, list[tuple[str, str]]]:
+        token, a = args.token, args.args
+        if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
+            ids = [f"use1-az{i + 1}" for i in range(len(self.zones))]
+            return {
+                "names": self.zones,
+                "zoneIds": ids,
+                "id": self.region,
+                "state": "available",
+            }, []
+        if token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {
+                "accountId": ACCOUNT_ID,
+                "arn": f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/deployer/session",
+                "userId": "AROAEXAMPLE:session",
+                "id": ACCOUNT_ID,
+            }, []
+        if token == "aws:index/getRegion:getRegion":
+            return {
+                "region": self.region,
+                "name": self.region,
+                "endpoint": f"ec2.{self.region}.amazonaws.com",
+                "description": self.region,
+                "id": self.region,
+            }, []
+        if token == "aws:index/getPartition:getPartition":
+            return {
+                "partition": "aws",
+                "dnsSuffix": "amazonaws.com",
+                "reverseDnsPrefix": "com.amazonaws",
+                "id": "aws",
+            }, []
+        if token == "aws:ec2/getManagedPrefixList:getManagedPrefixList":
+            return {"id": "pl-63a5400a", "name": a.get("name", ""), "cidrBlocks": []}, []
+        return {}, []
+
+    # ------------------------------------------------------------------ resources
+    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict]:
+        inputs = dict(args.inputs)
+        outputs = dict(inputs)
+        rid = self._id(args.typ, args.name, inputs)
+        outputs.update(self._computed(args.typ, args.name, rid, inputs))
+        return rid, outputs
+
+    def _arn(self, service: str, resource: str, *, regional: bool = True) -> str:
+        region = self.region if regional else ""
+        account = ACCOUNT_ID if service not in {"s3"} else ""
+        return f"arn:aws:{service}:{region}:{account}:{resource}"
+
+    def _id(self, typ: str, name: str, inputs: dict[str, Any]) -> str:
+        if typ in _EC2_PREFIX:
+            return f"{_EC2_PREFIX[typ]}-0{_short(name, 16)}"
+        if typ == "aws:ec2/eip:Eip":
+            return f"eipalloc-0{_short(name, 16)}"
+        if typ == "aws:kms/key:Key":
+            return _uuid(name)
+        if typ not in _NAMED_IDS:
+            return f"{name}-id"
+        generated = inputs.get(_NAMED_IDS[typ]) or f"{name}-{_short(name, 7)}"
+        return self._arn("sns", generated) if typ == "aws:sns/topic:Topic" else generated
+
+    def _computed(self, typ: str, name: str, rid: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        module = typ.split(":")[1].split("/", maxsplit=1)[0] if typ.count(":") == 2 else ""
+        if module in {"ec2", "vpc"}:
+            out["arn"] = self._arn("ec2", f"{typ.rsplit(':', 1)[-1].lower()}/{rid}")
+        handler = _OUTPUTS.get(typ)
+        if handler is not None:
+            out.update(handler(self, name, rid, inputs))
+        elif typ.startswith("kubernetes:") and "metadata" in inputs:
+            meta = {"name": name, "namespace": "default", **dict(inputs.get("metadata") or {})}
+            out["metadata"] = {**meta, "uid": _uuid(name)}
+        elif typ.startswith("aws:") and module and "arn" not in out:
+            out["arn"] = self._arn(module, f"{typ.rsplit(':', 1)[-1].lower()}/{name}")
+        return out
+
+    # One small function per resource type whose computed outputs the program reads.
+    def _vpc(self, name: str, rid: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        return {"defaultSecurityGroupId": f"sg-0{_short(name + 'dsg', 16)}", "ownerId": ACCOUNT_ID}
+
+    def _eip(self, name: str, rid: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        return {"allocationId": rid, "publicIp": f"3.{int(_short(name, 2), 16)}.10.20"}
+
+    def _launch_template(self, name: str, rid: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        return {"latestVersion": 1, "defaultVersion": 1, "name": inputs.get("name") or name}
+
+    def _bucket(self, name: str, rid: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "bucket": rid,
+            "arn": f"arn:aws:s3:::{rid}",
+            "bucketRegionalDomainName": f"{rid}.s3.{self.region}.amazonaws.com",
+            "region": self.region,
+        }
+
+    def _object(self, name: str, rid: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        content = json.dumps(inputs.get("source", ""), default=str)
+        return {"versionId": _short(name + content, 32), "etag": _short(name, 32)}
+
+    def _key(self, name: str, rid: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        return {"keyId": rid, "arn": self._arn("kms", f"key/{rid}")}
+
+    def _alias(self, name: str, rid: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        return {"arn": self._arn("kms", str(inputs.get("name", "")))}
+
+    def _role(self, name: str, rid: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "name": rid,
+            "arn": f"arn:aws:iam::{ACCOUNT_ID}:role/{rid}",
+            "uniqueId": f"AROA{_short(name, 17).upper()}",
+        }
+
+    def _policy(self, name: str, rid: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        return {"name": rid, "arn": f"arn:aws:iam::{ACCOUNT_ID}:policy/{rid}"}
+
+    def _oidc(self, name: str, rid: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        return {"arn": f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{inputs.get('url', '')}"}
+
+    def _log_group(self, name: str, rid: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        return {"name": rid, "arn": self._arn("logs", f"log-group:{rid}")}
+
+    def _topic(self, name: str, rid: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        return {"arn": rid, "name": rid.rsplit(":", 1)[-1]}
+
+    def _platform_endpoint(self, name: str, rid: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        app = str(inputs.get("platformApplicationArn", "")).split(":app/")[-1]
+        return {"arn": self._arn("sns", f"endpoint/{app}/{_uuid(name)}")}
+
+    def _subscription(self, name: str, rid: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        return {"arn": f"{inputs.get('topic', '')}:{_uuid(name)}"}
+
+    def _secret(self, name: str, rid: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        secret = inputs.get("name") or name
+        return {"arn": self._arn("secretsmanager", f"secret:{secret}-{_short(name, 6)}")}
+
+    def _mwaa(self, name: str, rid: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        region = self.region
+        return {
+            "arn": self._arn("airflow", f"environment/{rid}"),
+            "webserverUrl": f"{_uuid(name)}-vpce.c2.airflow.{region}.on.aws",
+            "serviceRoleArn": f"arn:aws:iam::{ACCOUNT_ID}:role/aws-service-role/"
+            "airflow.amazonaws.com/AWSServiceRoleForAmazonMWAA",
+            "status": "AVAILABLE",
+            "databaseVpcEndpointService": f"com.amazonaws.vpce.{region}.vpce-svc-0{_short(name)}",
+            "webserverVpcEndpointService": f"com.amazonaws.vpce.{region}.vpce-svc-1{_short(name)}",
+        }
+
+    def _rds(self, name: str, rid: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        ident = inputs.get("identifier") or name
+        host = f"{ident}.c{_short(name, 10)}.{self.region}.rds.amazonaws.com"
+        secret = self._arn("secretsmanager", f"secret:rds!db-{_uuid(name)}")
+        return {
+            "identifier": ident,
+            "address": host,
+            "endpoint": f"{host}:5432",
+            "port": 5432,
+            "arn": self._arn("rds", f"db:{ident}"),
+            "resourceId": f"db-{_short(name, 26).upper()}",
+            "masterUserSecrets": [{"secretArn": secret, "secretStatus": "active"}],
+        }
+
+    def _replication_group(self, name: str, rid: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        group = inputs.get("replicationGroupId") or name
+        count = int(inputs.get("numCacheClusters") or 1)
+        host = f"{group}.{_short(name, 6)}.use1.cache.amazonaws.com"
+        return {
+            "arn": self._arn("elasticache", f"replicationgroup:{group}"),
+            "primaryEndpointAddress": f"master.{host}",
+            "readerEndpointAddress": f"replica.{host}",
+            "memberClusters": [f"{group}-{i + 1:03d}" for i in range(count)],
+            "port": 6379,
+        }
+
+    def _named(self, name: str, rid: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        return {"name": inputs.get("name") or name}
+
+    def _load_balancer(self, name: str, rid: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        lb = inputs.get("name") or name
+        suffix = f"app/{lb}/{_short(name, 16)}"
+        return {
+            "arn": self._arn("elasticloadbalancing", f"loadbalancer/{suffix}"),
+            "arnSuffix": suffix,
+            "dnsName": f"internal-{lb}-{_short(name, 9)}.{self.region}.elb.amazonaws.com",
+            "zoneId": "Z35SXDOTRQ7X7K",
+        }
+
+    def _target_group(self, name: str, rid: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        suffix = f"targetgroup/{inputs.get('name') or name}/{_short(name, 16)}"
+        return {"arn": self._arn("elasticloadbalancing", suffix), "arnSuffix": suffix}
+
+    def _listener(self, name: str, rid: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        path = f"listener/app/{name}/{_short(name, 16)}"
+        return {"arn": self._arn("elasticloadbalancing", path)}
+
+    def _node_group(self, name: str, rid: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        path = f"nodegroup/{inputs.get('clusterName', '')}/{name}/{_uuid(name)}"
+        return {
+            "arn": self._arn("eks", path),
+            "nodeGroupName": inputs.get("nodeGroupName") or name,
+            "status": "ACTIVE",
+        }
+
+    def _addon(self, name: str, rid: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        path = f"addon/{inputs.get('clusterName', '')}/{inputs.get('addonName', '')}"
+        return {"arn": self._arn("eks", path)}
+
+    def _password(self, name: str, rid: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        length = int(inputs.get("length") or 32)
+        return {"result": ("Pw" + _short(name, 64) * 2)[:length]}
+
+    def _bytes(self, name: str, rid: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        return {"base64": "dGVzdC1mZXJuZXQta2V5LTMyLWJ5dGVzLWxvbmctLS0=", "hex": _short(name, 64)}
+
+    def _release(self, name: str, rid: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        namespace = inputs.get("namespace", "default")
+        return {
+            "status": {"status": "deployed", "namespace": namespace},
+            "name": inputs.get("name") or name,
+        }
+
+    def _budget(self, name: str, rid: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        return {"arn": f"arn:aws:budgets::{ACCOUNT_ID}:budget/{inputs.get('name') or name}"}
+
+    def _eks_cluster(self, name: str, rid: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        cluster = inputs.get("name") or name
+        issuer_id = _short(name, 32).upper()
+        issuer = f"oidc.eks.{self.region}.amazonaws.com/id/{issuer_id}"
+        endpoint = f"https://{issuer_id}.gr7.{self.region}.eks.amazonaws.com"
+        kubeconfig = {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [
+                {
+                    "name": "kubernetes",
+                    "cluster": {
+                        "server": endpoint,
+                        "certificate-authority-data": "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t",
+                    },
+                }
+            ],
+            "contexts": [{"name": "aws", "context": {"cluster": "kubernetes", "user": "aws"}}],
+            "current-context": "aws",
+            "users": [
+                {
+                    "name": "aws",
+                    "user": {
+                        "exec": {
+                            "apiVersion": "client.authentication.k8s.io/v1beta1",
+                            "command": "aws",
+                            "args": ["eks", "get-token", "--cluster-name", cluster],
+                        }
+                    },
+                }
+            ],
+        }
+        return {
+            "kubeconfig": kubeconfig,
+            "kubeconfigJson": json.dumps(kubeconfig),
+            "oidcIssuer": issuer,
+            "oidcProviderUrl": issuer,
+            "oidcProviderArn": f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{issuer}",
+            "clusterSecurityGroupId": f"sg-0{_short(name + 'cluster', 16)}",
+            "nodeSecurityGroupId": f"sg-0{_short(name + 'node', 16)}",
+        }
+
+
+# Types whose id is a name the program may give (input key), else generated from the logical name.
+_NAMED_IDS: dict[str, str] = {
+    "aws:s3/bucket:Bucket": "bucket",
+    "aws:iam/role:Role": "name",
+    "aws:iam/policy:Policy": "name",
+    "aws:sns/topic:Topic": "name",
+    "aws:cloudwatch/logGroup:LogGroup": "name",
+    "aws:mwaa/environment:Environment": "name",
+}
+
+_OUTPUTS: dict[str, Any] = {
+    "aws:ec2/vpc:Vpc": AwsMocks._vpc,
+    "aws:ec2/eip:Eip": AwsMocks._eip,
+    "aws:ec2/launchTemplate:LaunchTemplate": AwsMocks._launch_template,
+    "aws:s3/bucket:Bucket": AwsMocks._bucket,
+    "aws:s3/bucketObjectv2:BucketObjectv2": AwsMocks._object,
+    "aws:kms/key:Key": AwsMocks._key,
+    "aws:kms/alias:Alias": AwsMocks._alias,
+    "aws:iam/role:Role": AwsMocks._role,
+    "aws:iam/policy:Policy": AwsMocks._policy,
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": AwsMocks._oidc,
+    "aws:cloudwatch/logGroup:LogGroup": AwsMocks._log_group,
+    "aws:sns/topic:Topic": AwsMocks._topic,
+    "aws:sns/platformEndpoint:PlatformEndpoint": AwsMocks._platform_endpoint,
+    "aws:sns/topicSubscription:TopicSubscription": AwsMocks._subscription,
+    "aws:secretsmanager/secret:Secret": AwsMocks._secret,
+    "aws:mwaa/environment:Environment": AwsMocks._mwaa,
+    "aws:rds/instance:Instance": AwsMocks._rds,
+    "aws:elasticache/replicationGroup:ReplicationGroup": AwsMocks._replication_group,
+    "aws:elasticache/subnetGroup:SubnetGroup": AwsMocks._named,
+    "aws:rds/subnetGroup:SubnetGroup": AwsMocks._named,
+    "aws:rds/parameterGroup:ParameterGroup": AwsMocks._named,
+    "aws:lb/loadBalancer:LoadBalancer": AwsMocks._load_balancer,
+    "aws:lb/targetGroup:TargetGroup": AwsMocks._target_group,
+    "aws:lb/listener:Listener": AwsMocks._listener,
+    "aws:eks/nodeGroup:NodeGroup": AwsMocks._node_group,
+    "aws:eks/addon:Addon": AwsMocks._addon,
+    "eks:index:Cluster": AwsMocks._eks_cluster,
+    "random:index/randomPassword:RandomPassword": AwsMocks._password,
+    "random:index/randomBytes:RandomBytes": AwsMocks._bytes,
+    "kubernetes:helm.sh/v3:Release": AwsMocks._release,
+    "aws:budgets/budget:Budget": AwsMocks._budget,
+}
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """The mock monitor, remembering each registration's parent, URN and provider."""
+
+    def __init__(self, mocks: AwsMocks) -> None:
+        super().__init__(mocks)
+        self.aws_mocks = mocks
+
+    def RegisterResource(self, request: Any) -> Any:
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            registration = self.resources[response.urn]
+            self.aws_mocks.registrations.append(
+                Registration(
+                    type=request.type,
+                    name=request.name,
+                    urn=response.urn,
+                    parent=request.parent,
+                    provider=request.provider,
+                    custom=bool(request.custom),
+                    protect=bool(request.protect),
+                    inputs=_inputs(request),
+                    outputs=dict(registration.state),
+                    id=registration.id or "",
+                )
+            )
+        return response
+
+
+def _inputs(request: Any) -> dict[str, Any]:
+    from pulumi.runtime import rpc
+
+    return dict(rpc.deserialize_properties(request.object))

@@ -1,0 +1,330 @@
+"""Offline plan: run the Pulumi program under mocks for one stack, no AWS, no Pulumi CLI.
+
+    python -m tools.plan --stack dev [--format text|json|markdown]
+
+Reads `Pulumi.yaml` and `Pulumi.<stack>.yaml` the way the CLI does (project defaults applied,
+secure values replaced by placeholders), runs `__main__.py`, and reports the resource tree
+grouped by component, the key settings, the estimated monthly cost and the policy findings.
+Bad settings fail with the same lines `pulumi up` shows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import runpy
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET_PLACEHOLDER = "plan-placeholder-secret"
+
+
+class PlanError(Exception):
+    """The stack cannot be planned; the message is what the user should read."""
+
+
+@dataclass
+class Plan:
+    """Everything one offline run of the program produced."""
+
+    project: str
+    stack: str
+    config: dict[str, str]
+    registrations: list[Any]
+    outputs: dict[str, Any]
+    settings: Any
+    seconds: float
+    cost: Any = None
+    findings: list[Any] = field(default_factory=list)
+
+    def resources(self) -> list[dict[str, Any]]:
+        """Planned resources as plain dicts (type, name, inputs, provider)."""
+        return [r.as_dict() for r in self.registrations]
+
+    def cloud_resources(self) -> list[Any]:
+        return [r for r in self.registrations if r.custom and not r.type.startswith("pulumi:")]
+
+
+def stack_config(stack: str, root: Path = ROOT) -> tuple[str, dict[str, str]]:
+    """The project name and the config map the CLI would hand the program for `stack`."""
+    project_file = root / "Pulumi.yaml"
+    stack_file = root / f"Pulumi.{stack}.yaml"
+    if not stack_file.exists():
+        known = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
+        raise PlanError(f"stack {stack!r} has no Pulumi.{stack}.yaml (known: {', '.join(known)})")
+    project = yaml.safe_load(project_file.read_text())
+    name = str(project["name"])
+    declared: dict[str, Any] = project.get("config") or {}
+    values: dict[str, Any] = (yaml.safe_load(stack_file.read_text()) or {}).get("config") or {}
+
+    config: dict[str, str] = {}
+    for key, spec in declared.items():
+        full = key if ":" in key else f"{name}:{key}"
+        if isinstance(spec, dict) and "default" in spec:
+            config[full] = _wire(spec["default"])
+        elif isinstance(spec, dict) and "value" in spec:
+            config[full] = _wire(spec["value"])
+    for key, value in values.items():
+        config[key] = _wire(value)
+    missing = [
+        k
+        for k, spec in declared.items()
+        if ":" not in k
+        and isinstance(spec, dict)
+        and "default" not in spec
+        and f"{name}:{k}" not in config
+    ]
+    if missing:
+        raise PlanError(f"Stack '{stack}' is missing configuration value '{missing[0]}'")
+    return name, config
+
+
+def _wire(value: Any) -> str:
+    """Config values as the CLI passes them: strings, structured values as JSON."""
+    if isinstance(value, dict) and set(value) == {"secure"}:
+        return SECRET_PLACEHOLDER
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    return json.dumps(value)
+
+
+def run(stack: str, root: Path = ROOT, overrides: dict[str, Any] | None = None) -> Plan:
+    """Run the program for `stack` under mocks and return what it declared."""
+    import pulumi
+    from pulumi.runtime import settings as runtime_settings
+    from pulumi.runtime.stack import run_pulumi_func
+    from pulumi.runtime.sync_await import _sync_await
+
+    from components.settings import SettingsError
+    from tools.mocks import AwsMocks, RecordingMonitor
+
+    started = time.perf_counter()
+    project, config = stack_config(stack, root)
+    config.update({k: _wire(v) for k, v in (overrides or {}).items()})
+    mocks = AwsMocks(region=config.get("aws:region", "us-east-1"))
+    runtime_settings.ROOT.set(None)
+    pulumi.runtime.set_mocks(
+        mocks, project=project, stack=stack, preview=True, monitor=RecordingMonitor(mocks)
+    )
+    pulumi.runtime.set_all_config(config)
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+
+    namespace: dict[str, Any] = {}
+
+    def program() -> None:
+        namespace.update(runpy.run_path(str(root / "__main__.py"), run_name="__pulumi_plan__"))
+
+    try:
+        _sync_await(run_pulumi_func(program))
+    except SettingsError as exc:
+        raise PlanError(str(exc)) from None
+    stack_resource = runtime_settings.get_root_resource()
+    outputs = {
+        k: _sync_await(pulumi.Output.from_input(v).future())
+        for k, v in getattr(stack_resource, "outputs", {}).items()
+    }
+    return Plan(
+        project=project,
+        stack=stack,
+        config=config,
+        registrations=list(mocks.registrations),
+        outputs=outputs,
+        settings=namespace.get("settings"),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def plan_resources(stack: str) -> list[dict[str, Any]]:
+    """The planned resources of `stack` as plain dicts (for policies and cost)."""
+    return run(stack).resources()
+
+
+# ---------------------------------------------------------------------- report
+
+
+def component_tree(plan: Plan) -> list[tuple[int, str, str, Counter[str]]]:
+    """Components in declaration order: (depth, type, name, counts of cloud resources by type)."""
+    by_urn = {r.urn: r for r in plan.registrations}
+    components = [r for r in plan.registrations if not r.custom]
+    counts: dict[str, Counter[str]] = {c.urn: Counter() for c in components}
+    for r in plan.cloud_resources():
+        if r.parent in counts:
+            counts[r.parent][r.type] += 1
+
+    def depth(r: Any) -> int:
+        d = 0
+        while r.parent in by_urn:
+            r, d = by_urn[r.parent], d + 1
+        return d
+
+    return [(depth(c), c.type, c.name, counts[c.urn]) for c in components]
+
+
+def _short_type(token: str) -> str:
+    return token.rsplit(":", maxsplit=1)[-1] if token.count(":") == 2 else token
+
+
+def key_settings(plan: Plan) -> dict[str, Any]:
+    s = plan.settings
+    if s is None:
+        return {}
+    common = {
+        "architecture": s.architecture,
+        "environment": s.environment_name,
+        "region": s.region,
+        "availability zones": s.network.az_count,
+        "NAT gateways": s.network.nat_strategy,
+        "Airflow": s.airflow.version,
+        "protect stateful resources": s.protect,
+        "log retention (days)": s.stack_settings.log_retention_days,
+    }
+    if s.architecture == "mwaa":
+        m = s.mwaa
+        common |= {
+            "MWAA class": m.environment_class,
+            "workers": f"{m.min_workers}-{m.max_workers}",
+            "web access": "PUBLIC_ONLY" if m.public_webserver else "PRIVATE_ONLY",
+        }
+    else:
+        e = s.eks
+        common |= {
+            "Kubernetes": e.kubernetes_version,
+            "chart": f"airflow {e.chart_version}",
+            "worker nodes": f"{e.worker_capacity_type} {e.worker_min_nodes}-{e.worker_max_nodes}",
+            "Celery workers (KEDA)": f"{e.min_workers}-{e.max_workers}",
+            "database": f"{e.db_instance_class}{' Multi-AZ' if e.db_multi_az else ''}",
+            "queue": e.queue_mode,
+        }
+    return common
+
+
+def to_dict(plan: Plan) -> dict[str, Any]:
+    cloud = plan.cloud_resources()
+    return {
+        "project": plan.project,
+        "stack": plan.stack,
+        "settings": key_settings(plan),
+        "resources": {
+            "total": len(cloud),
+            "by_type": dict(sorted(Counter(r.type for r in cloud).items())),
+            "components": [
+                {"type": t, "name": n, "depth": d, "resources": sum(c.values())}
+                for d, t, n, c in component_tree(plan)
+            ],
+            "items": [
+                {"type": r.type, "name": r.name, "parent": r.parent.split("::")[-1]} for r in cloud
+            ],
+        },
+        "outputs": {k: v for k, v in plan.outputs.items() if not _is_secret_output(k)},
+        "cost": plan.cost.to_dict() if plan.cost is not None else None,
+        "policy": [_finding_dict(f) for f in plan.findings],
+    }
+
+
+def _is_secret_output(name: str) -> bool:
+    return name.lower() in {"kubeconfig"}
+
+
+def _finding_dict(finding: Any) -> dict[str, Any]:
+    if hasattr(finding, "as_dict"):
+        return dict(finding.as_dict())
+    return dict(vars(finding))
+
+
+def to_text(plan: Plan) -> str:
+    lines = [f"Plan for stack {plan.stack} ({plan.project}), offline under mocks", ""]
+    lines += [f"  {k:<28} {v}" for k, v in key_settings(plan).items()]
+    lines += ["", "Resources by component:"]
+    for d, t, n, counts in component_tree(plan):
+        total = sum(counts.values())
+        lines.append(f"{'  ' * (d + 1)}{n} ({t}): {total} resources")
+        for token, count in sorted(counts.items()):
+            lines.append(f"{'  ' * (d + 2)}{count:>3} x {_short_type(token)}")
+    lines.append(f"Total: {len(plan.cloud_resources())} cloud resources")
+    lines += ["", "Cost:"]
+    lines.append(plan.cost.to_text() if plan.cost is not None else "  (estimator not available)")
+    lines += ["", "Policy findings:"]
+    lines += _findings_lines(plan) or ["  none"]
+    lines.append(f"\nPlanned in {plan.seconds:.2f} s")
+    return "\n".join(lines)
+
+
+def _findings_lines(plan: Plan) -> list[str]:
+    out = []
+    for f in plan.findings:
+        d = _finding_dict(f)
+        tag = f"excepted: {d['excepted']}" if d.get("excepted") else d.get("level", "")
+        out.append(f"  [{tag}] {d.get('policy')}: {d.get('resource_name', '')} {d.get('message')}")
+    return out
+
+
+def to_markdown(plan: Plan) -> str:
+    cloud = plan.cloud_resources()
+    lines = [f"### Plan: `{plan.stack}` ({len(cloud)} resources)", ""]
+    lines += ["| setting | value |", "|---|---|"]
+    lines += [f"| {k} | {v} |" for k, v in key_settings(plan).items()]
+    lines += ["", "| component | type | resources |", "|---|---|---:|"]
+    lines += [
+        f"| {'&nbsp;' * 2 * d}{n} | `{t}` | {sum(c.values())} |"
+        for d, t, n, c in component_tree(plan)
+    ]
+    lines += ["", "#### Estimated monthly cost", ""]
+    lines.append(plan.cost.to_markdown() if plan.cost is not None else "_estimator not available_")
+    lines += ["", "#### Policy findings", ""]
+    findings = _findings_lines(plan)
+    lines += [f"- {line.strip()}" for line in findings] or ["None."]
+    return "\n".join(lines)
+
+
+def enrich(plan: Plan) -> Plan:
+    """Add the cost estimate and the policy findings to a plan."""
+    resources = plan.resources()
+    if plan.settings is None:
+        return plan
+    try:
+        from finops.estimator import estimate
+    except ImportError:
+        pass
+    else:
+        plan.cost = estimate(resources, region=plan.settings.region)
+    try:
+        from policy.rules import evaluate
+    except ImportError:
+        pass
+    else:
+        plan.findings = list(evaluate(resources, plan.settings.policy_exceptions))
+    return plan
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stack", required=True)
+    parser.add_argument("--format", choices=["text", "json", "markdown"], default="text")
+    args = parser.parse_args(argv)
+    try:
+        plan = enrich(run(args.stack))
+    except PlanError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    render = {"text": to_text, "markdown": to_markdown}.get(args.format)
+    print(render(plan) if render else json.dumps(to_dict(plan), indent=2, default=str))
+    mandatory = [
+        f
+        for f in plan.findings
+        if _finding_dict(f).get("level") == "mandatory" and not _finding_dict(f).get("excepted")
+    ]
+    return 1 if mandatory else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
