@@ -1,32 +1,83 @@
 """Apache Airflow on AWS: one program, the platform chosen per stack.
 
-Reads like the architecture: settings, network, the alert topic, the chosen Airflow platform
-(MWAA or EKS + the official chart), its observability, a few outputs.
+Reads like the architecture: settings, network, the alert topic, what the DAGs share, the
+chosen Airflow platform (MWAA or EKS + the official chart), its observability, a few outputs.
 """
+
+from pathlib import Path
 
 import pulumi
 import pulumi_aws as aws
 
+from components.alerting import Alerting, AlertingArgs
+from components.mwaa import MwaaAirflow, MwaaArgs
 from components.network import Network, NetworkArgs
 from components.settings import from_pulumi
+from components.workspace import AirflowWorkspace, WorkspaceArgs
+
+HERE = Path(__file__).resolve().parent
 
 settings = from_pulumi()
 name = settings.environment_name
+retention = settings.stack_settings.log_retention_days
 
 # Providers are the only resources declared here: every AWS resource inherits the
 # cost-allocation tags through the provider's default tags.
 aws_provider = aws.Provider("aws", region=settings.region, default_tags={"tags": settings.tags})
-platform_opts = pulumi.ResourceOptions(providers={"aws": aws_provider})
+opts = pulumi.ResourceOptions(providers={"aws": aws_provider})
 
 network = Network(
     name,
-    NetworkArgs(
-        settings=settings.network,
-        log_retention_days=settings.stack_settings.log_retention_days,
+    NetworkArgs(settings=settings.network, log_retention_days=retention, protect=settings.protect),
+    opts=opts,
+)
+alerting = Alerting(
+    name,
+    AlertingArgs(
+        settings=settings.alerting,
+        environment_name=name,
+        architecture=settings.architecture,
+        budget_tag=("Environment", settings.stack),
         protect=settings.protect,
     ),
-    opts=platform_opts,
+    opts=opts,
 )
+workspace = AirflowWorkspace(
+    name,
+    WorkspaceArgs(
+        environment_name=name,
+        alert_topic_arn=alerting.topic_arn,
+        alert_key_arn=alerting.key_arn,
+        protect=settings.protect,
+    ),
+    opts=opts,
+)
+
+if settings.architecture == "mwaa":
+    platform = MwaaAirflow(
+        name,
+        MwaaArgs(
+            mwaa=settings.mwaa,
+            airflow=settings.airflow,
+            environment_name=name,
+            vpc_id=network.vpc_id,
+            vpc_cidr=network.vpc_cidr,
+            subnet_ids=network.mwaa_subnet_ids,
+            task_policy_json=workspace.task_policy_json,
+            dags_dir=HERE / "dags",
+            extras_dir=HERE / "mwaa",
+            log_retention_days=retention,
+            protect=settings.protect,
+        ),
+        opts=opts,
+    ).platform
 
 pulumi.export("architecture", settings.architecture)
 pulumi.export("vpcId", network.vpc_id)
+pulumi.export("alertTopicArn", alerting.topic_arn)
+pulumi.export("dataBucket", workspace.data_bucket)
+if settings.architecture == "mwaa":
+    pulumi.export("webUrl", platform.web_url)
+    pulumi.export("dagLocation", platform.dag_location)
+    for key, value in platform.exports.items():
+        pulumi.export(key, value)

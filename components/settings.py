@@ -73,6 +73,9 @@ _ACM_ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-
 _PUSH_APP_ARN = re.compile(
     r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:app/(APNS|APNS_SANDBOX|GCM|ADM|BAIDU|MPNS|WNS)/[\w.-]+$"
 )
+_PUSH_ENDPOINT_ARN = re.compile(
+    r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:endpoint/[A-Z_]+/[\w.-]+/[0-9a-f-]{36}$"
+)
 _INSTANCE_TYPE = re.compile(
     r"^[a-z]+[0-9]+[a-z0-9-]*\.(nano|micro|small|medium|large|[0-9]*xlarge)$"
 )
@@ -227,8 +230,10 @@ class AlertingSettings(_Group):
     push_application_arn: str = _key(
         "pushPlatformApplicationArn", "", "SNS mobile push platform application ARN."
     )
-    push_device_tokens: tuple[str, ...] = _key(
-        "pushDeviceTokens", (), "Device tokens registered on the push application."
+    push_endpoint_arns: tuple[str, ...] = _key(
+        "pushEndpointArns",
+        (),
+        "Platform endpoint ARNs (devices your app registered on pushPlatformApplicationArn).",
     )
     monthly_budget_usd: int = _key(
         "monthlyBudgetUsd", 500, "Monthly cost budget of the stack in USD.", ge=1, le=1_000_000
@@ -315,8 +320,16 @@ class AlertingSettings(_Group):
                 "teamsChannelId": self.teams_channel_id,
             }
         )
-        if self.push_device_tokens and not self.push_application_arn:
-            raise ValueError("pushDeviceTokens: needs pushPlatformApplicationArn to be set")
+        if self.push_endpoint_arns and not self.push_application_arn:
+            raise ValueError("pushEndpointArns: needs pushPlatformApplicationArn to be set")
+        app = self.push_application_arn.split(":app/")[-1]
+        for endpoint in self.push_endpoint_arns:
+            if not _PUSH_ENDPOINT_ARN.match(endpoint) or f":endpoint/{app}/" not in endpoint:
+                raise ValueError(
+                    f"pushEndpointArns: entry {endpoint!r} is not an endpoint of "
+                    "pushPlatformApplicationArn (arn:aws:sns:<region>:<acct>:endpoint/<type>/<app>/"
+                    "<id>)"
+                )
         return self
 
     @property

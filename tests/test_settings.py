@@ -48,6 +48,11 @@ def test_every_mistake_is_reported_on_its_own_line() -> None:
     assert {line.split(":")[0] for line in lines} == {"azCount", "vpcCidr", "alertEmails"}
 
 
+PUSH_APP = "arn:aws:sns:us-east-1:111122223333:app/GCM/oncall"
+PUSH_ENDPOINT = (
+    "arn:aws:sns:us-east-1:111122223333:endpoint/GCM/oncall/5d2e3b3c-1111-2222-3333-444455556666"
+)
+
 BAD: list[tuple[str, dict[str, Any], str]] = [
     # (architecture, settings, the one line expected)
     ("mwaa", {"architecture": "kubernetes"}, "architecture: 'kubernetes' is not one of mwaa, eks"),
@@ -90,7 +95,19 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
     ("mwaa", {"teamsTenantId": "not-a-uuid"}, "teamsTenantId: 'not-a-uuid' is not a UUID"),
     ("mwaa", {"teamsChannelId": "19:abc@thread.tacv2"}, "teamsTenantId, teamsTeamId: must be set"),
     ("mwaa", {"pushPlatformApplicationArn": "arn:aws:sns:x"}, "pushPlatformApplicationArn: "),
-    ("mwaa", {"pushDeviceTokens": ["tok"]}, "pushDeviceTokens: needs pushPlatformApplicationArn"),
+    (
+        "mwaa",
+        {"pushEndpointArns": [PUSH_ENDPOINT]},
+        "pushEndpointArns: needs pushPlatformApplicationArn",
+    ),
+    (
+        "mwaa",
+        {
+            "pushPlatformApplicationArn": PUSH_APP.replace("oncall", "other"),
+            "pushEndpointArns": [PUSH_ENDPOINT],
+        },
+        "pushEndpointArns: entry 'arn:aws:sns:us-east-1:111122223333:endpoint/GCM/oncall/",
+    ),
     ("mwaa", {"monthlyBudgetUsd": 0}, "monthlyBudgetUsd: 0 must be at least 1"),
     ("mwaa", {"budgetThresholdsPercent": [0]}, "budgetThresholdsPercent: entry 0 is not between"),
     ("mwaa", {"budgetThresholdsPercent": []}, "budgetThresholdsPercent: [] needs at least one"),

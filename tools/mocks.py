@@ -33,6 +33,7 @@ class Registration:
     custom: bool
     protect: bool
     inputs: dict[str, Any]
+    dependencies: list[str] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
     id: str = ""
 
@@ -408,6 +409,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                     provider=request.provider,
                     custom=bool(request.custom),
                     protect=bool(request.protect),
+                    dependencies=list(request.dependencies),
                     inputs=_inputs(request),
                     outputs=dict(registration.state),
                     id=registration.id or "",
@@ -419,4 +421,18 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
 def _inputs(request: Any) -> dict[str, Any]:
     from pulumi.runtime import rpc
 
-    return dict(rpc.deserialize_properties(request.object))
+    return dict(_reveal(rpc.deserialize_properties(request.object)))
+
+
+_SECRET_SIG = ("4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270")
+
+
+def _reveal(value: Any) -> Any:
+    """Inputs as the provider would receive them: secret wrappers opened (tests read them)."""
+    if isinstance(value, dict):
+        if value.get(_SECRET_SIG[0]) == _SECRET_SIG[1]:
+            return _reveal(value.get("value"))
+        return {k: _reveal(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_reveal(v) for v in value]
+    return value

@@ -1,0 +1,121 @@
+"""An S3 bucket with the baseline every bucket here needs.
+
+Versioning, all four public-access blocks, SSE-KMS with a bucket key, ACLs disabled, a policy
+that refuses plain HTTP, and a lifecycle that expires old versions (and, optionally, objects).
+Used for the MWAA DAG bucket, the EKS task-log bucket and the shared data bucket.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.aws_helpers import policy_document
+
+
+@dataclass(frozen=True)
+class BucketSpec:
+    key_arn: pulumi.Input[str]
+    """The customer key objects are encrypted with."""
+    protect: bool
+    """Protect the bucket (and refuse to empty it on delete)."""
+    noncurrent_days: int = 30
+    """Days an overwritten or deleted version is kept."""
+    expire_days: int | None = None
+    """Days after which current objects expire (logs); None keeps them."""
+    extra_statements: Sequence[Mapping[str, Any]] = field(default_factory=tuple)
+    """More bucket-policy statements."""
+    bucket_prefix: str | None = None
+    """Name prefix (MWAA wants `airflow-`); None lets Pulumi name it after the resource."""
+
+
+def secure_bucket(name: str, spec: BucketSpec, parent: pulumi.Resource) -> aws.s3.Bucket:
+    child = pulumi.ResourceOptions(parent=parent)
+    bucket = aws.s3.Bucket(
+        name,
+        bucket_prefix=spec.bucket_prefix,
+        force_destroy=not spec.protect,
+        opts=pulumi.ResourceOptions(parent=parent, protect=spec.protect),
+    )
+    aws.s3.BucketOwnershipControls(
+        f"{name}-ownership",
+        bucket=bucket.id,
+        rule={"object_ownership": "BucketOwnerEnforced"},
+        opts=child,
+    )
+    aws.s3.BucketVersioning(
+        f"{name}-versioning",
+        bucket=bucket.id,
+        versioning_configuration={"status": "Enabled"},
+        opts=child,
+    )
+    aws.s3.BucketPublicAccessBlock(
+        f"{name}-public-access",
+        bucket=bucket.id,
+        block_public_acls=True,
+        block_public_policy=True,
+        ignore_public_acls=True,
+        restrict_public_buckets=True,
+        opts=child,
+    )
+    aws.s3.BucketServerSideEncryptionConfiguration(
+        f"{name}-encryption",
+        bucket=bucket.id,
+        rules=[
+            {
+                "apply_server_side_encryption_by_default": {
+                    "sse_algorithm": "aws:kms",
+                    "kms_master_key_id": spec.key_arn,
+                },
+                "bucket_key_enabled": True,
+            }
+        ],
+        opts=child,
+    )
+    objects = pulumi.Output.concat(bucket.arn, "/*")
+    aws.s3.BucketPolicy(
+        f"{name}-policy",
+        bucket=bucket.id,
+        policy=policy_document(
+            [
+                {
+                    "Sid": "DenyInsecureTransport",
+                    "Effect": "Deny",
+                    "Principal": {"AWS": "*"},
+                    "Action": "s3:*",
+                    "Resource": [bucket.arn, objects],
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                },
+                *spec.extra_statements,
+            ]
+        ),
+        opts=child,
+    )
+    rule = aws.s3.BucketLifecycleConfigurationRuleArgs(
+        id="expire-old-versions",
+        status="Enabled",
+        filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(),
+        noncurrent_version_expiration=(
+            aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
+                noncurrent_days=spec.noncurrent_days
+            )
+        ),
+        abort_incomplete_multipart_upload=(
+            aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
+                days_after_initiation=7
+            )
+        ),
+        expiration=(
+            aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=spec.expire_days)
+            if spec.expire_days is not None
+            else None
+        ),
+    )
+    aws.s3.BucketLifecycleConfiguration(
+        f"{name}-lifecycle", bucket=bucket.id, rules=[rule], opts=child
+    )
+    return bucket

@@ -1,0 +1,431 @@
+"""Amazon MWAA: the dev platform, complete and least-privilege.
+
+A customer key shared by the environment, its DAG bucket and its log groups; the DAG folder
+uploaded with its requirements pinned by object version; log groups created first so their
+retention and key are ours; an execution role with exactly the AWS-documented minimum plus
+what the DAGs need (the workspace task policy); a private web server by default.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pulumi
+import pulumi_aws as aws
+
+from components.aws_helpers import Account, customer_key, logs_key_statement, policy_document
+from components.buckets import BucketSpec, secure_bucket
+from components.platform import (
+    CONNECTIONS_PREFIX,
+    SECRETS_BACKEND,
+    VARIABLES_PREFIX,
+    AirflowPlatform,
+    WatchTargets,
+)
+from components.settings import AirflowSettings, MwaaSettings
+
+LOG_TYPES = {
+    # logging_configuration key -> log group suffix MWAA writes to
+    "dag_processing_logs": "DAGProcessing",
+    "scheduler_logs": "Scheduler",
+    "task_logs": "Task",
+    "webserver_logs": "WebServer",
+    "worker_logs": "Worker",
+}
+DAG_PATH = "dags"
+SKIPPED = {"README.md", "requirements.txt"}
+
+
+@dataclass(frozen=True)
+class MwaaArgs:
+    mwaa: MwaaSettings
+    """Class, workers, schedulers, web servers, window, web access."""
+    airflow: AirflowSettings
+    """Version, extra options, log level."""
+    environment_name: str
+    """MWAA environment name (validated against MWAA's pattern)."""
+    vpc_id: pulumi.Input[str]
+    vpc_cidr: str
+    """Clients inside the VPC may reach the private web server on 443."""
+    subnet_ids: list[pulumi.Output[str]]
+    """Two private subnets in different zones."""
+    task_policy_json: pulumi.Input[str]
+    """What the DAGs may do (secrets, data bucket, alert topic)."""
+    dags_dir: Path
+    """The repository's dags/ folder, uploaded as the DAG folder."""
+    extras_dir: Path | None
+    """Optional folder with plugins.zip and/or startup.sh."""
+    log_retention_days: int
+    protect: bool
+
+
+def dag_files(dags_dir: Path) -> list[tuple[str, Path]]:
+    """(S3 key, file) for everything MWAA should see under the DAG path."""
+    files = []
+    for path in sorted(dags_dir.rglob("*")):
+        rel = path.relative_to(dags_dir)
+        if (
+            path.is_file()
+            and rel.name not in SKIPPED
+            and "__pycache__" not in rel.parts
+            and path.suffix != ".pyc"
+            and not any(part.startswith(".") for part in rel.parts)
+        ):
+            files.append((f"{DAG_PATH}/{rel.as_posix()}", path))
+    return files
+
+
+def logging_configuration(level: str) -> aws.mwaa.EnvironmentLoggingConfigurationArgs:
+    """All five log types on, at one level."""
+    return aws.mwaa.EnvironmentLoggingConfigurationArgs(
+        dag_processing_logs=aws.mwaa.EnvironmentLoggingConfigurationDagProcessingLogsArgs(
+            enabled=True, log_level=level
+        ),
+        scheduler_logs=aws.mwaa.EnvironmentLoggingConfigurationSchedulerLogsArgs(
+            enabled=True, log_level=level
+        ),
+        task_logs=aws.mwaa.EnvironmentLoggingConfigurationTaskLogsArgs(
+            enabled=True, log_level=level
+        ),
+        webserver_logs=aws.mwaa.EnvironmentLoggingConfigurationWebserverLogsArgs(
+            enabled=True, log_level=level
+        ),
+        worker_logs=aws.mwaa.EnvironmentLoggingConfigurationWorkerLogsArgs(
+            enabled=True, log_level=level
+        ),
+    )
+
+
+def airflow_options(airflow: AirflowSettings) -> dict[str, str]:
+    """Airflow configuration: the program's own options first, then the settings' extras."""
+    return {
+        "core.load_examples": "False",
+        "secrets.backend": SECRETS_BACKEND,
+        "secrets.backend_kwargs": json.dumps(
+            {"connections_prefix": CONNECTIONS_PREFIX, "variables_prefix": VARIABLES_PREFIX}
+        ),
+        **airflow.options,
+    }
+
+
+class MwaaAirflow(pulumi.ComponentResource):
+    """An MWAA environment and everything it needs."""
+
+    platform: AirflowPlatform
+    environment_arn: pulumi.Output[str]
+    execution_role_arn: pulumi.Output[str]
+    dag_bucket: pulumi.Output[str]
+    web_login_policy_json: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: MwaaArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("airflow:mwaa:MwaaAirflow", name, None, opts)
+        if not (args.dags_dir / "requirements.txt").is_file():
+            raise FileNotFoundError(
+                f"{args.dags_dir}/requirements.txt is missing (MWAA installs it)"
+            )
+        env = args.environment_name
+        account = Account.lookup(self)
+        env_arn = account.arn("airflow", f"environment/{env}")
+        key = customer_key(
+            f"{name}-mwaa",
+            description=f"MWAA environment {env}: DAG bucket, logs, metadata",
+            account=account,
+            service_statements=[logs_key_statement(account, f"airflow-{env}-*")],
+            parent=self,
+            protect=args.protect,
+        )
+        bucket = secure_bucket(
+            f"{name}-dags",
+            BucketSpec(
+                key_arn=key.arn,
+                protect=args.protect,
+                bucket_prefix=_bucket_prefix(env),
+            ),
+            parent=self,
+        )
+        dag_objects, uploads = self._upload(name, bucket, args)
+        log_groups = {
+            kind: aws.cloudwatch.LogGroup(
+                f"{name}-{suffix.lower()}-logs",
+                name=f"airflow-{env}-{suffix}",
+                retention_in_days=args.log_retention_days,
+                kms_key_id=key.arn,
+                opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+            )
+            for kind, suffix in LOG_TYPES.items()
+        }
+        role = self._execution_role(
+            name, env=env, env_arn=env_arn, account=account, bucket=bucket, key=key, args=args
+        )
+        sg = self._security_group(name, args)
+
+        environment = aws.mwaa.Environment(
+            f"{name}-environment",
+            name=env,
+            airflow_version=args.airflow.version,
+            environment_class=args.mwaa.environment_class,
+            min_workers=args.mwaa.min_workers,
+            max_workers=args.mwaa.max_workers,
+            schedulers=args.mwaa.schedulers,
+            min_webservers=args.mwaa.min_webservers,
+            max_webservers=args.mwaa.max_webservers,
+            weekly_maintenance_window_start=args.mwaa.maintenance_window,
+            webserver_access_mode="PUBLIC_ONLY" if args.mwaa.public_webserver else "PRIVATE_ONLY",
+            execution_role_arn=role.arn,
+            kms_key=key.arn,
+            source_bucket_arn=bucket.arn,
+            dag_s3_path=DAG_PATH,
+            requirements_s3_path=uploads["requirements"].key,
+            requirements_s3_object_version=uploads["requirements"].version_id,
+            plugins_s3_path=uploads["plugins"].key if "plugins" in uploads else None,
+            plugins_s3_object_version=(
+                uploads["plugins"].version_id if "plugins" in uploads else None
+            ),
+            startup_script_s3_path=uploads["startup"].key if "startup" in uploads else None,
+            startup_script_s3_object_version=(
+                uploads["startup"].version_id if "startup" in uploads else None
+            ),
+            airflow_configuration_options=airflow_options(args.airflow),
+            logging_configuration=logging_configuration(args.airflow.log_level),
+            network_configuration=aws.mwaa.EnvironmentNetworkConfigurationArgs(
+                security_group_ids=[sg.id], subnet_ids=args.subnet_ids
+            ),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                # MWAA needs a .py under the DAG path and writes to our log groups.
+                depends_on=[*dag_objects, *uploads.values(), *log_groups.values()],
+            ),
+        )
+
+        self.environment_arn = environment.arn
+        self.execution_role_arn = role.arn
+        self.dag_bucket = bucket.bucket
+        self.web_login_policy_json = policy_document(
+            [
+                {
+                    "Sid": "OpenTheAirflowUi",
+                    "Effect": "Allow",
+                    "Action": "airflow:CreateWebLoginToken",
+                    "Resource": account.arn("airflow", f"role/{env}/User"),
+                }
+            ]
+        )
+        self.platform = AirflowPlatform(
+            architecture="mwaa",
+            environment_name=env,
+            web_url=pulumi.Output.concat("https://", environment.webserver_url),
+            dag_location=pulumi.Output.concat("s3://", bucket.bucket, f"/{DAG_PATH}"),
+            log_groups={suffix: log_groups[kind].name for kind, suffix in LOG_TYPES.items()},
+            watch=WatchTargets(mwaa_environment=environment.name),
+            exports={
+                "mwaaEnvironmentArn": environment.arn,
+                "mwaaEnvironmentName": environment.name,
+                "dagBucket": bucket.bucket,
+                "executionRoleArn": role.arn,
+                "webLoginPolicy": self.web_login_policy_json,
+            },
+        )
+        self.register_outputs(
+            {
+                "environmentArn": self.environment_arn,
+                "webUrl": self.platform.web_url,
+                "dagBucket": self.dag_bucket,
+                "executionRoleArn": self.execution_role_arn,
+            }
+        )
+
+    def _upload(
+        self, name: str, bucket: aws.s3.Bucket, args: MwaaArgs
+    ) -> tuple[list[aws.s3.BucketObjectv2], dict[str, aws.s3.BucketObjectv2]]:
+        """The DAG files, and the versioned extras (requirements, plugins, startup script)."""
+        child = pulumi.ResourceOptions(parent=self)
+        dag_objects = [
+            aws.s3.BucketObjectv2(
+                f"{name}-{key.replace('/', '-')}",
+                bucket=bucket.id,
+                key=key,
+                source=pulumi.FileAsset(str(path)),
+                opts=child,
+            )
+            for key, path in dag_files(args.dags_dir)
+        ]
+        optional = {}
+        wanted = {"requirements": args.dags_dir / "requirements.txt"}
+        if args.extras_dir is not None:
+            wanted["plugins"] = args.extras_dir / "plugins.zip"
+            wanted["startup"] = args.extras_dir / "startup.sh"
+        for role, path in wanted.items():
+            if path.is_file():
+                # Passing the object version to the environment makes a change to the file
+                # an environment update.
+                optional[role] = aws.s3.BucketObjectv2(
+                    f"{name}-{path.name.replace('.', '-')}",
+                    bucket=bucket.id,
+                    key=path.name,
+                    source=pulumi.FileAsset(str(path)),
+                    opts=child,
+                )
+        return dag_objects, optional
+
+    def _execution_role(
+        self,
+        name: str,
+        *,
+        env: str,
+        env_arn: pulumi.Output[str],
+        account: Account,
+        bucket: aws.s3.Bucket,
+        key: aws.kms.Key,
+        args: MwaaArgs,
+    ) -> aws.iam.Role:
+        role = aws.iam.Role(
+            f"{name}-execution",
+            assume_role_policy=policy_document(
+                [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {
+                            "Service": ["airflow.amazonaws.com", "airflow-env.amazonaws.com"]
+                        },
+                        "Action": "sts:AssumeRole",
+                        "Condition": {
+                            "StringEquals": {"aws:SourceAccount": account.account_id},
+                            "ArnLike": {"aws:SourceArn": env_arn},
+                        },
+                    }
+                ]
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.iam.RolePolicy(
+            f"{name}-execution-mwaa",
+            role=role.id,
+            policy=execution_policy(env, env_arn, account, bucket.arn, key.arn),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.iam.RolePolicy(
+            f"{name}-execution-tasks",
+            role=role.id,
+            policy=args.task_policy_json,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return role
+
+    def _security_group(self, name: str, args: MwaaArgs) -> aws.ec2.SecurityGroup:
+        sg = aws.ec2.SecurityGroup(
+            f"{name}-mwaa-sg",
+            vpc_id=args.vpc_id,
+            description=f"MWAA environment {args.environment_name}",
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        child = pulumi.ResourceOptions(parent=self)
+        # Without the self-referencing rule the scheduler, workers and web server cannot talk,
+        # and DAGs are never processed.
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-mwaa-self",
+            security_group_id=sg.id,
+            referenced_security_group_id=sg.id,
+            ip_protocol="-1",
+            description="MWAA components talk to each other",
+            opts=child,
+        )
+        if not args.mwaa.public_webserver:
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-mwaa-web",
+                security_group_id=sg.id,
+                cidr_ipv4=args.vpc_cidr,
+                ip_protocol="tcp",
+                from_port=443,
+                to_port=443,
+                description="Private web server through its VPC endpoint, from inside the VPC",
+                opts=child,
+            )
+        aws.vpc.SecurityGroupEgressRule(
+            f"{name}-mwaa-egress",
+            security_group_id=sg.id,
+            cidr_ipv4="0.0.0.0/0",
+            ip_protocol="-1",
+            description="AWS APIs (S3, SQS, CloudWatch, Secrets Manager) and PyPI via NAT",
+            opts=child,
+        )
+        return sg
+
+
+def execution_policy(
+    env: str,
+    env_arn: pulumi.Input[str],
+    account: Account,
+    bucket_arn: pulumi.Input[str],
+    key_arn: pulumi.Input[str],
+) -> pulumi.Output[str]:
+    """The AWS-documented minimum for an MWAA execution role with a customer key, scoped to
+    this environment, its bucket, log groups and key."""
+    objects = pulumi.Output.concat(bucket_arn, "/*")
+    via = [
+        pulumi.Output.concat("sqs.", account.region, ".amazonaws.com"),
+        pulumi.Output.concat("s3.", account.region, ".amazonaws.com"),
+    ]
+    return policy_document(
+        [
+            {"Effect": "Allow", "Action": "airflow:PublishMetrics", "Resource": env_arn},
+            {"Effect": "Deny", "Action": "s3:ListAllMyBuckets", "Resource": [bucket_arn, objects]},
+            {
+                "Effect": "Allow",
+                "Action": ["s3:GetObject*", "s3:GetBucket*", "s3:List*"],
+                "Resource": [bucket_arn, objects],
+            },
+            {
+                "Effect": "Allow",
+                "Action": [
+                    "logs:CreateLogStream",
+                    "logs:CreateLogGroup",
+                    "logs:PutLogEvents",
+                    "logs:GetLogEvents",
+                    "logs:GetLogRecord",
+                    "logs:GetLogGroupFields",
+                    "logs:GetQueryResults",
+                ],
+                "Resource": account.arn("logs", f"log-group:airflow-{env}-*"),
+            },
+            {
+                "Effect": "Allow",
+                "Action": [
+                    "logs:DescribeLogGroups",
+                    "s3:GetAccountPublicAccessBlock",
+                    "cloudwatch:PutMetricData",
+                ],
+                "Resource": "*",
+            },
+            {
+                "Effect": "Allow",
+                "Action": [
+                    "sqs:ChangeMessageVisibility",
+                    "sqs:DeleteMessage",
+                    "sqs:GetQueueAttributes",
+                    "sqs:GetQueueUrl",
+                    "sqs:ReceiveMessage",
+                    "sqs:SendMessage",
+                ],
+                "Resource": pulumi.Output.format(
+                    "arn:{0}:sqs:{1}:*:airflow-celery-*", account.partition, account.region
+                ),
+            },
+            {
+                "Effect": "Allow",
+                "Action": ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey*", "kms:Encrypt"],
+                "Resource": key_arn,
+                "Condition": {"StringLike": {"kms:ViaService": via}},
+            },
+        ]
+    )
+
+
+def _bucket_prefix(env: str) -> str:
+    """MWAA only accepts DAG buckets named `airflow-...`; S3 caps a prefix at 37 chars."""
+    base = env.lower().replace("_", "-")
+    base = base if base.startswith("airflow-") else f"airflow-{base}"
+    return f"{base[:30].rstrip('-')}-dags-"

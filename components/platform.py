@@ -1,0 +1,74 @@
+"""The small surface every Airflow platform offers the rest of the program.
+
+MWAA and EKS fill in the same `AirflowPlatform`, so observability and alerting read one shape
+and branch only where the platforms really differ (what there is to watch).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+# Where both platforms look up connections and variables (the secrets backend contract).
+CONNECTIONS_PREFIX = "airflow/connections"
+VARIABLES_PREFIX = "airflow/variables"
+SECRETS_BACKEND = "airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend"
+
+
+@dataclass(frozen=True)
+class NodeGroupWatch:
+    """A node group whose size observability alarms on."""
+
+    name: pulumi.Output[str]
+    min_size: int
+
+
+@dataclass(frozen=True)
+class KubernetesAccess:
+    """What an in-cluster add-on (the Prometheus stack) needs from the cluster."""
+
+    provider: k8s.Provider
+    cluster_name: pulumi.Output[str]
+    oidc_provider_arn: pulumi.Output[str]
+    oidc_issuer: pulumi.Output[str]
+    """Issuer host and path, without https:// (the IRSA trust condition key prefix)."""
+    airflow_namespace: str
+    statsd_labels: Mapping[str, str]
+    """Labels of the Airflow chart's statsd-exporter Service (for a ServiceMonitor)."""
+    system_node_selector: Mapping[str, str]
+    depends_on: Sequence[pulumi.Resource] = ()
+    """Resources an add-on must wait for (node groups, the EBS CSI driver)."""
+
+
+@dataclass(frozen=True)
+class WatchTargets:
+    """What there is to watch; observability alarms on whatever is set."""
+
+    mwaa_environment: pulumi.Output[str] | None = None
+    eks_cluster: pulumi.Output[str] | None = None
+    db_instance_id: pulumi.Output[str] | None = None
+    db_allocated_storage_gib: int = 0
+    cache_cluster_ids: Sequence[pulumi.Output[str]] = ()
+    load_balancer_arn_suffix: pulumi.Output[str] | None = None
+    target_group_arn_suffix: pulumi.Output[str] | None = None
+    node_groups: Sequence[NodeGroupWatch] = ()
+    airflow_namespace: str | None = None
+
+
+@dataclass(frozen=True)
+class AirflowPlatform:
+    """What a platform component exposes as `.platform`."""
+
+    architecture: str
+    environment_name: str
+    web_url: pulumi.Output[str]
+    dag_location: pulumi.Output[str]
+    log_groups: Mapping[str, pulumi.Output[str]]
+    """Purpose (e.g. Task, Scheduler, cluster) -> CloudWatch log group name."""
+    watch: WatchTargets
+    kubernetes: KubernetesAccess | None = None
+    exports: Mapping[str, pulumi.Input[object]] = field(default_factory=dict)
+    """Extra stack outputs the platform wants users to see (secrets wrapped already)."""

@@ -1,0 +1,53 @@
+"""A small EventBridge pattern matcher for tests (the subset of the pattern language the
+program uses: exact values, prefix, exists, anything-but, nested objects, arrays)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+_MISSING = object()
+
+
+def matches(pattern: Mapping[str, Any], event: Mapping[str, Any]) -> bool:
+    """True when `event` matches `pattern` the way EventBridge evaluates it."""
+    for key, expected in pattern.items():
+        actual = event.get(key, _MISSING) if isinstance(event, Mapping) else _MISSING
+        if isinstance(expected, Mapping):
+            if not isinstance(actual, Mapping) or not matches(expected, actual):
+                return False
+        elif not _matches_any(expected, actual):
+            return False
+    return True
+
+
+def _matches_any(rules: list[Any], actual: Any) -> bool:
+    values = actual if isinstance(actual, list) else [actual]
+    return any(_rule(rule, value, actual) for rule in rules for value in values)
+
+
+def _rule(rule: Any, value: Any, whole: Any) -> bool:
+    if not isinstance(rule, Mapping):
+        return value is not _MISSING and value == rule
+    if "exists" in rule:
+        return (whole is not _MISSING) is rule["exists"]
+    if "prefix" in rule:
+        return isinstance(value, str) and value.startswith(rule["prefix"])
+    if "anything-but" in rule:
+        excluded = rule["anything-but"]
+        excluded = excluded if isinstance(excluded, list) else [excluded]
+        return value is not _MISSING and value not in excluded
+    raise ValueError(f"unsupported pattern rule {rule}")
+
+
+def transform(paths: Mapping[str, str], template: str, event: Mapping[str, Any]) -> str:
+    """Apply an input transformer whose template is a JSON string literal (a text message)."""
+    text = template
+    for var, path in paths.items():
+        value: Any = event
+        for part in path.removeprefix("$.").replace("]", "").replace("[", ".").split("."):
+            value = value[int(part)] if isinstance(value, list) else value.get(part, "")
+        rendered = value if isinstance(value, str) else __import__("json").dumps(value)
+        text = text.replace(f"<{var}>", rendered)
+    assert text.startswith('"') and text.endswith('"'), "an SNS text message is a JSON string"
+    return text[1:-1]

@@ -1,0 +1,306 @@
+"""Alerting: encrypted topic only AWS publishers may use, subscribers from settings, event
+routes that match real events, and the monthly budget."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import pytest
+
+from components.alerting import Alerting, AlertingArgs, event_routes
+from tests.conftest import Declared, run_program, settings_for, statements
+from tests.eventbridge import matches, transform
+
+REGION, ACCOUNT, ENV = "us-east-1", "111122223333", "airflow-dev"
+PUSH_APP = "arn:aws:sns:us-east-1:111122223333:app/GCM/oncall"
+PUSH_ENDPOINT = f"{PUSH_APP.replace(':app/', ':endpoint/')}/5d2e3b3c-1111-2222-3333-444455556666"
+
+ALARM_EVENT = {
+    "version": "0",
+    "id": "c4c1c1c9-6542-e61b-6ef0-8c4d36933a92",
+    "detail-type": "CloudWatch Alarm State Change",
+    "source": "aws.cloudwatch",
+    "account": ACCOUNT,
+    "time": "2026-11-21T08:00:00Z",
+    "region": REGION,
+    "resources": [f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:{ENV}-scheduler-heartbeat"],
+    "detail": {
+        "alarmName": f"{ENV}-scheduler-heartbeat",
+        "state": {
+            "value": "ALARM",
+            "reason": "Threshold Crossed: 2 datapoints were less than the threshold (1.0).",
+            "timestamp": "2026-11-21T08:00:00.000+0000",
+        },
+        "previousState": {"value": "OK"},
+        "configuration": {"metrics": []},
+    },
+}
+MWAA_EVENT = {
+    "version": "0",
+    "id": "1f7e4a3c-2b1d-4c5e-9f0a-123456789abc",
+    "detail-type": "MWAA Environment Status Change",
+    "source": "aws.airflow",
+    "account": ACCOUNT,
+    "time": "2026-11-21T08:05:00Z",
+    "region": REGION,
+    "resources": [f"arn:aws:airflow:{REGION}:{ACCOUNT}:environment/{ENV}"],
+    "detail": {"status": "UNAVAILABLE", "previousStatus": "AVAILABLE"},
+}
+ADDON_EVENT = {
+    "version": "0",
+    "id": "7d0b9d42-1e33-4a52-8b54-0a8f0f0f1234",
+    "detail-type": "EKS Addon Health Degraded",
+    "source": "aws.eks",
+    "account": ACCOUNT,
+    "time": "2026-11-21T08:10:00Z",
+    "region": REGION,
+    "resources": [f"arn:aws:eks:{REGION}:{ACCOUNT}:addon/{ENV}/aws-ebs-csi-driver/a1b2c3d4-0000"],
+    "detail": {"addonName": "aws-ebs-csi-driver", "clusterName": ENV},
+}
+API_ERROR_EVENT = {
+    "version": "0",
+    "id": "0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9",
+    "detail-type": "AWS API Call via CloudTrail",
+    "source": "aws.eks",
+    "account": ACCOUNT,
+    "time": "2026-11-21T08:15:00Z",
+    "region": REGION,
+    "resources": [],
+    "detail": {
+        "eventSource": "eks.amazonaws.com",
+        "eventName": "UpdateNodegroupConfig",
+        "errorCode": "InvalidParameterException",
+        "errorMessage": "Minimum capacity 4 can't be greater than desired size 3",
+        "userIdentity": {"arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/deployer/ci"},
+        "requestParameters": {"name": ENV, "nodegroupName": "workers"},
+    },
+}
+
+
+def routes(architecture: str) -> dict[str, Any]:
+    return {r.role: r for r in event_routes(ENV, architecture, REGION, ACCOUNT)}
+
+
+def other(event: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    changed = copy.deepcopy(event)
+    for dotted, value in changes.items():
+        target = changed
+        *parents, leaf = dotted.split("__")
+        for part in parents:
+            target = target[part]
+        target[leaf] = value
+    return changed
+
+
+ELSEWHERE = f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:someone-else"
+OTHER_ENV = f"arn:aws:airflow:{REGION}:{ACCOUNT}:environment/other"
+OTHER_ADDON = f"arn:aws:eks:{REGION}:{ACCOUNT}:addon/other/x/1"
+SUCCEEDED_CALL = other(API_ERROR_EVENT)
+del SUCCEEDED_CALL["detail"]["errorCode"], SUCCEEDED_CALL["detail"]["errorMessage"]
+MATCHING = [
+    ("mwaa", "alarms", ALARM_EVENT, other(ALARM_EVENT, resources=[ELSEWHERE])),
+    ("mwaa", "alarms", ALARM_EVENT, other(ALARM_EVENT, detail__state__value="INSUFFICIENT_DATA")),
+    ("mwaa", "mwaa-status", MWAA_EVENT, other(MWAA_EVENT, resources=[OTHER_ENV])),
+    (
+        "eks",
+        "eks-addons",
+        ADDON_EVENT,
+        other(ADDON_EVENT, **{"detail-type": "EKS Addon Health Restored"}),
+    ),
+    ("eks", "eks-addons", ADDON_EVENT, other(ADDON_EVENT, resources=[OTHER_ADDON])),
+    (
+        "eks",
+        "eks-api-errors",
+        API_ERROR_EVENT,
+        other(API_ERROR_EVENT, detail__requestParameters={"name": "x"}),
+    ),
+    ("eks", "eks-api-errors", API_ERROR_EVENT, SUCCEEDED_CALL),
+]
+
+
+@pytest.mark.parametrize(("architecture", "role", "event", "unrelated"), MATCHING)
+def test_rule_matches_a_real_event_and_not_an_unrelated_one(
+    architecture: str, role: str, event: dict[str, Any], unrelated: dict[str, Any]
+) -> None:
+    route = routes(architecture)[role]
+    json.dumps(route.pattern)  # valid JSON
+    assert matches(route.pattern, event)
+    assert not matches(route.pattern, unrelated)
+
+
+def test_alarm_rule_routes_recovery_to_ok_too() -> None:
+    back_to_ok = other(ALARM_EVENT, detail__state__value="OK")
+    assert matches(routes("mwaa")["alarms"].pattern, back_to_ok)
+
+
+@pytest.mark.parametrize(
+    ("architecture", "role", "event", "must_contain"),
+    [
+        ("mwaa", "alarms", ALARM_EVENT, ["[ALARM]", "heartbeat", "Threshold", "alarmsV2"]),
+        ("mwaa", "mwaa-status", MWAA_EVENT, ["[MWAA]", ENV, "UNAVAILABLE", "/mwaa/home"]),
+        ("eks", "eks-addons", ADDON_EVENT, ["Health Degraded", "aws-ebs-csi-driver", "add-ons"]),
+        ("eks", "eks-api-errors", API_ERROR_EVENT, ["UpdateNodegroupConfig", "Invalid", "ci"]),
+    ],
+)  # fmt: skip
+def test_transformer_says_what_where_state_and_links_the_console(
+    architecture: str, role: str, event: dict[str, Any], must_contain: list[str]
+) -> None:
+    route = routes(architecture)[role]
+    message = transform(route.paths, route.template, event)
+    for text in must_contain:
+        assert text in message
+    assert "console.aws.amazon.com" in message
+    assert len(message) < 600
+
+
+def test_each_architecture_routes_only_its_own_events() -> None:
+    assert set(routes("mwaa")) == {"alarms", "mwaa-status"}
+    assert set(routes("eks")) == {"alarms", "eks-addons", "eks-api-errors"}
+
+
+def build(arch: str = "mwaa", **overrides: Any) -> Declared:
+    s = settings_for(arch, stack="dev", **overrides)
+    return run_program(
+        lambda: Alerting(
+            "alerting",
+            AlertingArgs(
+                settings=s.alerting,
+                environment_name=s.environment_name,
+                architecture=arch,
+                budget_tag=("Environment", "dev"),
+                protect=s.protect,
+            ),
+        )
+    )
+
+
+def test_topic_is_encrypted_with_a_key_the_publishers_may_use() -> None:
+    d = build()
+    key = d.one("aws:kms/key:Key")
+    topic = d.one("aws:sns/topic:Topic")
+    assert topic.inputs["kmsMasterKeyId"] == key.outputs["arn"]
+    assert key.inputs["enableKeyRotation"] is True
+    publishers = next(s for s in statements(key.inputs["policy"]) if s["Sid"] == "AlertPublishers")
+    assert sorted(publishers["Principal"]["Service"]) == sorted(
+        ["events.amazonaws.com", "cloudwatch.amazonaws.com", "budgets.amazonaws.com"]
+    )
+    assert set(publishers["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
+    assert publishers["Condition"]["StringEquals"]["aws:SourceAccount"] == ACCOUNT
+
+
+def test_topic_policy_allows_the_three_services_of_this_account_and_nobody_else() -> None:
+    d = build()
+    topic = d.one("aws:sns/topic:Topic")
+    doc = statements(d.one("aws:sns/topicPolicy:TopicPolicy").inputs["policy"])
+    allows = [s for s in doc if s["Effect"] == "Allow"]
+    for s in allows:
+        assert s["Resource"] == topic.outputs["arn"]
+        principal = s["Principal"]
+        assert principal != "*" and principal.get("AWS") != "*"
+        if "Service" in principal:
+            assert s["Condition"]["StringEquals"]["aws:SourceAccount"] == ACCOUNT
+            assert s["Action"] == "sns:Publish"
+        else:
+            assert principal["AWS"] == f"arn:aws:iam::{ACCOUNT}:root"
+    services = {svc for s in allows for svc in s["Principal"].get("Service", [])}
+    assert services == {"events.amazonaws.com", "cloudwatch.amazonaws.com", "budgets.amazonaws.com"}
+    deny = [s for s in doc if s["Effect"] == "Deny"]
+    assert deny and deny[0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_no_subscribers_by_default() -> None:
+    d = build()
+    assert d.of_type("aws:sns/topicSubscription:TopicSubscription") == []
+    assert d.of_type("aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration") == []
+
+
+def test_each_subscription_kind_is_created_from_settings() -> None:
+    d = build(
+        alertEmails=["oncall@example.com", "lead@example.com"],
+        alertSmsNumbers=["+14155550100"],
+        alertHttpsEndpoints=["https://events.pagerduty.com/integration/abc/enqueue"],
+        pushPlatformApplicationArn=PUSH_APP,
+        pushEndpointArns=[PUSH_ENDPOINT],
+    )
+    topic_arn = d.one("aws:sns/topic:Topic").outputs["arn"]
+    subs = d.of_type("aws:sns/topicSubscription:TopicSubscription")
+    got = sorted((s.inputs["protocol"], s.inputs["endpoint"]) for s in subs)
+    assert got == sorted(
+        [
+            ("email", "oncall@example.com"),
+            ("email", "lead@example.com"),
+            ("sms", "+14155550100"),
+            ("https", "https://events.pagerduty.com/integration/abc/enqueue"),
+            ("application", PUSH_ENDPOINT),
+        ]
+    )
+    assert all(s.inputs["topic"] == topic_arn for s in subs)
+
+
+def test_slack_and_teams_through_chatbot_with_read_only_guardrail() -> None:
+    d = build(
+        slackTeamId="T0123ABCD",
+        slackChannelId="C0123ABCD",
+        teamsTenantId="11111111-2222-3333-4444-555555555555",
+        teamsTeamId="66666666-7777-8888-9999-000000000000",
+        teamsChannelId="19:abc@thread.tacv2",
+    )
+    topic_arn = d.one("aws:sns/topic:Topic").outputs["arn"]
+    slack = d.one("aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration")
+    teams = d.one("aws:chatbot/teamsChannelConfiguration:TeamsChannelConfiguration")
+    assert (slack.inputs["slackTeamId"], slack.inputs["slackChannelId"]) == (
+        "T0123ABCD",
+        "C0123ABCD",
+    )
+    assert teams.inputs["channelId"] == "19:abc@thread.tacv2"
+    for chat in (slack, teams):
+        assert chat.inputs["snsTopicArns"] == [topic_arn]
+        assert chat.inputs["guardrailPolicyArns"] == ["arn:aws:iam::aws:policy/ReadOnlyAccess"]
+    role = d.one("aws:iam/role:Role")
+    assert statements(role.inputs["assumeRolePolicy"])[0]["Principal"] == {
+        "Service": ["chatbot.amazonaws.com"]
+    }
+    actions = statements(d.one("aws:iam/rolePolicy:RolePolicy").inputs["policy"])[0]["Action"]
+    assert all("*" not in a for a in actions)
+
+
+@pytest.mark.parametrize("arch", ["mwaa", "eks"])
+def test_every_rule_targets_the_topic_with_its_transformer(arch: str) -> None:
+    d = build(arch)
+    topic_arn = d.one("aws:sns/topic:Topic").outputs["arn"]
+    rules = {r.inputs["name"]: r for r in d.of_type("aws:cloudwatch/eventRule:EventRule")}
+    targets = d.of_type("aws:cloudwatch/eventTarget:EventTarget")
+    expected = {f"{ENV}-{role}" for role in routes(arch)}
+    assert set(rules) == expected
+    assert {t.inputs["rule"] for t in targets} == expected
+    for target in targets:
+        rule = rules[target.inputs["rule"]]
+        route = routes(arch)[rule.inputs["name"].removeprefix(f"{ENV}-")]
+        assert target.inputs["arn"] == topic_arn
+        assert json.loads(rule.inputs["eventPattern"]) == route.pattern
+        assert target.inputs["inputTransformer"]["inputTemplate"] == route.template
+        assert target.inputs["inputTransformer"]["inputPaths"] == route.paths
+
+
+def test_budget_notifies_the_topic_on_actual_and_forecast() -> None:
+    d = build(monthlyBudgetUsd=450, budgetThresholdsPercent=[50, 90, 100])
+    topic_arn = d.one("aws:sns/topic:Topic").outputs["arn"]
+    budget = d.one("aws:budgets/budget:Budget")
+    assert budget.inputs["budgetType"] == "COST"
+    assert budget.inputs["timeUnit"] == "MONTHLY"
+    assert (budget.inputs["limitAmount"], budget.inputs["limitUnit"]) == ("450.00", "USD")
+    assert budget.inputs["costFilters"] == [
+        {"name": "TagKeyValue", "values": ["user:Environment$dev"]}
+    ]
+    got = sorted((n["notificationType"], n["threshold"]) for n in budget.inputs["notifications"])
+    assert got == sorted((k, float(p)) for p in (50, 90, 100) for k in ("ACTUAL", "FORECASTED"))
+    for n in budget.inputs["notifications"]:
+        assert n["subscriberSnsTopicArns"] == [topic_arn]
+        assert (n["comparisonOperator"], n["thresholdType"]) == ("GREATER_THAN", "PERCENTAGE")
+
+
+@pytest.mark.parametrize("protect", [True, False])
+def test_topic_key_protection_follows_settings(protect: bool) -> None:
+    assert build(protect=protect).one("aws:kms/key:Key").protect is protect

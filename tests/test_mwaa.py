@@ -1,0 +1,377 @@
+"""MWAA: key, DAG bucket, uploads, log groups, execution role, network, environment."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+
+from components.mwaa import MwaaAirflow, MwaaArgs, dag_files
+from tests.aws_model import operation_input, problems, to_api
+from tests.conftest import Declared, run_program, settings_for, statements
+
+ENV = "airflow-dev"
+ACCOUNT = "111122223333"
+TASK_POLICY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "ReadAirflowSecrets",
+                "Effect": "Allow",
+                "Action": ["secretsmanager:GetSecretValue"],
+                "Resource": [
+                    f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:airflow/connections/*"
+                ],
+            }
+        ],
+    }
+)
+LOG_SUFFIXES = ("DAGProcessing", "Scheduler", "Task", "WebServer", "Worker")
+
+
+@pytest.fixture
+def dags(tmp_path: Path) -> Path:
+    root = tmp_path / "dags"
+    (root / "common").mkdir(parents=True)
+    (root / "__pycache__").mkdir()
+    (root / "canary.py").write_text("# a DAG\n")
+    (root / "common" / "alerts.py").write_text("# a helper\n")
+    (root / "common" / "query.sql").write_text("select 1\n")
+    (root / "README.md").write_text("docs\n")
+    (root / "requirements.txt").write_text("apache-airflow-providers-amazon==9.12.0\n")
+    (root / "__pycache__" / "canary.cpython-311.pyc").write_bytes(b"\0")
+    return root
+
+
+def build(
+    dags: Path, extras: Path | None = None, *, then: Any = None, **overrides: Any
+) -> Declared:
+    """Declare the component; `then(component)` may pick Outputs to resolve."""
+    s = settings_for("mwaa", stack="dev", **overrides)
+
+    def program() -> Any:
+        component = MwaaAirflow(
+            ENV,
+            MwaaArgs(
+                mwaa=s.mwaa,
+                airflow=s.airflow,
+                environment_name=s.environment_name,
+                vpc_id="vpc-0abc",
+                vpc_cidr="10.40.0.0/16",
+                subnet_ids=[pulumi.Output.from_input(x) for x in ("subnet-a", "subnet-b")],
+                task_policy_json=TASK_POLICY,
+                dags_dir=dags,
+                extras_dir=extras,
+                log_retention_days=14,
+                protect=s.protect,
+            ),
+        )
+        return then(component) if then else component
+
+    return run_program(program)
+
+
+def env_of(d: Declared) -> Any:
+    return d.one("aws:mwaa/environment:Environment")
+
+
+def test_dag_files_are_everything_under_dags_but_docs_requirements_and_caches(dags: Path) -> None:
+    keys = [k for k, _ in dag_files(dags)]
+    assert keys == ["dags/canary.py", "dags/common/alerts.py", "dags/common/query.sql"]
+
+
+def test_one_customer_key_for_environment_bucket_and_logs(dags: Path) -> None:
+    d = build(dags)
+    key = d.one("aws:kms/key:Key")
+    arn = key.outputs["arn"]
+    assert key.inputs["enableKeyRotation"] is True
+    assert env_of(d).inputs["kmsKey"] == arn
+    sse = d.one(
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+    )
+    assert sse.inputs["rules"][0]["applyServerSideEncryptionByDefault"]["kmsMasterKeyId"] == arn
+    assert sse.inputs["rules"][0]["bucketKeyEnabled"] is True
+    groups = d.of_type("aws:cloudwatch/logGroup:LogGroup")
+    assert len(groups) == 5 and all(g.inputs["kmsKeyId"] == arn for g in groups)
+    logs = next(s for s in statements(key.inputs["policy"]) if s.get("Sid") == "CloudWatchLogs")
+    assert logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"] == (
+        f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:airflow-{ENV}-*"
+    )
+
+
+def test_dag_bucket_baseline(dags: Path) -> None:
+    d = build(dags)
+    bucket = d.one("aws:s3/bucket:Bucket")
+    assert bucket.inputs["bucketPrefix"].startswith("airflow-")  # MWAA requires it
+    assert len(bucket.inputs["bucketPrefix"]) <= 37
+    assert env_of(d).inputs["sourceBucketArn"] == bucket.outputs["arn"]
+    versioning = d.one("aws:s3/bucketVersioning:BucketVersioning")
+    assert versioning.inputs["versioningConfiguration"] == {"status": "Enabled"}
+    block = d.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs
+    assert [block[k] for k in sorted(block) if k != "bucket"] == [True] * 4
+    deny = statements(d.one("aws:s3/bucketPolicy:BucketPolicy").inputs["policy"])[0]
+    assert (deny["Effect"], deny["Condition"]) == (
+        "Deny",
+        {"Bool": {"aws:SecureTransport": "false"}},
+    )
+    rule = d.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs[
+        "rules"
+    ][0]
+    assert rule["status"] == "Enabled" and rule["noncurrentVersionExpiration"]["noncurrentDays"] > 0
+
+
+@pytest.mark.parametrize("protect", [True, False])
+def test_bucket_key_and_log_groups_protected_when_settings_say_so(
+    dags: Path, protect: bool
+) -> None:
+    d = build(dags, protect=protect)
+    assert d.one("aws:s3/bucket:Bucket").protect is protect
+    assert d.one("aws:s3/bucket:Bucket").inputs["forceDestroy"] is (not protect)
+    assert d.one("aws:kms/key:Key").protect is protect
+    assert {g.protect for g in d.of_type("aws:cloudwatch/logGroup:LogGroup")} == {protect}
+
+
+def test_uploads_every_dag_file_and_requirements_with_its_version(dags: Path) -> None:
+    d = build(dags)
+    objects = {o.inputs["key"]: o for o in d.of_type("aws:s3/bucketObjectv2:BucketObjectv2")}
+    assert set(objects) == {
+        "dags/canary.py",
+        "dags/common/alerts.py",
+        "dags/common/query.sql",
+        "requirements.txt",
+    }
+    env = env_of(d).inputs
+    req = objects["requirements.txt"]
+    assert env["requirementsS3Path"] == "requirements.txt"
+    assert env["requirementsS3ObjectVersion"] == req.outputs["versionId"]
+    assert env["dagS3Path"] == "dags"
+    assert "pluginsS3Path" not in env and "startupScriptS3Path" not in env
+    # The environment waits for the DAGs (MWAA needs a .py under the DAG path).
+    assert objects["dags/canary.py"].urn in env_of(d).dependencies
+
+
+def test_plugins_and_startup_script_uploaded_with_versions_when_present(
+    dags: Path, tmp_path: Path
+) -> None:
+    extras = tmp_path / "mwaa"
+    extras.mkdir()
+    (extras / "plugins.zip").write_bytes(b"PK\x05\x06" + b"\0" * 18)
+    (extras / "startup.sh").write_text("#!/bin/sh\nexport X=1\n")
+    d = build(dags, extras)
+    objects = {o.inputs["key"]: o for o in d.of_type("aws:s3/bucketObjectv2:BucketObjectv2")}
+    env = env_of(d).inputs
+    assert env["pluginsS3Path"] == "plugins.zip"
+    assert env["pluginsS3ObjectVersion"] == objects["plugins.zip"].outputs["versionId"]
+    assert env["startupScriptS3Path"] == "startup.sh"
+    assert env["startupScriptS3ObjectVersion"] == objects["startup.sh"].outputs["versionId"]
+
+
+def test_missing_requirements_fails_before_any_cloud_resource(dags: Path) -> None:
+    (dags / "requirements.txt").unlink()
+    with pytest.raises(FileNotFoundError, match=r"requirements\.txt is missing"):
+        build(dags)
+
+
+def test_log_groups_exist_first_with_retention_and_all_five_log_types_on(dags: Path) -> None:
+    d = build(dags, airflowLogLevel="WARNING")
+    groups = {g.inputs["name"]: g for g in d.of_type("aws:cloudwatch/logGroup:LogGroup")}
+    assert set(groups) == {f"airflow-{ENV}-{s}" for s in LOG_SUFFIXES}
+    assert {g.inputs["retentionInDays"] for g in groups.values()} == {14}
+    env = env_of(d)
+    assert {g.urn for g in groups.values()} <= set(env.dependencies)
+    logging = env.inputs["loggingConfiguration"]
+    assert set(logging) == {
+        "dagProcessingLogs",
+        "schedulerLogs",
+        "taskLogs",
+        "webserverLogs",
+        "workerLogs",
+    }
+    assert all(v == {"enabled": True, "logLevel": "WARNING"} for v in logging.values())
+
+
+def role_policies(d: Declared) -> dict[str, list[dict[str, Any]]]:
+    return {
+        p.name: statements(p.inputs["policy"]) for p in d.of_type("aws:iam/rolePolicy:RolePolicy")
+    }
+
+
+def test_execution_role_trust(dags: Path) -> None:
+    d = build(dags)
+    role = d.one("aws:iam/role:Role")
+    assert env_of(d).inputs["executionRoleArn"] == role.outputs["arn"]
+    (trust,) = statements(role.inputs["assumeRolePolicy"])
+    assert trust["Principal"] == {"Service": ["airflow.amazonaws.com", "airflow-env.amazonaws.com"]}
+    assert trust["Condition"]["StringEquals"] == {"aws:SourceAccount": ACCOUNT}
+    assert trust["Condition"]["ArnLike"] == {
+        "aws:SourceArn": f"arn:aws:airflow:us-east-1:{ACCOUNT}:environment/{ENV}"
+    }
+    assert d.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment") == []
+
+
+def test_execution_role_has_the_documented_minimum_scoped_to_this_environment(dags: Path) -> None:
+    d = build(dags)
+    bucket = d.one("aws:s3/bucket:Bucket").outputs["arn"]
+    key = d.one("aws:kms/key:Key").outputs["arn"]
+    doc = role_policies(d)[f"{ENV}-execution-mwaa"]
+    by_action = {json.dumps(s["Action"]): s for s in doc}
+    assert by_action['"airflow:PublishMetrics"']["Resource"] == (
+        f"arn:aws:airflow:us-east-1:{ACCOUNT}:environment/{ENV}"
+    )
+    deny = by_action['"s3:ListAllMyBuckets"']
+    assert deny["Effect"] == "Deny" and deny["Resource"] == [bucket, bucket + "/*"]
+    s3 = by_action['["s3:GetObject*", "s3:GetBucket*", "s3:List*"]']
+    assert s3["Resource"] == [bucket, bucket + "/*"]
+    logs = next(s for s in doc if "logs:PutLogEvents" in s["Action"])
+    assert logs["Resource"] == f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:airflow-{ENV}-*"
+    star = next(s for s in doc if s["Resource"] == "*")
+    assert sorted(star["Action"]) == [
+        "cloudwatch:PutMetricData",
+        "logs:DescribeLogGroups",
+        "s3:GetAccountPublicAccessBlock",
+    ]
+    sqs = next(s for s in doc if "sqs:SendMessage" in s["Action"])
+    assert sqs["Resource"] == "arn:aws:sqs:us-east-1:*:airflow-celery-*"
+    kms = next(s for s in doc if "kms:Decrypt" in s["Action"])
+    assert kms["Resource"] == key
+    assert kms["Condition"]["StringLike"]["kms:ViaService"] == [
+        "sqs.us-east-1.amazonaws.com",
+        "s3.us-east-1.amazonaws.com",
+    ]
+    assert len(doc) == 7
+
+
+def test_execution_role_reads_only_the_two_secret_prefixes(dags: Path) -> None:
+    d = build(dags)
+    assert role_policies(d)[f"{ENV}-execution-tasks"] == json.loads(TASK_POLICY)["Statement"]
+    every = [s for doc in role_policies(d).values() for s in doc]
+    secrets = [s for s in every if any(str(a).startswith("secretsmanager:") for a in _actions(s))]
+    assert all(
+        r.endswith((":secret:airflow/connections/*", ":secret:airflow/variables/*"))
+        for s in secrets
+        for r in s["Resource"]
+    )
+
+
+def _actions(statement: dict[str, Any]) -> list[str]:
+    action = statement["Action"]
+    return action if isinstance(action, list) else [action]
+
+
+def test_every_iam_document_is_valid_and_has_no_wildcard_action(dags: Path) -> None:
+    d = build(dags)
+    docs = [d.one("aws:iam/role:Role").inputs["assumeRolePolicy"]]
+    docs += [p.inputs["policy"] for p in d.of_type("aws:iam/rolePolicy:RolePolicy")]
+    docs.append(build(dags, then=lambda c: c.web_login_policy_json).value)
+    for doc in docs:
+        parsed = json.loads(doc)
+        assert parsed["Version"] == "2012-10-17"
+        for s in parsed["Statement"]:
+            assert s["Effect"] in {"Allow", "Deny"}
+            assert {"Action", "Resource"} <= set(s) or "Principal" in s
+            assert all(a != "*" and not a.endswith(":*") for a in _actions(s))
+
+
+def test_security_group_self_reference_and_private_web_access(dags: Path) -> None:
+    d = build(dags)
+    sg = d.one("aws:ec2/securityGroup:SecurityGroup")
+    rules = d.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+    self_ref = [r for r in rules if r.inputs.get("referencedSecurityGroupId") == sg.id]
+    assert len(self_ref) == 1 and self_ref[0].inputs["ipProtocol"] == "-1"
+    web = [r for r in rules if r.inputs.get("cidrIpv4")]
+    assert [(w.inputs["cidrIpv4"], w.inputs["fromPort"], w.inputs["toPort"]) for w in web] == [
+        ("10.40.0.0/16", 443, 443)
+    ]
+    assert env_of(d).inputs["networkConfiguration"] == {
+        "securityGroupIds": [sg.id],
+        "subnetIds": ["subnet-a", "subnet-b"],
+    }
+
+
+def test_environment_arguments(dags: Path) -> None:
+    d = build(dags, airflowConfigOptions=["core.default_timezone=utc"])
+    env = env_of(d).inputs
+    assert env["name"] == ENV
+    assert env["airflowVersion"] == "3.0.6"
+    assert env["environmentClass"] == "mw1.small"
+    assert (env["minWorkers"], env["maxWorkers"], env["schedulers"]) == (1, 5, 2)
+    assert (env["minWebservers"], env["maxWebservers"]) == (2, 2)
+    assert env["weeklyMaintenanceWindowStart"] == "SUN:03:00"
+    assert env["webserverAccessMode"] == "PRIVATE_ONLY"
+    options = env["airflowConfigurationOptions"]
+    assert options["core.load_examples"] == "False"
+    assert options["secrets.backend"] == (
+        "airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend"
+    )
+    assert json.loads(options["secrets.backend_kwargs"]) == {
+        "connections_prefix": "airflow/connections",
+        "variables_prefix": "airflow/variables",
+    }
+    assert options["core.default_timezone"] == "utc"
+
+
+def test_public_web_server_is_an_explicit_opt_in(dags: Path) -> None:
+    d = build(dags, mwaaPublicWebserver=True)
+    assert env_of(d).inputs["webserverAccessMode"] == "PUBLIC_ONLY"
+    rules = d.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+    assert [r for r in rules if r.inputs.get("cidrIpv4")] == []
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {},
+        {"mwaaEnvironmentClass": "mw1.micro", "mwaaSchedulers": 1, "mwaaMinWebservers": 1,
+         "mwaaMaxWebservers": 1},
+        {"mwaaEnvironmentClass": "mw1.2xlarge", "mwaaMaxWorkers": 25, "mwaaSchedulers": 5,
+         "mwaaMaxWebservers": 5, "mwaaPublicWebserver": True, "mwaaMaintenanceWindow": "FRI:23:30"},
+    ],
+)  # fmt: skip
+def test_environment_arguments_satisfy_the_mwaa_api_model(
+    dags: Path, overrides: dict[str, Any]
+) -> None:
+    shape = operation_input("mwaa", "CreateEnvironment")
+    inputs = dict(env_of(build(dags, **overrides)).inputs)
+    call = to_api(shape, inputs)
+    assert problems(shape, call) == []
+    assert call["EnvironmentClass"] in {
+        "mw1.micro", "mw1.small", "mw1.medium", "mw1.large", "mw1.xlarge", "mw1.2xlarge"
+    }  # fmt: skip
+
+
+def test_the_api_model_check_catches_what_aws_would_reject(dags: Path) -> None:
+    shape = operation_input("mwaa", "CreateEnvironment")
+    call = to_api(shape, dict(env_of(build(dags)).inputs))
+    broken = {**call, "WebserverAccessMode": "PUBLIC_AND_PRIVATE_AND_MORE", "MinWorkers": 0}
+    del broken["DagS3Path"]
+    found = problems(shape, broken)
+    assert any("WebserverAccessMode" in p for p in found)
+    assert any("MinWorkers" in p for p in found)
+    assert any("DagS3Path: required" in p for p in found)
+
+
+def test_platform_surface_and_web_login_policy(dags: Path) -> None:
+    def surface(c: MwaaAirflow) -> pulumi.Output[list[Any]]:
+        p = c.platform
+        return pulumi.Output.all(
+            p.web_url,
+            p.dag_location,
+            c.web_login_policy_json,
+            p.watch.mwaa_environment,
+            pulumi.Output.all(**dict(p.log_groups)),
+        )
+
+    d = build(dags, then=surface)
+    web_url, dag_location, login_policy, watched, log_groups = d.value
+    env = env_of(d)
+    assert web_url == "https://" + env.outputs["webserverUrl"]
+    assert dag_location == f"s3://{d.one('aws:s3/bucket:Bucket').outputs['bucket']}/dags"
+    assert watched == ENV
+    assert log_groups == {s: f"airflow-{ENV}-{s}" for s in LOG_SUFFIXES}
+    (statement,) = statements(login_policy)
+    assert statement["Action"] == "airflow:CreateWebLoginToken"
+    assert statement["Resource"] == f"arn:aws:airflow:us-east-1:{ACCOUNT}:role/{ENV}/User"
