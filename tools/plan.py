@@ -292,11 +292,11 @@ def enrich(plan: Plan) -> Plan:
     if plan.settings is None:
         return plan
     try:
-        from finops.estimator import estimate
+        from finops import estimate, stack_usage
     except ImportError:
         pass
     else:
-        plan.cost = estimate(resources, region=plan.settings.region)
+        plan.cost = estimate(resources, region=plan.settings.region, usage=stack_usage(plan.stack))
     try:
         from policy.rules import evaluate
     except ImportError:
