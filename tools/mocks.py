@@ -18,7 +18,6 @@ import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
 
 ACCOUNT_ID = "111122223333"  # AWS's documentation account; mocks only.
-UNKNOWN = "04da6b54-80a4-46f7-96ec-b56ff0331ba9"  # Pulumi's wire sentinel for unknown values.
 
 
 @dataclass
@@ -39,9 +38,16 @@ class Registration:
 
     def as_dict(self) -> dict[str, Any]:
         """The plain shape policy rules and the cost estimator read."""
-        data: dict[str, Any] = {"type": self.type, "name": self.name, "inputs": self.inputs}
+        data: dict[str, Any] = {
+            "type": self.type,
+            "name": self.name,
+            "id": self.id,
+            "urn": self.urn,
+            "inputs": self.inputs,
+        }
         if self.provider:
-            data["provider"] = self.provider.split("::")[-1].split("::")[0]
+            # A provider reference is `<provider urn>::<provider id>`; rules want its name.
+            data["provider"] = self.provider.rsplit("::", 1)[0].split("::")[-1]
         return data
 
 
