@@ -12,6 +12,7 @@ import pulumi_aws as aws
 from components.alerting import Alerting, AlertingArgs
 from components.mwaa import MwaaAirflow, MwaaArgs
 from components.network import Network, NetworkArgs
+from components.observability import Observability, ObservabilityArgs
 from components.settings import from_pulumi
 from components.workspace import AirflowWorkspace, WorkspaceArgs
 
@@ -72,12 +73,26 @@ if settings.architecture == "mwaa":
         opts=opts,
     ).platform
 
+observability = Observability(
+    name,
+    ObservabilityArgs(
+        platform=platform,
+        thresholds=settings.observability,
+        eks=settings.eks if settings.architecture == "eks" else None,
+        alert_topic_arn=alerting.topic_arn,
+        alert_key_arn=alerting.key_arn,
+        log_retention_days=retention,
+        protect=settings.protect,
+    ),
+    opts=opts,
+)
+
 pulumi.export("architecture", settings.architecture)
-pulumi.export("vpcId", network.vpc_id)
+pulumi.export("webUrl", platform.web_url)
+pulumi.export("dagLocation", platform.dag_location)
 pulumi.export("alertTopicArn", alerting.topic_arn)
 pulumi.export("dataBucket", workspace.data_bucket)
-if settings.architecture == "mwaa":
-    pulumi.export("webUrl", platform.web_url)
-    pulumi.export("dagLocation", platform.dag_location)
-    for key, value in platform.exports.items():
-        pulumi.export(key, value)
+pulumi.export("dashboard", observability.dashboard_name)
+pulumi.export("vpcId", network.vpc_id)
+for key, value in platform.exports.items():
+    pulumi.export(key, value)

@@ -1,0 +1,432 @@
+"""Observability: alarms that notify the topic, golden-signal dashboards, and on EKS the
+Prometheus stack wired to SNS and CloudWatch."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+import pytest
+import yaml
+
+from components.alerting import event_routes
+from components.observability import (
+    Observability,
+    ObservabilityArgs,
+    alertmanager_config,
+    prometheus_stack_values,
+    service_monitor_spec,
+)
+from components.platform import AirflowPlatform, KubernetesAccess, NodeGroupWatch, WatchTargets
+from tests.aws_model import operation_input, problems, to_api
+from tests.conftest import Declared, run_program, settings_for, statements
+from tests.eventbridge import matches
+
+ROOT = Path(__file__).resolve().parent.parent
+TOPIC = "arn:aws:sns:us-east-1:111122223333:airflow-dev-alerts"
+TOPIC_KEY = "arn:aws:kms:us-east-1:111122223333:key/1111"
+CLOUDWATCH = yaml.safe_load((ROOT / "monitoring" / "cloudwatch.yaml").read_text())
+STATSD_LABELS = {"tier": "airflow", "component": "statsd", "release": "airflow"}
+ISSUER = "oidc.eks.us-east-1.amazonaws.com/id/ABC123"
+OIDC_ARN = f"arn:aws:iam::111122223333:oidc-provider/{ISSUER}"
+
+
+def mwaa_platform(env: str) -> AirflowPlatform:
+    out = pulumi.Output.from_input
+    return AirflowPlatform(
+        architecture="mwaa",
+        environment_name=env,
+        web_url=out("https://x.on.aws"),
+        dag_location=out("s3://b/dags"),
+        log_groups={},
+        watch=WatchTargets(mwaa_environment=out(env)),
+    )
+
+
+def eks_platform(env: str) -> AirflowPlatform:
+    out = pulumi.Output.from_input
+    provider = k8s.Provider("k8s", kubeconfig="{}")
+    return AirflowPlatform(
+        architecture="eks",
+        environment_name=env,
+        web_url=out("https://internal-alb"),
+        dag_location=out("repo@main:dags"),
+        log_groups={},
+        watch=WatchTargets(
+            eks_cluster=out(env),
+            db_instance_id=out(f"{env}-metadata"),
+            db_allocated_storage_gib=20,
+            cache_cluster_ids=[out(f"{env}-broker-001"), out(f"{env}-broker-002")],
+            load_balancer_arn_suffix=out(f"app/{env}/0123456789abcdef"),
+            node_groups=[NodeGroupWatch(out("system"), 3), NodeGroupWatch(out("workers"), 0)],
+            airflow_namespace="airflow",
+        ),
+        kubernetes=KubernetesAccess(
+            provider=provider,
+            cluster_name=out(env),
+            oidc_provider_arn=out(OIDC_ARN),
+            oidc_issuer=out(ISSUER),
+            airflow_namespace="airflow",
+            statsd_labels=STATSD_LABELS,
+            system_node_selector={"role": "system"},
+        ),
+    )
+
+
+def build(arch: str, **overrides: Any) -> Declared:
+    s = settings_for(arch, stack="dev", **overrides)
+
+    def program() -> Observability:
+        platform = (mwaa_platform if arch == "mwaa" else eks_platform)(s.environment_name)
+        return Observability(
+            s.environment_name,
+            ObservabilityArgs(
+                platform=platform,
+                thresholds=s.observability,
+                eks=s.eks if arch == "eks" else None,
+                alert_topic_arn=TOPIC,
+                alert_key_arn=TOPIC_KEY,
+                log_retention_days=30,
+                protect=s.protect,
+            ),
+        )
+
+    return run_program(program)
+
+
+def alarms(d: Declared) -> dict[str, Any]:
+    return {a.inputs["name"]: a for a in d.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
+
+
+MWAA_ALARMS = {
+    "scheduler-heartbeat", "oldest-queued-task", "queued-not-running", "task-failures",
+    "import-errors", "scheduler-cpu", "scheduler-memory", "baseworker-cpu", "baseworker-memory",
+    "webserver-cpu", "webserver-memory", "db-cpu", "db-freeable-memory",
+}  # fmt: skip
+EKS_ALARMS = {
+    "db-cpu", "db-free-storage", "db-connections", "db-freeable-memory", "cache-0-cpu",
+    "cache-0-memory", "cache-0-evictions", "cache-1-cpu", "cache-1-memory", "cache-1-evictions",
+    "node-count", "pod-restarts", "alb-5xx",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("arch", "expected"), [("mwaa", MWAA_ALARMS), ("eks", EKS_ALARMS)])
+def test_every_alarm_notifies_the_topic_on_alarm_and_ok(arch: str, expected: set[str]) -> None:
+    found = alarms(build(arch))
+    assert set(found) == {f"airflow-dev-{role}" for role in expected}
+    for alarm in found.values():
+        assert alarm.inputs["alarmActions"] == [TOPIC]
+        assert alarm.inputs["okActions"] == [TOPIC]
+        assert alarm.inputs["treatMissingData"] in {"breaching", "notBreaching"}
+        assert alarm.inputs["alarmDescription"]
+
+
+@pytest.mark.parametrize("arch", ["mwaa", "eks"])
+def test_alarm_names_are_routed_by_the_alerting_rule(arch: str) -> None:
+    rule = {r.role: r for r in event_routes("airflow-dev", arch, "us-east-1", "111122223333")}
+    for name in alarms(build(arch)):
+        for state in ("ALARM", "OK"):
+            event = {
+                "source": "aws.cloudwatch",
+                "detail-type": "CloudWatch Alarm State Change",
+                "resources": [f"arn:aws:cloudwatch:us-east-1:111122223333:alarm:{name}"],
+                "detail": {"alarmName": name, "state": {"value": state}},
+            }
+            assert matches(rule["alarms"].pattern, event)
+
+
+@pytest.mark.parametrize("arch", ["mwaa", "eks"])
+def test_alarm_arguments_satisfy_cloudwatch_put_metric_alarm(arch: str) -> None:
+    shape = operation_input("cloudwatch", "PutMetricAlarm")
+    for name, alarm in alarms(build(arch)).items():
+        inputs = dict(alarm.inputs)
+        if "dimensions" in inputs:  # a map in Pulumi, a list of Name/Value in the API
+            inputs["dimensions"] = [
+                {"name": k, "value": v} for k, v in inputs["dimensions"].items()
+            ]
+        if "metricQueries" in inputs:  # Pulumi's metricQueries are the API's Metrics
+            inputs["metrics"] = [_metric_data_query(q) for q in inputs.pop("metricQueries")]
+        call = to_api(shape, {k: v for k, v in inputs.items() if k != "name"} | {"alarmName": name})
+        assert problems(shape, call) == [], name
+
+
+def _metric_data_query(query: dict[str, Any]) -> dict[str, Any]:
+    query = dict(query)
+    metric = query.pop("metric", None)
+    if metric:
+        query["metricStat"] = {
+            "metric": {
+                "namespace": metric["namespace"],
+                "metricName": metric["metricName"],
+                "dimensions": [{"name": k, "value": v} for k, v in metric["dimensions"].items()],
+            },
+            "period": metric["period"],
+            "stat": metric["stat"],
+        }
+    return query
+
+
+def test_the_put_metric_alarm_check_catches_a_bad_alarm() -> None:
+    shape = operation_input("cloudwatch", "PutMetricAlarm")
+    bad = {"AlarmName": "x", "EvaluationPeriods": 0, "ComparisonOperator": "Bigger"}
+    found = problems(shape, bad)
+    assert any("EvaluationPeriods" in p for p in found)
+    assert any("ComparisonOperator" in p for p in found)
+
+
+def test_mwaa_scheduler_heartbeat_treats_silence_as_failure() -> None:
+    hb = alarms(build("mwaa"))["airflow-dev-scheduler-heartbeat"].inputs
+    assert (hb["namespace"], hb["metricName"], hb["statistic"]) == (
+        "AmazonMWAA",
+        "SchedulerHeartbeat",
+        "Sum",
+    )
+    assert hb["dimensions"] == {"Function": "Scheduler", "Environment": "airflow-dev"}
+    assert (hb["comparisonOperator"], hb["threshold"]) == ("LessThanThreshold", 1)
+    assert hb["treatMissingData"] == "breaching"
+    assert hb["evaluationPeriods"] == hb["datapointsToAlarm"] == 3
+
+
+def test_mwaa_queued_while_none_runs_is_metric_math() -> None:
+    queries = alarms(build("mwaa"))["airflow-dev-queued-not-running"].inputs["metricQueries"]
+    by_id = {q["id"]: q for q in queries}
+    assert by_id["queued"]["metric"]["metricName"] == "QueuedTasks"
+    assert by_id["running"]["metric"]["metricName"] == "RunningTasks"
+    assert "queued" in by_id["stuck"]["expression"] and "running" in by_id["stuck"]["expression"]
+    assert [q["id"] for q in queries if q.get("returnData")] == ["stuck"]
+
+
+def test_thresholds_come_from_settings() -> None:
+    found = alarms(build("mwaa", alarmCpuPercent=80, alarmQueuedTaskAgeSeconds=600))
+    assert found["airflow-dev-scheduler-cpu"].inputs["threshold"] == 80
+    assert found["airflow-dev-oldest-queued-task"].inputs["threshold"] == 600
+    assert found["airflow-dev-db-freeable-memory"].inputs["threshold"] == 512 * 1024 * 1024
+
+
+def test_eks_node_count_alarms_below_the_node_groups_minimum() -> None:
+    node = alarms(build("eks"))["airflow-dev-node-count"].inputs
+    assert node["threshold"] == 3 and node["comparisonOperator"] == "LessThanThreshold"
+    assert node["dimensions"] == {"ClusterName": "airflow-dev"}
+    assert node["treatMissingData"] == "breaching"
+
+
+def dashboard(d: Declared) -> dict[str, Any]:
+    return json.loads(d.one("aws:cloudwatch/dashboard:Dashboard").inputs["dashboardBody"])
+
+
+def referenced_metrics(body: dict[str, Any]) -> set[tuple[str, str]]:
+    found = set()
+    for widget in body["widgets"]:
+        for line in widget.get("properties", {}).get("metrics", []):
+            if isinstance(line[0], dict):
+                expr = line[0]["expression"]
+                ns = re.search(r'Namespace="([^"]+)"', expr)
+                metric = re.search(r'MetricName="([^"]+)"', expr)
+                assert ns and metric, expr
+                found.add((ns.group(1), metric.group(1)))
+            else:
+                found.add((line[0], line[1]))
+    return found
+
+
+@pytest.mark.parametrize("arch", ["mwaa", "eks"])
+def test_dashboard_shows_the_four_golden_signals_with_metrics_that_exist(arch: str) -> None:
+    d = build(arch)
+    body = dashboard(d)
+    headers = [w["properties"]["markdown"] for w in body["widgets"] if w["type"] == "text"]
+    assert headers == ["## Latency", "## Traffic", "## Errors", "## Saturation"]
+    known = {(ns, m) for ns, names in CLOUDWATCH[arch].items() for m in names}
+    used = referenced_metrics(body)
+    assert used and used <= known, used - known
+    other = "eks" if arch == "mwaa" else "mwaa"
+    assert not {ns for ns, _ in used} & set(CLOUDWATCH[other]) - set(CLOUDWATCH[arch])
+    alarm_widget = next(w for w in body["widgets"] if w["type"] == "alarm")
+    assert sorted(alarm_widget["properties"]["alarms"]) == sorted(
+        a.outputs["arn"] for a in alarms(d).values()
+    )
+
+
+@pytest.mark.parametrize("arch", ["mwaa", "eks"])
+def test_alarms_use_metrics_that_exist_for_the_architecture(arch: str) -> None:
+    known = {(ns, m) for ns, names in CLOUDWATCH[arch].items() for m in names}
+    for alarm in alarms(build(arch)).values():
+        i = alarm.inputs
+        used = (
+            [(i["namespace"], i["metricName"])]
+            if "metricName" in i
+            else [
+                (q["metric"]["namespace"], q["metric"]["metricName"])
+                for q in i["metricQueries"]
+                if "metric" in q
+            ]
+            + [
+                ("AmazonMWAA", m)
+                for q in i["metricQueries"]
+                for m in re.findall(r"SUM\((\w+)\)", q.get("expression", ""))
+            ]
+        )
+        assert set(used) <= known, (alarm.name, used)
+
+
+def test_mwaa_has_no_kubernetes_stack() -> None:
+    d = build("mwaa")
+    assert not [r for r in d.registrations if r.type.startswith("kubernetes:")]
+    assert d.of_type("aws:eks/addon:Addon") == []
+
+
+def values() -> dict[str, Any]:
+    s = settings_for("eks", prometheusRetention="30d", prometheusStorageGib=80)
+    return prometheus_stack_values(
+        topic_arn=TOPIC,
+        region="us-east-1",
+        environment="airflow-prod",
+        alertmanager_role_arn="arn:aws:iam::111122223333:role/am",
+        grafana_role_arn="arn:aws:iam::111122223333:role/grafana",
+        eks=s.eks,
+        node_selector={"role": "system"},
+    )
+
+
+def test_prometheus_retention_and_storage_from_settings() -> None:
+    spec = values()["prometheus"]["prometheusSpec"]
+    assert spec["retention"] == "30d"
+    claim = spec["storageSpec"]["volumeClaimTemplate"]["spec"]
+    assert claim["resources"]["requests"]["storage"] == "80Gi"
+    assert spec["ruleSelectorNilUsesHelmValues"] is False
+    assert spec["serviceMonitorSelectorNilUsesHelmValues"] is False
+
+
+def test_alertmanager_routes_every_alert_to_the_sns_topic_with_irsa() -> None:
+    am = values()["alertmanager"]
+    assert am["serviceAccount"]["annotations"] == {
+        "eks.amazonaws.com/role-arn": "arn:aws:iam::111122223333:role/am"
+    }
+    config = am["config"]
+    assert config["route"]["receiver"] == "sns"
+    (sns,) = next(r for r in config["receivers"] if r["name"] == "sns")["sns_configs"]
+    assert sns["topic_arn"] == TOPIC and sns["sigv4"] == {"region": "us-east-1"}
+    assert sns["send_resolved"] is True
+
+
+def test_grafana_reads_prometheus_and_cloudwatch_with_a_generated_password() -> None:
+    grafana = values()["grafana"]
+    (cloudwatch,) = grafana["additionalDataSources"]
+    assert cloudwatch["type"] == "cloudwatch"
+    assert cloudwatch["jsonData"] == {"authType": "default", "defaultRegion": "us-east-1"}
+    assert grafana["admin"]["existingSecret"] == "grafana-admin"
+    assert grafana["serviceAccount"]["annotations"]["eks.amazonaws.com/role-arn"].endswith(
+        "/grafana"
+    )
+    assert grafana["sidecar"]["dashboards"]["label"] == "grafana_dashboard"
+
+
+def test_service_monitor_selects_the_statsd_service_labels_and_port() -> None:
+    spec = service_monitor_spec(STATSD_LABELS)
+    assert spec["selector"]["matchLabels"] == STATSD_LABELS
+    assert [e["port"] for e in spec["endpoints"]] == ["statsd-scrape"]
+
+
+def test_eks_stack_resources() -> None:
+    d = build("eks")
+    release = d.one("kubernetes:helm.sh/v3:Release")
+    assert (release.inputs["chart"], release.inputs["version"]) == (
+        "kube-prometheus-stack",
+        "88.5.3",
+    )
+    monitors = d.of_type("kubernetes:monitoring.coreos.com/v1:ServiceMonitor")
+    assert len(monitors) == 1
+    assert monitors[0].inputs["spec"]["selector"]["matchLabels"] == STATSD_LABELS
+    assert monitors[0].inputs["metadata"]["namespace"] == "airflow"
+    rules = d.of_type("kubernetes:monitoring.coreos.com/v1:PrometheusRule")
+    files = sorted(p.stem for p in (ROOT / "monitoring" / "rules").glob("*.yaml"))
+    assert sorted(r.inputs["metadata"]["name"] for r in rules) == [f"airflow-{f}" for f in files]
+    for rule in rules:
+        stem = rule.inputs["metadata"]["name"].removeprefix("airflow-")
+        expected = yaml.safe_load((ROOT / "monitoring" / "rules" / f"{stem}.yaml").read_text())
+        assert rule.inputs["spec"]["groups"] == expected["groups"]
+    maps = d.of_type("kubernetes:core/v1:ConfigMap")
+    assert {m.inputs["metadata"]["labels"]["grafana_dashboard"] for m in maps} == {"1"}
+    assert len(maps) == len(list((ROOT / "monitoring" / "dashboards").glob("*.json")))
+    secret = d.one("kubernetes:core/v1:Secret")
+    assert secret.inputs["metadata"]["name"] == "grafana-admin"
+    password = d.one("random:index/randomPassword:RandomPassword")
+    assert secret.inputs["stringData"]["admin-password"] == password.outputs["result"]
+
+
+def role_named(d: Declared, suffix: str) -> Any:
+    return next(r for r in d.of_type("aws:iam/role:Role") if r.name.endswith(suffix))
+
+
+def test_alertmanager_role_publishes_only_to_the_topic_and_is_scoped_to_its_account() -> None:
+    d = build("eks")
+    role = role_named(d, "-alertmanager")
+    (trust,) = statements(role.inputs["assumeRolePolicy"])
+    assert trust["Condition"]["StringEquals"][f"{ISSUER}:sub"] == (
+        "system:serviceaccount:monitoring:kube-prometheus-stack-alertmanager"
+    )
+    policy = next(
+        p for p in d.of_type("aws:iam/rolePolicy:RolePolicy") if p.name.endswith("-publish")
+    )
+    doc = statements(policy.inputs["policy"])
+    assert doc[0] == {"Effect": "Allow", "Action": "sns:Publish", "Resource": TOPIC}
+    assert doc[1]["Resource"] == TOPIC_KEY
+
+
+def test_grafana_role_is_read_only() -> None:
+    d = build("eks")
+    policy = next(
+        p for p in d.of_type("aws:iam/rolePolicy:RolePolicy") if p.name.endswith("-cloudwatch-read")
+    )
+    for statement in statements(policy.inputs["policy"]):
+        for action in statement["Action"]:
+            verb = action.split(":")[1]
+            assert verb.startswith(("Describe", "List", "Get", "Start", "Stop")), action
+
+
+def test_container_insights_add_on_with_its_own_role_and_log_retention() -> None:
+    d = build("eks")
+    addon = d.one("aws:eks/addon:Addon")
+    assert addon.inputs["addonName"] == "amazon-cloudwatch-observability"
+    role = role_named(d, "-cloudwatch-agent")
+    assert addon.inputs["serviceAccountRoleArn"] == role.outputs["arn"]
+    (trust,) = statements(role.inputs["assumeRolePolicy"])
+    assert trust["Condition"]["StringEquals"][f"{ISSUER}:sub"] == (
+        "system:serviceaccount:amazon-cloudwatch:cloudwatch-agent"
+    )
+    groups = {g.inputs["name"]: g for g in d.of_type("aws:cloudwatch/logGroup:LogGroup")}
+    assert set(groups) == {
+        f"/aws/containerinsights/airflow-dev/{k}"
+        for k in ("application", "dataplane", "host", "performance")
+    }
+    assert {g.inputs["retentionInDays"] for g in groups.values()} == {30}
+    assert {g.urn for g in groups.values()} <= set(addon.dependencies)
+
+
+def amtool(tmp_path: Path, config: dict[str, Any]) -> subprocess.CompletedProcess[str]:
+    binary = shutil.which("amtool")
+    assert binary, "amtool is missing: install Debian package prometheus-alertmanager"
+    path = tmp_path / "alertmanager.yml"
+    path.write_text(yaml.safe_dump(config))
+    return subprocess.run(
+        [binary, "check-config", str(path)], capture_output=True, text=True, check=False
+    )
+
+
+def test_rendered_alertmanager_config_passes_amtool(tmp_path: Path) -> None:
+    result = amtool(tmp_path, alertmanager_config(TOPIC, "us-east-1", "airflow-prod"))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_amtool_check_fails_on_a_broken_config(tmp_path: Path) -> None:
+    config = alertmanager_config(TOPIC, "us-east-1", "airflow-prod")
+    config["route"]["receiver"] = "nobody"  # a route to a receiver that does not exist
+    assert amtool(tmp_path, config).returncode != 0
+    config = alertmanager_config(TOPIC, "us-east-1", "airflow-prod")
+    del config["receivers"][0]["sns_configs"][0]["topic_arn"]  # SNS with no destination
+    assert amtool(tmp_path, config).returncode != 0
