@@ -1,0 +1,735 @@
+"""Airflow on the cluster: the official chart, its pinned secrets, KEDA, and the internal ALB.
+
+Every credential the chart needs arrives as a Kubernetes Secret the program writes from
+`random` resources or the data stores (values composed with `Output.format`; no resource is
+ever created inside `apply`):
+the metadata connection (through PgBouncer), the broker URL, the Fernet, API and JWT keys,
+PgBouncer's config, and git-sync credentials. Helm values carry only secret *names*, so the
+values are plain data that `chart_values()` renders and the tests validate against the chart's
+JSON schema.
+
+The ALB is Pulumi's, not the controller's: it is internal, deletion-protected in production,
+tagged and priced like every other resource, and alarms can name it. The AWS Load Balancer
+Controller only keeps its IP target group in sync with the API server pods (a
+TargetGroupBinding) and, from the binding's `networking` rule, opens the node security group
+to the ALB's security group on the API server port.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+import pulumi_random as random
+
+from components.aws_helpers import Account, policy_document
+from components.eks_cluster import SYSTEM_LABELS, WORKER_LABELS, WORKER_TAINT, EksCluster, HelmChart
+from components.eks_data import DB_NAME, DB_PORT, DB_USER, AirflowData
+from components.irsa import ROLE_ARN_ANNOTATION, ServiceAccount
+from components.platform import CONNECTIONS_PREFIX, SECRETS_BACKEND, VARIABLES_PREFIX
+from components.settings import AirflowSettings, EksSettings, SettingsError
+
+RELEASE = "airflow"
+NAMESPACE = "airflow"
+AIRFLOW_REPO = "https://airflow.apache.org"
+API_SERVER_PORT = 8080
+PGBOUNCER_PORT = 6543
+HEALTH_CHECK_PATH = "/api/v2/monitor/health"
+REMOTE_LOG_CONN_ID = "aws_logs"
+# kedacore/charts keda/Chart.yaml 2.20.2 (2026-07-31), Kubernetes >= 1.23.
+KEDA_CHART = HelmChart("https://kedacore.github.io/charts", "keda", "2.20.2")
+# Chart components that run Airflow code and may call AWS (logs, secrets backend, tasks).
+# The chart names their service accounts `<release>-<component>` (templates/_helpers.yaml).
+AWS_COMPONENTS = {
+    "scheduler": "scheduler",
+    "workers": "worker",
+    "triggerer": "triggerer",
+    "apiServer": "api-server",
+    "dagProcessor": "dag-processor",
+}
+# The settings the program sets in airflow.cfg; airflowConfigOptions may not override them.
+MANAGED_CONFIG = frozenset(
+    {
+        ("core", "load_examples"),
+        ("logging", "remote_logging"),
+        ("logging", "remote_base_log_folder"),
+        ("logging", "remote_log_conn_id"),
+        ("logging", "logging_level"),
+        ("secrets", "backend"),
+        ("secrets", "backend_kwargs"),
+        ("celery", "worker_concurrency"),
+    }
+)
+TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"  # AWS's recommended ALB policy (TLS 1.3+1.2)
+
+
+@dataclass(frozen=True)
+class SecretNames:
+    """Kubernetes Secrets (namespace `airflow`) the chart reads, by purpose."""
+
+    metadata: str = f"{RELEASE}-metadata-connection"
+    broker: str = f"{RELEASE}-broker-connection"
+    fernet: str = f"{RELEASE}-pinned-fernet-key"
+    api_secret_key: str = f"{RELEASE}-pinned-api-secret-key"
+    jwt: str = f"{RELEASE}-pinned-jwt-secret"
+    pgbouncer_config: str = f"{RELEASE}-pgbouncer-settings"
+    pgbouncer_stats: str = f"{RELEASE}-pgbouncer-stats-connection"
+    git_credentials: str = f"{RELEASE}-git-credentials"
+    redis_password: str = f"{RELEASE}-pinned-redis-password"
+
+
+SECRETS = SecretNames()
+
+
+@dataclass(frozen=True)
+class ChartInputs:
+    """Everything `chart_values` needs, as plain values (Outputs resolved by the caller)."""
+
+    airflow: AirflowSettings
+    eks: EksSettings
+    vpc_cidr: str
+    region: str
+    log_bucket: str
+    airflow_role_arn: str
+    release: str = RELEASE
+    secrets: SecretNames = SECRETS
+
+
+def airflow_service_accounts(
+    release: str = RELEASE, namespace: str = NAMESPACE
+) -> list[ServiceAccount]:
+    """The chart's service accounts that get the Airflow IRSA role."""
+    return [ServiceAccount(namespace, f"{release}-{sa}") for sa in AWS_COMPONENTS.values()]
+
+
+def statsd_labels(release: str = RELEASE) -> dict[str, str]:
+    """Labels of the chart's statsd-exporter Service (templates/statsd/statsd-service.yaml)."""
+    return {"tier": "airflow", "component": "statsd", "release": release}
+
+
+def fernet_key(random_hex: str) -> str:
+    """A Fernet key from 32 random bytes (`RandomBytes.hex`). Fernet wants the bytes in
+    URL-safe base64; `RandomBytes.base64` is standard base64, whose `+` and `/` Fernet rejects,
+    so the key is encoded here from the raw bytes."""
+    raw = bytes.fromhex(random_hex)
+    if len(raw) != 32:
+        raise ValueError(f"a Fernet key is 32 bytes, got {len(raw)}")
+    return base64.urlsafe_b64encode(raw).decode("ascii")
+
+
+def pgbouncer_ini(release: str, db_host: str) -> str:
+    """PgBouncer's config: one pooled database `<release>-metadata` in front of RDS, TLS to RDS
+    (the parameter group forces it), the same keys the chart would render itself."""
+    return "\n".join(
+        [
+            "[databases]",
+            f"{release}-metadata = host={db_host} dbname={DB_NAME} port={DB_PORT} pool_size=10",
+            "",
+            "[pgbouncer]",
+            "pool_mode = transaction",
+            f"listen_port = {PGBOUNCER_PORT}",
+            "listen_addr = *",
+            "auth_type = scram-sha-256",
+            "auth_file = /etc/pgbouncer/users.txt",
+            f"stats_users = {DB_USER}",
+            "ignore_startup_parameters = extra_float_digits",
+            "max_client_conn = 200",
+            "verbose = 0",
+            "log_disconnections = 0",
+            "log_connections = 0",
+            "server_tls_sslmode = require",
+            "server_tls_ciphers = normal",
+            "",
+        ]
+    )
+
+
+def _resources(cpu: str, memory: str, cpu_limit: str, memory_limit: str) -> dict[str, Any]:
+    return {
+        "requests": {"cpu": cpu, "memory": memory},
+        "limits": {"cpu": cpu_limit, "memory": memory_limit},
+    }
+
+
+def _zone_spread(component: str, release: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "maxSkew": 1,
+            "topologyKey": "topology.kubernetes.io/zone",
+            # Prefer spreading; never leave a replica pending because a zone is short of room.
+            "whenUnsatisfiable": "ScheduleAnyway",
+            "labelSelector": {
+                "matchLabels": {"tier": "airflow", "component": component, "release": release}
+            },
+        }
+    ]
+
+
+def airflow_config(inputs: ChartInputs) -> dict[str, dict[str, Any]]:
+    """airflow.cfg sections: extra options from settings, then the ones the platform manages
+    (remote logs in S3, the Secrets Manager backend shared with MWAA, no examples)."""
+    check_config_options(inputs.airflow)
+    config: dict[str, dict[str, Any]] = {}
+    for option, value in inputs.airflow.options.items():
+        section, key = option.split(".", 1)
+        config.setdefault(section, {})[key] = value
+    managed: dict[str, dict[str, Any]] = {
+        "core": {"load_examples": "False"},
+        "logging": {
+            "remote_logging": "True",
+            "remote_base_log_folder": f"s3://{inputs.log_bucket}/logs",
+            "remote_log_conn_id": REMOTE_LOG_CONN_ID,
+            "logging_level": inputs.airflow.log_level,
+        },
+        "secrets": {
+            "backend": SECRETS_BACKEND,
+            "backend_kwargs": json.dumps(
+                {"connections_prefix": CONNECTIONS_PREFIX, "variables_prefix": VARIABLES_PREFIX}
+            ),
+        },
+        "celery": {"worker_concurrency": inputs.eks.worker_concurrency},
+    }
+    for section, options in managed.items():
+        config.setdefault(section, {}).update(options)
+    return config
+
+
+def check_config_options(airflow: AirflowSettings) -> None:
+    """Fail before anything is declared when an extra option collides with a managed one."""
+    for option in airflow.options:
+        section, key = option.split(".", 1)
+        if (section, key) in MANAGED_CONFIG:
+            raise SettingsError(
+                f"airflowConfigOptions: {option} is set by the eks platform; remove it"
+            )
+
+
+def chart_values(inputs: ChartInputs) -> dict[str, Any]:
+    """Values of the official Airflow chart (1.18.x keys), from plain values only."""
+    eks, release, secrets = inputs.eks, inputs.release, inputs.secrets
+    role = {"annotations": {ROLE_ARN_ANNOTATION: inputs.airflow_role_arn}}
+    in_cluster_redis = eks.queue_mode == "in-cluster"
+    git_sync: dict[str, Any] = {
+        "enabled": True,
+        "repo": eks.dags_repo_url,
+        "branch": eks.dags_repo_branch,
+        "ref": eks.dags_repo_branch,
+        "subPath": eks.dags_repo_subpath,
+        "depth": 1,
+        "resources": _resources("50m", "64Mi", "200m", "256Mi"),
+    }
+    if eks.dags_repo_token.get_secret_value():
+        git_sync["credentialsSecret"] = secrets.git_credentials
+    return {
+        "airflowVersion": inputs.airflow.version,
+        "defaultAirflowTag": inputs.airflow.version,
+        "executor": "CeleryExecutor",
+        "nodeSelector": dict(SYSTEM_LABELS),
+        "fernetKeySecretName": secrets.fernet,
+        "apiSecretKeySecretName": secrets.api_secret_key,
+        "jwtSecretName": secrets.jwt,
+        "postgresql": {"enabled": False},
+        "data": {
+            "metadataSecretName": secrets.metadata,
+            "brokerUrlSecretName": secrets.broker,
+        },
+        "redis": {
+            "enabled": in_cluster_redis,
+            **({"passwordSecretName": secrets.redis_password} if in_cluster_redis else {}),
+            "resources": _resources("100m", "128Mi", "500m", "512Mi"),
+        },
+        "pgbouncer": {
+            "enabled": True,
+            "replicas": 2,
+            "podDisruptionBudget": {"enabled": True},
+            "configSecretName": secrets.pgbouncer_config,
+            "metricsExporterSidecar": {
+                "statsSecretName": secrets.pgbouncer_stats,
+                "resources": _resources("20m", "32Mi", "100m", "64Mi"),
+            },
+            "resources": _resources("50m", "64Mi", "250m", "128Mi"),
+        },
+        "config": airflow_config(inputs),
+        # A connection without keys: boto3 falls back to the pod's IRSA web identity.
+        "env": [
+            {"name": "AIRFLOW_CONN_AWS_LOGS", "value": f"aws://?region_name={inputs.region}"},
+            {"name": "AWS_DEFAULT_REGION", "value": inputs.region},
+        ],
+        "networkPolicies": {"enabled": True},
+        "webserver": {"defaultUser": {"enabled": False}},  # no admin/admin account
+        "scheduler": {
+            "replicas": eks.scheduler_replicas,
+            "podDisruptionBudget": {"enabled": True},
+            "topologySpreadConstraints": _zone_spread("scheduler", release),
+            "resources": _resources("500m", "1Gi", "1", "2Gi"),
+            "serviceAccount": role,
+        },
+        "apiServer": {
+            "replicas": eks.api_server_replicas,
+            "podDisruptionBudget": {"enabled": True},
+            "topologySpreadConstraints": _zone_spread("api-server", release),
+            "resources": _resources("250m", "1Gi", "1", "2Gi"),
+            "serviceAccount": role,
+            # The chart's policy admits nobody unless `from` is set: the ALB (IP targets, in
+            # the VPC) and Airflow's own pods (the Task Execution API) are let in.
+            "networkPolicy": {
+                "ingress": {
+                    "from": [
+                        {"ipBlock": {"cidr": inputs.vpc_cidr}},
+                        {"podSelector": {"matchLabels": {"tier": "airflow", "release": release}}},
+                    ],
+                    "ports": [{"port": API_SERVER_PORT}],
+                }
+            },
+        },
+        "triggerer": {
+            "enabled": True,
+            "persistence": {"enabled": False},  # task logs go to S3
+            "resources": _resources("250m", "512Mi", "1", "1Gi"),
+            "serviceAccount": role,
+        },
+        "dagProcessor": {
+            "enabled": True,
+            "resources": _resources("250m", "1Gi", "1", "2Gi"),
+            "serviceAccount": role,
+        },
+        "workers": {
+            "keda": {
+                "enabled": True,
+                "minReplicaCount": eks.min_workers,
+                "maxReplicaCount": eks.max_workers,
+                # KEDA queries RDS directly (kedaConnection), not through PgBouncer.
+                "usePgbouncer": False,
+            },
+            "persistence": {"enabled": False},  # task logs go to S3
+            "nodeSelector": dict(WORKER_LABELS),
+            "tolerations": [{"operator": "Equal", **WORKER_TAINT}],
+            # Sized for 16 mostly I/O-bound task processes (finops/usage.yaml assumes the same).
+            "resources": _resources("500m", "3Gi", "2", "3Gi"),
+            "serviceAccount": role,
+        },
+        "statsd": {
+            "enabled": True,
+            "resources": _resources("50m", "64Mi", "200m", "128Mi"),
+            # Let Prometheus (kube-prometheus-stack, any namespace) scrape the exporter.
+            "extraNetworkPolicies": [
+                {
+                    "namespaceSelector": {},
+                    "podSelector": {"matchLabels": {"app.kubernetes.io/name": "prometheus"}},
+                }
+            ],
+        },
+        "dags": {"gitSync": git_sync},
+    }
+
+
+@dataclass(frozen=True)
+class AirflowReleaseArgs:
+    airflow: AirflowSettings
+    """Airflow version, extra options, log level."""
+    eks: EksSettings
+    """Chart version, replicas, workers, git-sync, queue mode, certificate."""
+    environment_name: str
+    """Names and tags of the ALB."""
+    cluster: EksCluster
+    """Where the chart runs (provider, IRSA, node security group, ALB controller)."""
+    data: AirflowData
+    """Database, broker and log bucket the chart connects to."""
+    task_policy_json: pulumi.Input[str]
+    """What Airflow itself may do in AWS (secrets, data bucket, alert topic)."""
+    vpc_id: pulumi.Input[str]
+    """VPC of the ALB and its target group."""
+    vpc_cidr: str
+    """Clients allowed to the ALB, and the API server's NetworkPolicy source."""
+    private_subnet_ids: Sequence[pulumi.Input[str]]
+    """Subnets of the internal ALB."""
+    protect: bool
+    """ALB deletion protection."""
+
+
+class AirflowRelease(pulumi.ComponentResource):
+    """KEDA, the Airflow chart with pinned secrets and IRSA, the internal ALB and its binding."""
+
+    web_url: pulumi.Output[str]
+    dag_location: pulumi.Output[str]
+    airflow_role_arn: pulumi.Output[str]
+    load_balancer_arn_suffix: pulumi.Output[str]
+    target_group_arn_suffix: pulumi.Output[str]
+    release: k8s.helm.v3.Release
+
+    def __init__(
+        self, name: str, args: AirflowReleaseArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("airflow:eks_airflow:AirflowRelease", name, None, opts)
+        check_config_options(args.airflow)
+        self._name = name
+        self._cluster = args.cluster
+        self._account = Account.lookup(self)
+        cluster, eks = args.cluster, args.eks
+
+        role = cluster.irsa(
+            "airflow",
+            airflow_service_accounts(),
+            inline_policies={
+                "task": args.task_policy_json,
+                "task-logs": self._logs_policy(args.data),
+            },
+            parent=self,
+        )
+        self.airflow_role_arn = role.arn
+        namespace = k8s.core.v1.Namespace(
+            f"{name}-namespace",
+            metadata={
+                "name": NAMESPACE,
+                "labels": {
+                    "pod-security.kubernetes.io/enforce": "baseline",
+                    "pod-security.kubernetes.io/warn": "restricted",
+                },
+            },
+            opts=cluster.k8s_opts(parent=self),
+        )
+        secrets = self._secrets(args, namespace)
+        keda = k8s.helm.v3.Release(
+            f"{name}-keda",
+            name="keda",
+            chart=KEDA_CHART.chart,
+            version=KEDA_CHART.version,
+            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=KEDA_CHART.repo),
+            namespace="keda",
+            create_namespace=True,
+            atomic=True,
+            timeout=600,
+            values={"nodeSelector": dict(SYSTEM_LABELS)},
+            opts=cluster.k8s_opts(parent=self),
+        )
+        inputs = pulumi.Output.all(role.arn, args.data.log_bucket, self._account.region)
+        values = inputs.apply(
+            lambda v: chart_values(
+                ChartInputs(
+                    airflow=args.airflow,
+                    eks=eks,
+                    vpc_cidr=args.vpc_cidr,
+                    region=str(v[2]),
+                    log_bucket=str(v[1]),
+                    airflow_role_arn=str(v[0]),
+                )
+            )
+        )
+        self.release = k8s.helm.v3.Release(
+            f"{name}-release",
+            name=RELEASE,
+            chart="airflow",
+            version=eks.chart_version,
+            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=AIRFLOW_REPO),
+            namespace=namespace.metadata["name"],
+            values=values,
+            atomic=True,  # a failed upgrade rolls back instead of leaving a half-applied release
+            timeout=1200,  # image pulls + database migrations on a fresh cluster
+            max_history=10,
+            skip_await=False,
+            opts=cluster.k8s_opts(keda, *secrets, *cluster.storage_ready, parent=self),
+        )
+        self._ingress(args)
+        self.dag_location = pulumi.Output.from_input(
+            f"{eks.dags_repo_url}@{eks.dags_repo_branch}:{eks.dags_repo_subpath}"
+        )
+        self.register_outputs(
+            {"webUrl": self.web_url, "dagLocation": self.dag_location, "roleArn": role.arn}
+        )
+
+    def _logs_policy(self, data: AirflowData) -> pulumi.Output[str]:
+        return policy_document(
+            [
+                {
+                    "Sid": "ListTaskLogs",
+                    "Effect": "Allow",
+                    "Action": "s3:ListBucket",
+                    "Resource": data.log_bucket_arn,
+                    "Condition": {"StringLike": {"s3:prefix": ["logs", "logs/*"]}},
+                },
+                {
+                    "Sid": "ReadWriteTaskLogs",
+                    "Effect": "Allow",
+                    "Action": ["s3:GetObject", "s3:PutObject"],
+                    "Resource": pulumi.Output.concat(data.log_bucket_arn, "/logs/*"),
+                },
+                {
+                    "Sid": "TaskLogsKey",
+                    "Effect": "Allow",
+                    "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                    "Resource": data.log_key_arn,
+                    "Condition": {
+                        "StringEquals": {
+                            "kms:ViaService": pulumi.Output.concat(
+                                "s3.", self._account.region, ".amazonaws.com"
+                            )
+                        }
+                    },
+                },
+            ]
+        )
+
+    def _secret(
+        self,
+        role: str,
+        secret_name: str,
+        data: Mapping[str, pulumi.Input[str]],
+        namespace: k8s.core.v1.Namespace,
+    ) -> k8s.core.v1.Secret:
+        return k8s.core.v1.Secret(
+            f"{self._name}-{role}",
+            metadata={"name": secret_name, "namespace": namespace.metadata["name"]},
+            type="Opaque",
+            string_data={k: pulumi.Output.secret(v) for k, v in data.items()},
+            opts=self._cluster.k8s_opts(namespace, parent=self),
+        )
+
+    def _secrets(
+        self, args: AirflowReleaseArgs, namespace: k8s.core.v1.Namespace
+    ) -> list[k8s.core.v1.Secret]:
+        name, data, eks = self._name, args.data, args.eks
+        child = pulumi.ResourceOptions(parent=self)
+        password, host = data.db_password, data.db_address
+        pgbouncer_host = f"{RELEASE}-pgbouncer.{NAMESPACE}"
+        created = [
+            self._secret(
+                "metadata-secret",
+                SECRETS.metadata,
+                {
+                    # Airflow goes through PgBouncer (in-cluster hop; PgBouncer -> RDS is TLS).
+                    "connection": pulumi.Output.format(
+                        "postgresql://{0}:{1}@{2}:{3}/{4}-metadata?sslmode=disable",
+                        DB_USER,
+                        password,
+                        pgbouncer_host,
+                        PGBOUNCER_PORT,
+                        RELEASE,
+                    ),
+                    # KEDA's scaler queries RDS directly, over TLS.
+                    "kedaConnection": pulumi.Output.format(
+                        "postgresql://{0}:{1}@{2}:{3}/{4}?sslmode=require",
+                        DB_USER,
+                        password,
+                        host,
+                        DB_PORT,
+                        DB_NAME,
+                    ),
+                },
+                namespace,
+            ),
+            self._secret(
+                "pgbouncer-config-secret",
+                SECRETS.pgbouncer_config,
+                {
+                    "pgbouncer.ini": host.apply(lambda h: pgbouncer_ini(RELEASE, h)),
+                    "users.txt": pulumi.Output.format('"{0}" "{1}"\n', DB_USER, password),
+                },
+                namespace,
+            ),
+            self._secret(
+                "pgbouncer-stats-secret",
+                SECRETS.pgbouncer_stats,
+                {
+                    "connection": pulumi.Output.format(
+                        "postgresql://{0}:{1}@127.0.0.1:{2}/pgbouncer?sslmode=disable",
+                        DB_USER,
+                        password,
+                        PGBOUNCER_PORT,
+                    )
+                },
+                namespace,
+            ),
+        ]
+
+        if data.broker_url is not None:
+            broker_url: pulumi.Output[str] = data.broker_url
+        else:
+            redis_password = random.RandomPassword(
+                f"{name}-redis-password", length=32, special=False, opts=child
+            )
+            created.append(
+                self._secret(
+                    "redis-password-secret",
+                    SECRETS.redis_password,
+                    {"password": redis_password.result},
+                    namespace,
+                )
+            )
+            broker_url = pulumi.Output.format(
+                "redis://:{0}@{1}-redis:6379/0", redis_password.result, RELEASE
+            )
+        created.append(
+            self._secret("broker-secret", SECRETS.broker, {"connection": broker_url}, namespace)
+        )
+
+        fernet = random.RandomBytes(f"{name}-fernet-key", length=32, opts=child)
+        api_key = random.RandomPassword(
+            f"{name}-api-secret-key", length=64, special=False, opts=child
+        )
+        jwt = random.RandomPassword(f"{name}-jwt-signing-key", length=64, special=False, opts=child)
+        created += [
+            self._secret(
+                "fernet-secret",
+                SECRETS.fernet,
+                {"fernet-key": fernet.hex.apply(fernet_key)},
+                namespace,
+            ),
+            self._secret(
+                "api-secret-key-secret",
+                SECRETS.api_secret_key,
+                {"api-secret-key": api_key.result},
+                namespace,
+            ),
+            self._secret("jwt-secret", SECRETS.jwt, {"jwt-secret": jwt.result}, namespace),
+        ]
+        token = eks.dags_repo_token.get_secret_value()
+        if token:
+            user, secret_token = eks.dags_repo_username, pulumi.Output.secret(token)
+            created.append(
+                self._secret(
+                    "git-credentials-secret",
+                    SECRETS.git_credentials,
+                    {  # git-sync v4 and v3 variable names
+                        "GITSYNC_USERNAME": user,
+                        "GITSYNC_PASSWORD": secret_token,
+                        "GIT_SYNC_USERNAME": user,
+                        "GIT_SYNC_PASSWORD": secret_token,
+                    },
+                    namespace,
+                )
+            )
+        return created
+
+    def _ingress(self, args: AirflowReleaseArgs) -> None:
+        name, cluster = self._name, args.cluster
+        child = pulumi.ResourceOptions(parent=self)
+        group = aws.ec2.SecurityGroup(
+            f"{name}-alb-sg",
+            vpc_id=args.vpc_id,
+            description="Airflow ALB: HTTP(S) from inside the VPC only",
+            tags={"Name": f"{args.environment_name}-airflow-alb"},
+            opts=child,
+        )
+        for port in (80, 443):
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-alb-from-vpc-{port}",
+                security_group_id=group.id,
+                cidr_ipv4=args.vpc_cidr,
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
+                description="Clients inside the VPC (VPN, peered networks route through it)",
+                opts=child,
+            )
+        aws.vpc.SecurityGroupEgressRule(
+            f"{name}-alb-to-api-server",
+            security_group_id=group.id,
+            referenced_security_group_id=cluster.node_security_group_id,
+            ip_protocol="tcp",
+            from_port=API_SERVER_PORT,
+            to_port=API_SERVER_PORT,
+            description="Airflow API server pods (IP targets on the nodes' security group)",
+            opts=child,
+        )
+        alb = aws.lb.LoadBalancer(
+            f"{name}-alb",
+            internal=True,
+            load_balancer_type="application",
+            subnets=list(args.private_subnet_ids),
+            security_groups=[group.id],
+            drop_invalid_header_fields=True,
+            enable_deletion_protection=args.protect,
+            idle_timeout=120,
+            tags={"Name": f"{args.environment_name}-airflow"},
+            opts=child,
+        )
+        target_group = aws.lb.TargetGroup(
+            f"{name}-api",
+            port=API_SERVER_PORT,
+            protocol="HTTP",
+            target_type="ip",
+            vpc_id=args.vpc_id,
+            deregistration_delay=30,
+            health_check={
+                "enabled": True,
+                "path": HEALTH_CHECK_PATH,
+                "port": "traffic-port",
+                "protocol": "HTTP",
+                "matcher": "200",
+                "interval": 15,
+                "healthy_threshold": 2,
+                "unhealthy_threshold": 3,
+            },
+            opts=child,
+        )
+        forward = [
+            aws.lb.ListenerDefaultActionArgs(type="forward", target_group_arn=target_group.arn)
+        ]
+        certificate = args.eks.certificate_arn
+        if certificate:
+            aws.lb.Listener(
+                f"{name}-https",
+                load_balancer_arn=alb.arn,
+                port=443,
+                protocol="HTTPS",
+                certificate_arn=certificate,
+                ssl_policy=TLS_POLICY,
+                default_actions=forward,
+                opts=child,
+            )
+            aws.lb.Listener(
+                f"{name}-http-redirect",
+                load_balancer_arn=alb.arn,
+                port=80,
+                protocol="HTTP",
+                default_actions=[
+                    aws.lb.ListenerDefaultActionArgs(
+                        type="redirect",
+                        redirect=aws.lb.ListenerDefaultActionRedirectArgs(
+                            port="443", protocol="HTTPS", status_code="HTTP_301"
+                        ),
+                    )
+                ],
+                opts=child,
+            )
+        else:
+            aws.lb.Listener(
+                f"{name}-http",
+                load_balancer_arn=alb.arn,
+                port=80,
+                protocol="HTTP",
+                default_actions=forward,
+                opts=child,
+            )
+        service = f"{RELEASE}-api-server"  # templates/api-server/api-server-service.yaml
+        k8s.apiextensions.CustomResource(
+            f"{name}-api-binding",
+            api_version="elbv2.k8s.aws/v1beta1",
+            kind="TargetGroupBinding",
+            metadata={"name": service, "namespace": NAMESPACE},
+            spec={
+                "serviceRef": {"name": service, "port": API_SERVER_PORT},
+                "targetGroupARN": target_group.arn,
+                "targetType": "ip",
+                # The controller adds (and removes) this rule on the node security group.
+                "networking": {
+                    "ingress": [
+                        {
+                            "from": [{"securityGroup": {"groupID": group.id}}],
+                            "ports": [{"protocol": "TCP", "port": API_SERVER_PORT}],
+                        }
+                    ]
+                },
+            },
+            opts=cluster.k8s_opts(self.release, cluster.load_balancer_controller, parent=self),
+        )
+        scheme = "https" if certificate else "http"
+        self.web_url = pulumi.Output.concat(scheme, "://", alb.dns_name)
+        self.load_balancer_arn_suffix = alb.arn_suffix
+        self.target_group_arn_suffix = target_group.arn_suffix
