@@ -10,6 +10,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.alerting import Alerting, AlertingArgs
+from components.eks import EksPlatform, EksPlatformArgs
 from components.mwaa import MwaaAirflow, MwaaArgs
 from components.network import Network, NetworkArgs
 from components.observability import Observability, ObservabilityArgs
@@ -69,6 +70,24 @@ if settings.architecture == "mwaa":
             extras_dir=HERE / "mwaa",
             log_retention_days=retention,
             protect=settings.protect,
+        ),
+        opts=opts,
+    ).platform
+else:
+    platform = EksPlatform(
+        name,
+        EksPlatformArgs(
+            eks=settings.eks,
+            airflow=settings.airflow,
+            environment_name=name,
+            vpc_id=network.vpc_id,
+            vpc_cidr=network.vpc_cidr,
+            private_subnet_ids=network.private_subnet_ids,
+            public_subnet_ids=network.public_subnet_ids,
+            task_policy_json=workspace.task_policy_json,
+            log_retention_days=retention,
+            protect=settings.protect,
+            cost_tags=settings.tags,
         ),
         opts=opts,
     ).platform

@@ -151,3 +151,19 @@ def test_make_plan_reports_bad_config_in_one_line(tmp_path: Path) -> None:
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_plan_is_fast(stack: str) -> None:
     assert planner.run(stack).seconds < 3.0
+
+
+def test_prod_nodes_launch_with_the_cost_allocation_tags() -> None:
+    # Provider default tags reach the launch template, not the instances and volumes a node
+    # group launches from it: those carry the tags through the template's tag specifications.
+    templates = [
+        r
+        for r in planned("prod").registrations
+        if r.type == "aws:ec2/launchTemplate:LaunchTemplate"
+    ]
+    assert len(templates) == 2
+    for template in templates:
+        specs = {s["resourceType"]: s["tags"] for s in template.inputs["tagSpecifications"]}
+        for kind in ("instance", "volume"):
+            assert set(specs[kind]) >= TAG_KEYS, (template.name, kind)
+            assert specs[kind]["Environment"] == "prod"
