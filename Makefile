@@ -32,7 +32,7 @@ typecheck: $(VENV)/.installed
 	$(VENV)/bin/mypy __main__.py components tools finops policy bootstrap
 
 unit: $(VENV)/.installed tools
-	$(PY) -m pytest tests -p no:randomly
+	$(PY) -m pytest tests
 
 test-dags: $(VENV)/.installed
 	bash scripts/test-dags.sh

@@ -3,6 +3,7 @@ declared (inputs in camelCase, as the engine sees them)."""
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from components.settings import Settings, load
+from tools import plan as planner
 from tools.mocks import AwsMocks, RecordingMonitor, Registration
 
 BASE_CONFIG = {"aws:region": "us-east-1"}
@@ -71,6 +73,12 @@ def run_program(
     if isinstance(value, pulumi.Output):
         value = _sync_await(value.future())
     return Declared(list(mocks.registrations), value)
+
+
+@functools.cache
+def planned(stack: str) -> planner.Plan:
+    """The whole program planned for a stack file, once per test process."""
+    return planner.enrich(planner.run(stack))
 
 
 def settings_for(arch: str = "mwaa", stack: str = "test", **overrides: Any) -> Settings:

@@ -5,21 +5,16 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from functools import cache
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import planned
 from tools import plan as planner
-from tools.plan import Plan, PlanError
+from tools.plan import PlanError
 
 ROOT = Path(__file__).resolve().parent.parent
 TAG_KEYS = {"Project", "Environment", "ManagedBy", "Owner", "CostCenter"}
-
-
-@cache
-def planned(stack: str) -> Plan:
-    return planner.run(stack)
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
@@ -115,25 +110,32 @@ def test_secure_values_are_replaced_by_placeholders(tmp_path: Path) -> None:
     assert config["airflow:protect"] == "true"  # Pulumi.yaml default, as the CLI applies it
 
 
-@pytest.mark.parametrize("fmt", ["text", "json", "markdown"])
-def test_make_plan_formats(fmt: str) -> None:
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_plan_formats(stack: str) -> None:
+    plan = planned(stack)
+    data = json.loads(json.dumps(planner.to_dict(plan), default=str))
+    assert data["stack"] == stack
+    assert data["resources"]["total"] == len(plan.cloud_resources())
+    assert data["settings"]["architecture"] == plan.settings.architecture
+    assert isinstance(data["cost"]["monthly_total"], float)
+    assert data["policy"] == []
+    markdown = planner.to_markdown(plan)
+    assert markdown.startswith(f"### Plan: `{stack}`")
+    assert "#### Estimated monthly cost" in markdown and "#### Policy findings" in markdown
+    text = planner.to_text(plan)
+    assert "Resources by component:" in text and f"Total: {data['resources']['total']}" in text
+
+
+def test_make_plan_command_prints_json() -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "tools.plan", "--stack", "prod", "--format", fmt],
+        [sys.executable, "-m", "tools.plan", "--stack", "dev", "--format", "json"],
         cwd=ROOT,
         capture_output=True,
         text=True,
         check=False,
     )
     assert out.returncode == 0, out.stderr
-    if fmt == "json":
-        data = json.loads(out.stdout)
-        assert data["stack"] == "prod"
-        assert data["resources"]["total"] == len(planned("prod").cloud_resources())
-        assert data["settings"]["architecture"] == "eks"
-    elif fmt == "markdown":
-        assert out.stdout.startswith("### Plan: `prod`")
-    else:
-        assert "Resources by component:" in out.stdout
+    assert json.loads(out.stdout)["cost"]["monthly_total"] > 0
 
 
 def test_make_plan_reports_bad_config_in_one_line(tmp_path: Path) -> None:

@@ -9,8 +9,7 @@ import pytest
 import yaml
 
 from policy import rules
-
-plan = pytest.importorskip("tools.plan")  # the lead removes this once tools/plan.py exists
+from tests.conftest import planned
 
 ROOT = Path(__file__).resolve().parents[2]
 PLATFORM = {"dev": "aws:mwaa/environment:Environment", "prod": "eks:index:Cluster"}
@@ -27,7 +26,7 @@ def stack_exceptions(stack: str) -> dict[str, str]:
 
 @pytest.mark.parametrize("stack", sorted(PLATFORM))
 def test_stack_has_no_blocking_findings(stack: str) -> None:
-    resources = plan.plan_resources(stack)
+    resources = planned(stack).resources()
     assert {r["type"] for r in resources} >= {PLATFORM[stack], "aws:s3/bucket:Bucket"}
     assert all({"type", "name", "inputs"} <= set(r) for r in resources)
     findings = rules.evaluate(resources, stack_exceptions(stack))
