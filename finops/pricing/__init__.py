@@ -20,6 +20,7 @@ from finops.pricing.base import (
     HELM_RELEASE,
     INGRESS,
     KMS_KEY,
+    LOAD_BALANCER,
     LOG_GROUP,
     MANAGED_NODE_GROUP,
     METRIC_ALARM,
@@ -38,7 +39,13 @@ from finops.pricing.base import (
     line,
 )
 from finops.pricing.helm import price_helm_release
-from finops.pricing.network import price_eip, price_ingress, price_nat_gateway, price_vpc_endpoint
+from finops.pricing.network import (
+    price_eip,
+    price_ingress,
+    price_load_balancer,
+    price_nat_gateway,
+    price_vpc_endpoint,
+)
 from finops.pricing.observability import (
     price_composite_alarm,
     price_dashboard,
@@ -75,6 +82,7 @@ PRICERS: dict[str, Pricer] = {
     RDS_INSTANCE: price_rds_instance,
     REPLICATION_GROUP: price_replication_group,
     INGRESS: price_ingress,
+    LOAD_BALANCER: price_load_balancer,
     KMS_KEY: price_kms_key,
     METRIC_ALARM: price_metric_alarm,
     COMPOSITE_ALARM: price_composite_alarm,

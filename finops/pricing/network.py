@@ -1,4 +1,5 @@
-"""Network: NAT gateways, public IPv4 addresses, VPC endpoints, load balancers from Ingresses."""
+"""Network: NAT gateways, public IPv4 addresses, VPC endpoints, load balancers (declared or
+from Ingresses)."""
 
 from __future__ import annotations
 
@@ -92,7 +93,20 @@ def price_ingress(res: Resource, ctx: Context) -> list[LineItem]:
     return alb_lines(res, ctx, group if isinstance(group, str) else f"ingress:{res.name}")
 
 
-def alb_lines(res: Resource, ctx: Context, group: str) -> list[LineItem]:
+def price_load_balancer(res: Resource, ctx: Context) -> list[LineItem]:
+    """A load balancer the program owns (the EKS platform's internal ALB)."""
+    kind = res.get("loadBalancerType") or "application"
+    if kind != "application":
+        return [line(res, f"{kind} load balancer (not priced)", 1, "load balancer", 0.0)]
+    return alb_lines(res, ctx, f"lb:{res.name}", note="declared by the program")
+
+
+def alb_lines(
+    res: Resource,
+    ctx: Context,
+    group: str,
+    note: str = "created by the AWS Load Balancer Controller",
+) -> list[LineItem]:
     """One ALB per ingress group; later members of a group share it."""
     if group in ctx.alb_groups:
         return [line(res, f"shares the ALB of group {group!r}", 1, "ingress", 0.0)]
@@ -106,7 +120,7 @@ def alb_lines(res: Resource, ctx: Context, group: str) -> list[LineItem]:
             ctx.hours,
             "h",
             table["alb_hourly"],
-            note="created by the AWS Load Balancer Controller",
+            note=note,
         ),
         line(
             res,

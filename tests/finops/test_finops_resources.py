@@ -221,6 +221,19 @@ def test_one_alb_per_ingress_group_and_none_for_other_classes() -> None:
     assert monthly(report, "nginx") == 0
 
 
+def test_a_declared_application_load_balancer_is_one_alb() -> None:
+    plan = [
+        res("aws:lb/loadBalancer:LoadBalancer", "ui-alb", loadBalancerType="application"),
+        res("aws:lb/loadBalancer:LoadBalancer", "other", internal=True),  # type defaults to ALB
+        res("aws:lb/loadBalancer:LoadBalancer", "nlb", loadBalancerType="network"),
+    ]
+    report = estimate(plan)
+    # 730 x 0.0225 = 16.43 + 0.5 LCU x 730 x 0.008 = 2.92 -> 19.35 each
+    assert monthly(report, "ui-alb") == pytest.approx(19.35, abs=0.01)
+    assert monthly(report, "other") == pytest.approx(19.35, abs=0.01)
+    assert monthly(report, "nlb") == 0
+
+
 # ---------------------------------------------------------------- data stores
 
 
