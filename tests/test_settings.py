@@ -236,3 +236,33 @@ def test_policy_exceptions_become_a_map() -> None:
 def test_airflow_options_become_a_map() -> None:
     s = settings_for("mwaa", airflowConfigOptions=["core.default_timezone=utc", "webserver.x=a=b"])
     assert s.airflow.options == {"core.default_timezone": "utc", "webserver.x": "a=b"}
+
+
+def test_pulumi_up_reads_the_cli_config_and_fails_with_the_same_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`pulumi up` hands the program its config as PULUMI_CONFIG (JSON of strings)."""
+    import json
+
+    import pulumi
+    from pulumi.runtime import config as runtime_config
+
+    from components.settings import from_pulumi
+
+    token = runtime_config.CONFIG.set({})  # nothing set in-process: only the CLI's config
+    monkeypatch.setattr(pulumi, "get_project", lambda: "airflow")
+    monkeypatch.setattr(pulumi, "get_stack", lambda: "dev")
+    config = {
+        "aws:region": "us-east-1",
+        "airflow:architecture": "mwaa",
+        "airflow:azCount": "2",
+        "airflow:alertEmails": '["oncall@example.com"]',
+    }
+    monkeypatch.setenv("PULUMI_CONFIG", json.dumps(config))
+    assert from_pulumi().alerting.emails == ("oncall@example.com",)
+    monkeypatch.setenv("PULUMI_CONFIG", json.dumps({**config, "airflow:architecture": "k8s"}))
+    with pytest.raises(SettingsError) as err:
+        from_pulumi()
+    assert str(err.value) == "architecture: 'k8s' is not one of mwaa, eks"
+    assert isinstance(err.value, pulumi.RunError)  # printed without a stack trace
+    runtime_config.CONFIG.reset(token)
