@@ -33,7 +33,7 @@ from components.eks_cluster import SYSTEM_LABELS, WORKER_LABELS, WORKER_TAINT, E
 from components.eks_data import DB_NAME, DB_PORT, DB_USER, AirflowData
 from components.irsa import ROLE_ARN_ANNOTATION, ServiceAccount
 from components.platform import CONNECTIONS_PREFIX, SECRETS_BACKEND, VARIABLES_PREFIX
-from components.settings import AirflowSettings, EksSettings, SettingsError
+from components.settings import MANAGED_AIRFLOW_OPTIONS, AirflowSettings, EksSettings, SettingsError
 
 RELEASE = "airflow"
 NAMESPACE = "airflow"
@@ -54,18 +54,8 @@ AWS_COMPONENTS = {
     "dagProcessor": "dag-processor",
 }
 # The settings the program sets in airflow.cfg; airflowConfigOptions may not override them.
-MANAGED_CONFIG = frozenset(
-    {
-        ("core", "load_examples"),
-        ("logging", "remote_logging"),
-        ("logging", "remote_base_log_folder"),
-        ("logging", "remote_log_conn_id"),
-        ("logging", "logging_level"),
-        ("secrets", "backend"),
-        ("secrets", "backend_kwargs"),
-        ("celery", "worker_concurrency"),
-    }
-)
+# Options the platform sets itself; settings refuse them in airflowConfigOptions.
+MANAGED_CONFIG = frozenset(tuple(o.split(".", 1)) for o in MANAGED_AIRFLOW_OPTIONS)
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"  # AWS's recommended ALB policy (TLS 1.3+1.2)
 
 
@@ -97,6 +87,8 @@ class ChartInputs:
     region: str
     log_bucket: str
     airflow_role_arn: str
+    web_url: str
+    """Where people open the UI: the links in logs and alerts point there."""
     release: str = RELEASE
     secrets: SecretNames = SECRETS
 
@@ -181,6 +173,7 @@ def airflow_config(inputs: ChartInputs) -> dict[str, dict[str, Any]]:
         config.setdefault(section, {})[key] = value
     managed: dict[str, dict[str, Any]] = {
         "core": {"load_examples": "False"},
+        "api": {"base_url": inputs.web_url},
         "logging": {
             "remote_logging": "True",
             "remote_base_log_folder": f"s3://{inputs.log_bucket}/logs",
@@ -408,7 +401,10 @@ class AirflowRelease(pulumi.ComponentResource):
             values={"nodeSelector": dict(SYSTEM_LABELS)},
             opts=cluster.k8s_opts(parent=self),
         )
-        inputs = pulumi.Output.all(role.arn, args.data.log_bucket, self._account.region)
+        alb_group, target_group = self._load_balancer(args)
+        inputs = pulumi.Output.all(
+            role.arn, args.data.log_bucket, self._account.region, self.web_url
+        )
         values = inputs.apply(
             lambda v: chart_values(
                 ChartInputs(
@@ -418,6 +414,7 @@ class AirflowRelease(pulumi.ComponentResource):
                     region=str(v[2]),
                     log_bucket=str(v[1]),
                     airflow_role_arn=str(v[0]),
+                    web_url=str(v[3]),
                 )
             )
         )
@@ -435,7 +432,7 @@ class AirflowRelease(pulumi.ComponentResource):
             skip_await=False,
             opts=cluster.k8s_opts(keda, *secrets, *cluster.storage_ready, parent=self),
         )
-        self._ingress(args)
+        self._bind_api_server(args, alb_group, target_group)
         self.dag_location = pulumi.Output.from_input(
             f"{eks.dags_repo_url}@{eks.dags_repo_branch}:{eks.dags_repo_subpath}"
         )
@@ -606,7 +603,11 @@ class AirflowRelease(pulumi.ComponentResource):
             )
         return created
 
-    def _ingress(self, args: AirflowReleaseArgs) -> None:
+    def _load_balancer(
+        self, args: AirflowReleaseArgs
+    ) -> tuple[aws.ec2.SecurityGroup, aws.lb.TargetGroup]:
+        """The internal ALB, its security group, target group and listeners (before the
+        chart: Airflow's base URL is the ALB's address)."""
         name, cluster = self._name, args.cluster
         child = pulumi.ResourceOptions(parent=self)
         group = aws.ec2.SecurityGroup(
@@ -707,6 +708,21 @@ class AirflowRelease(pulumi.ComponentResource):
                 default_actions=forward,
                 opts=child,
             )
+        scheme = "https" if certificate else "http"
+        self.web_url = pulumi.Output.concat(scheme, "://", alb.dns_name)
+        self.load_balancer_arn_suffix = alb.arn_suffix
+        self.target_group_arn_suffix = target_group.arn_suffix
+        return group, target_group
+
+    def _bind_api_server(
+        self,
+        args: AirflowReleaseArgs,
+        group: aws.ec2.SecurityGroup,
+        target_group: aws.lb.TargetGroup,
+    ) -> None:
+        """Keep the target group on the API server pods (the controller does, once the chart's
+        Service exists)."""
+        name, cluster = self._name, args.cluster
         service = f"{RELEASE}-api-server"  # templates/api-server/api-server-service.yaml
         k8s.apiextensions.CustomResource(
             f"{name}-api-binding",
@@ -729,7 +745,3 @@ class AirflowRelease(pulumi.ComponentResource):
             },
             opts=cluster.k8s_opts(self.release, cluster.load_balancer_controller, parent=self),
         )
-        scheme = "https" if certificate else "http"
-        self.web_url = pulumi.Output.concat(scheme, "://", alb.dns_name)
-        self.load_balancer_arn_suffix = alb.arn_suffix
-        self.target_group_arn_suffix = target_group.arn_suffix

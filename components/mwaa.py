@@ -71,7 +71,8 @@ def dag_files(dags_dir: Path) -> list[tuple[str, Path]]:
             and rel.name not in SKIPPED
             and "__pycache__" not in rel.parts
             and path.suffix != ".pyc"
-            and not any(part.startswith(".") for part in rel.parts)
+            and not any(part.startswith(".") for part in rel.parts[:-1])
+            and (not rel.name.startswith(".") or rel.name == ".airflowignore")
         ):
             files.append((f"{DAG_PATH}/{rel.as_posix()}", path))
     return files

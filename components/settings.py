@@ -48,7 +48,18 @@ LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 
                       2192, 2557, 2922, 3288, 3653)  # fmt: skip
 # Options the program sets itself; overriding them from settings would break the platform.
 MANAGED_AIRFLOW_OPTIONS = frozenset(
-    {"core.load_examples", "secrets.backend", "secrets.backend_kwargs", "core.executor"}
+    {
+        "api.base_url",
+        "celery.worker_concurrency",
+        "core.executor",
+        "core.load_examples",
+        "logging.logging_level",
+        "logging.remote_base_log_folder",
+        "logging.remote_log_conn_id",
+        "logging.remote_logging",
+        "secrets.backend",
+        "secrets.backend_kwargs",
+    }
 )
 SECRETS_PREFIXES = {
     "connections_prefix": "airflow/connections",

@@ -29,6 +29,7 @@ from tools.plan import stack_config
 SCHEMA = Path("/work/shared/reference/airflow-chart/values.schema.json")
 SECRET = "kubernetes:core/v1:Secret"
 ROLE_ARN = "arn:aws:iam::111122223333:role/airflow-irsa"
+WEB_URL = "http://internal-airflow-test-alb-0123.us-east-1.elb.amazonaws.com"
 CERT = "arn:aws:acm:us-east-1:111122223333:certificate/0f6b3a1e-2b7c-4a8e-9c1d-1234567890ab"
 
 
@@ -47,6 +48,7 @@ def render(**overrides: Any) -> dict[str, Any]:
             region="us-east-1",
             log_bucket="airflow-test-task-logs-0123",
             airflow_role_arn=ROLE_ARN,
+            web_url=WEB_URL,
         )
     )
 
@@ -94,9 +96,14 @@ def test_values_the_release_gets_are_the_rendered_values() -> None:
     role = d.named("airflow-test-cluster-airflow-irsa")
     bucket = d.one("aws:s3/bucket:Bucket").outputs["bucket"]
     s = settings_for("eks")
+    alb = d.one("aws:lb/loadBalancer:LoadBalancer")
+    web_url = f"http://{alb.outputs['dnsName']}"
     expected = chart_values(
-        ChartInputs(s.airflow, s.eks, "10.40.0.0/16", "us-east-1", bucket, role.outputs["arn"])
+        ChartInputs(
+            s.airflow, s.eks, "10.40.0.0/16", "us-east-1", bucket, role.outputs["arn"], web_url
+        )
     )
+    assert values(d)["config"]["api"]["base_url"] == web_url  # links in logs and alerts
     assert json.loads(json.dumps(values(d))) == json.loads(json.dumps(expected))
     assert schema_errors(values(d)) == []
 
@@ -156,7 +163,9 @@ def test_dev_and_prod_pin_the_same_airflow_version_the_chart_runs() -> None:
     _, prod = stack_config("prod")
     settings = load("airflow", "prod", prod)
     rendered = chart_values(
-        ChartInputs(settings.airflow, settings.eks, settings.network.cidr, "us-east-1", "b", "r")
+        ChartInputs(
+            settings.airflow, settings.eks, settings.network.cidr, "us-east-1", "b", "r", WEB_URL
+        )
     )
     assert rendered["airflowVersion"] == versions["prod"]
     assert schema_errors(rendered) == []
@@ -278,7 +287,7 @@ def test_extra_airflow_options_are_merged_and_managed_ones_refused() -> None:
     v = render(airflowConfigOptions=["core.default_timezone=utc", "celery.pool=prefork"])
     assert v["config"]["core"] == {"default_timezone": "utc", "load_examples": "False"}
     assert v["config"]["celery"]["pool"] == "prefork"
-    with pytest.raises(SettingsError, match=r"^airflowConfigOptions: logging.remote_logging"):
+    with pytest.raises(SettingsError, match=r"sets logging\.remote_logging, which the program"):
         render(airflowConfigOptions=["logging.remote_logging=False"])
 
 

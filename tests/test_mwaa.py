@@ -42,6 +42,8 @@ def dags(tmp_path: Path) -> Path:
     (root / "common" / "alerts.py").write_text("# a helper\n")
     (root / "common" / "query.sql").write_text("select 1\n")
     (root / "README.md").write_text("docs\n")
+    (root / ".airflowignore").write_text("common/\n")
+    (root / ".DS_Store").write_bytes(b"\0")
     (root / "requirements.txt").write_text("apache-airflow-providers-amazon==9.12.0\n")
     (root / "__pycache__" / "canary.cpython-311.pyc").write_bytes(b"\0")
     return root
@@ -81,7 +83,12 @@ def env_of(d: Declared) -> Any:
 
 def test_dag_files_are_everything_under_dags_but_docs_requirements_and_caches(dags: Path) -> None:
     keys = [k for k, _ in dag_files(dags)]
-    assert keys == ["dags/canary.py", "dags/common/alerts.py", "dags/common/query.sql"]
+    assert keys == [
+        "dags/.airflowignore",  # MWAA must skip the same helper modules EKS skips
+        "dags/canary.py",
+        "dags/common/alerts.py",
+        "dags/common/query.sql",
+    ]
 
 
 def test_one_customer_key_for_environment_bucket_and_logs(dags: Path) -> None:
@@ -139,6 +146,7 @@ def test_uploads_every_dag_file_and_requirements_with_its_version(dags: Path) ->
     d = build(dags)
     objects = {o.inputs["key"]: o for o in d.of_type("aws:s3/bucketObjectv2:BucketObjectv2")}
     assert set(objects) == {
+        "dags/.airflowignore",
         "dags/canary.py",
         "dags/common/alerts.py",
         "dags/common/query.sql",

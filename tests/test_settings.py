@@ -115,6 +115,7 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
     ("mwaa", {"airflowVersion": "3.1.0"}, "airflowVersion: '3.1.0' is not an Airflow version MWAA"),
     ("mwaa", {"airflowConfigOptions": ["nokey"]}, "airflowConfigOptions: entry 'nokey' is not"),
     ("mwaa", {"airflowConfigOptions": ["core.load_examples=True"]}, "which the program manages"),
+    ("eks", {"airflowConfigOptions": ["api.base_url=http://x"]}, "sets api.base_url, which"),
     ("mwaa", {"airflowLogLevel": "TRACE"}, "airflowLogLevel: 'TRACE' is not one of CRITICAL"),
     # mwaa
     (
