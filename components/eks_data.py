@@ -31,7 +31,8 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from components.aws_helpers import Account, customer_key, logs_key_statement, policy_document
+from components.aws_helpers import Account, customer_key, logs_key_statement
+from components.buckets import BucketSpec, secure_bucket
 from components.settings import EksSettings
 
 POSTGRES_MAJOR = "17"
@@ -273,79 +274,16 @@ class AirflowData(pulumi.ComponentResource):
             parent=self,
             protect=args.protect,
         )
-        child = pulumi.ResourceOptions(parent=self)
-        bucket = aws.s3.Bucket(
+        bucket = secure_bucket(
             f"{name}-logs",
-            bucket_prefix=dns_label(f"{args.environment_name}-task-logs", 36) + "-",
-            force_destroy=not args.protect,
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
-        )
-        aws.s3.BucketOwnershipControls(
-            f"{name}-logs-ownership",
-            bucket=bucket.id,
-            rule={"object_ownership": "BucketOwnerEnforced"},
-            opts=child,
-        )
-        aws.s3.BucketPublicAccessBlock(
-            f"{name}-logs-public-access",
-            bucket=bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=child,
-        )
-        aws.s3.BucketVersioning(
-            f"{name}-logs-versioning",
-            bucket=bucket.id,
-            versioning_configuration={"status": "Enabled"},
-            opts=child,
-        )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-logs-encryption",
-            bucket=bucket.id,
-            rules=[
-                {
-                    "apply_server_side_encryption_by_default": {
-                        "sse_algorithm": "aws:kms",
-                        "kms_master_key_id": key.arn,
-                    },
-                    "bucket_key_enabled": True,
-                }
-            ],
-            opts=child,
-        )
-        aws.s3.BucketLifecycleConfiguration(
-            f"{name}-logs-lifecycle",
-            bucket=bucket.id,
-            rules=[
-                {
-                    "id": "expire-task-logs",
-                    "status": "Enabled",
-                    "filter": {"prefix": ""},
-                    "expiration": {"days": args.log_retention_days},
-                    "noncurrent_version_expiration": {"noncurrent_days": 7},
-                    "abort_incomplete_multipart_upload": {"days_after_initiation": 1},
-                }
-            ],
-            opts=child,
-        )
-        aws.s3.BucketPolicy(
-            f"{name}-logs-policy",
-            bucket=bucket.id,
-            policy=policy_document(
-                [
-                    {
-                        "Sid": "DenyInsecureTransport",
-                        "Effect": "Deny",
-                        "Principal": "*",
-                        "Action": "s3:*",
-                        "Resource": [bucket.arn, pulumi.Output.concat(bucket.arn, "/*")],
-                        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                    }
-                ]
+            BucketSpec(
+                key_arn=key.arn,
+                protect=args.protect,
+                noncurrent_days=7,
+                expire_days=args.log_retention_days,
+                bucket_prefix=dns_label(f"{args.environment_name}-task-logs", 36) + "-",
             ),
-            opts=child,
+            parent=self,
         )
         self.log_bucket = bucket.bucket
         self.log_bucket_arn = bucket.arn
