@@ -169,3 +169,19 @@ def test_prod_nodes_launch_with_the_cost_allocation_tags() -> None:
         for kind in ("instance", "volume"):
             assert set(specs[kind]) >= TAG_KEYS, (template.name, kind)
             assert specs[kind]["Environment"] == "prod"
+
+
+def test_prod_service_monitor_selects_the_chart_statsd_service() -> None:
+    from components.eks_airflow import statsd_labels
+
+    regs = planned("prod").registrations
+    (monitor,) = [r for r in regs if r.type.endswith(":ServiceMonitor")]
+    assert monitor.inputs["spec"]["selector"]["matchLabels"] == statsd_labels()
+    assert monitor.inputs["spec"]["endpoints"][0]["port"] == "statsd-scrape"
+    (release,) = [
+        r
+        for r in regs
+        if r.type == "kubernetes:helm.sh/v3:Release" and r.inputs["chart"] == "airflow"
+    ]
+    assert release.inputs["values"]["statsd"]["enabled"] is True
+    assert release.inputs["name"] == statsd_labels()["release"]
