@@ -4,6 +4,7 @@ declared (inputs in camelCase, as the engine sees them)."""
 from __future__ import annotations
 
 import functools
+import gc
 import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -106,3 +107,9 @@ def statements(doc: Any) -> list[Mapping[str, Any]]:
 @pytest.fixture
 def run() -> Iterator[Callable[..., Declared]]:
     yield run_program
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # The provider SDKs and the Pulumi runtime allocate heavily; collect cycles less often
+    # (the suite still frees memory, just in larger batches).
+    gc.set_threshold(100_000, 50, 50)

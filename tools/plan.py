@@ -49,8 +49,14 @@ class Plan:
         """Planned resources as plain dicts (type, name, inputs, provider)."""
         return [r.as_dict() for r in self.registrations]
 
+    def components(self) -> list[Any]:
+        """The program's own ComponentResources (type tokens `airflow:<module>:<Type>`)."""
+        return [r for r in self.registrations if not r.custom and r.type.startswith("airflow:")]
+
     def cloud_resources(self) -> list[Any]:
-        return [r for r in self.registrations if r.custom and not r.type.startswith("pulumi:")]
+        """Everything else but providers: custom resources, and remote components such as
+        pulumi-eks's Cluster, which a real preview expands into the resources it manages."""
+        return [r for r in self.registrations if not r.type.startswith(("pulumi:", "airflow:"))]
 
 
 def stack_config(stack: str, root: Path = ROOT) -> tuple[str, dict[str, str]]:
@@ -154,21 +160,26 @@ def plan_resources(stack: str) -> list[dict[str, Any]]:
 
 
 def component_tree(plan: Plan) -> list[tuple[int, str, str, Counter[str]]]:
-    """Components in declaration order: (depth, type, name, counts of cloud resources by type)."""
-    by_urn = {r.urn: r for r in plan.registrations}
-    components = [r for r in plan.registrations if not r.custom]
+    """Components depth-first from the stack: (depth, type, name, resources by type)."""
+    components = plan.components()
     counts: dict[str, Counter[str]] = {c.urn: Counter() for c in components}
     for r in plan.cloud_resources():
         if r.parent in counts:
             counts[r.parent][r.type] += 1
+    children: dict[str, list[Any]] = {}
+    for c in components:
+        children.setdefault(c.parent, []).append(c)
+    known = {c.urn for c in components}
+    tree: list[tuple[int, str, str, Counter[str]]] = []
 
-    def depth(r: Any) -> int:
-        d = 0
-        while r.parent in by_urn:
-            r, d = by_urn[r.parent], d + 1
-        return d
+    def visit(component: Any, depth: int) -> None:
+        tree.append((depth, component.type, component.name, counts[component.urn]))
+        for child in children.get(component.urn, []):
+            visit(child, depth + 1)
 
-    return [(depth(c), c.type, c.name, counts[c.urn]) for c in components]
+    for root in (c for c in components if c.parent not in known):
+        visit(root, 0)
+    return tree
 
 
 def _short_type(token: str) -> str:
