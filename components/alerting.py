@@ -163,7 +163,7 @@ class Alerting(pulumi.ComponentResource):
             f"{name}-alerts",
             description=f"Alert topic of {args.environment_name}",
             account=account,
-            service_statements=[_publishers_key_statement(account)],
+            service_statements=_publishers_key_statements(account),
             parent=self,
             protect=args.protect,
         )
@@ -336,16 +336,32 @@ def _paths(route: EventRoute) -> dict[str, str]:
     return dict(route.paths)
 
 
-def _publishers_key_statement(account: Account) -> dict[str, Any]:
-    """Let the three publishing services encrypt messages with the topic's key."""
-    return {
-        "Sid": "AlertPublishers",
-        "Effect": "Allow",
-        "Principal": {"Service": list(PUBLISHERS)},
-        "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
-        "Resource": "*",
-        "Condition": {"StringEquals": {"aws:SourceAccount": account.account_id}},
-    }
+def _publishers_key_statements(account: Account) -> list[dict[str, Any]]:
+    """Let the three publishing services encrypt messages with the topic's key.
+
+    EventBridge and CloudWatch do not pass `aws:SourceAccount` to KMS when they publish to an
+    encrypted topic (a condition on it would silently drop every alert), so theirs is AWS's
+    documented unconditioned grant; the topic policy is what scopes publishing to this account.
+    Budgets does send the source account.
+    """
+    actions = ["kms:Decrypt", "kms:GenerateDataKey*"]
+    return [
+        {
+            "Sid": "EventBridgeAndCloudWatch",
+            "Effect": "Allow",
+            "Principal": {"Service": ["events.amazonaws.com", "cloudwatch.amazonaws.com"]},
+            "Action": actions,
+            "Resource": "*",
+        },
+        {
+            "Sid": "Budgets",
+            "Effect": "Allow",
+            "Principal": {"Service": "budgets.amazonaws.com"},
+            "Action": actions,
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:SourceAccount": account.account_id}},
+        },
+    ]
 
 
 def _topic_policy(topic_arn: pulumi.Output[str], account: Account) -> pulumi.Output[str]:

@@ -33,7 +33,15 @@ class BucketSpec:
     """Name prefix (MWAA wants `airflow-`); None lets Pulumi name it after the resource."""
 
 
-def secure_bucket(name: str, spec: BucketSpec, parent: pulumi.Resource) -> aws.s3.Bucket:
+@dataclass(frozen=True)
+class SecureBucket:
+    bucket: aws.s3.Bucket
+    configured: list[pulumi.Resource]
+    """Versioning, encryption, public-access block, policy...: what writers must wait for, so
+    no object lands unversioned or under the wrong key."""
+
+
+def secure_bucket(name: str, spec: BucketSpec, parent: pulumi.Resource) -> SecureBucket:
     child = pulumi.ResourceOptions(parent=parent)
     bucket = aws.s3.Bucket(
         name,
@@ -41,61 +49,70 @@ def secure_bucket(name: str, spec: BucketSpec, parent: pulumi.Resource) -> aws.s
         force_destroy=not spec.protect,
         opts=pulumi.ResourceOptions(parent=parent, protect=spec.protect),
     )
-    aws.s3.BucketOwnershipControls(
-        f"{name}-ownership",
-        bucket=bucket.id,
-        rule={"object_ownership": "BucketOwnerEnforced"},
-        opts=child,
-    )
-    aws.s3.BucketVersioning(
-        f"{name}-versioning",
-        bucket=bucket.id,
-        versioning_configuration={"status": "Enabled"},
-        opts=child,
-    )
-    aws.s3.BucketPublicAccessBlock(
-        f"{name}-public-access",
-        bucket=bucket.id,
-        block_public_acls=True,
-        block_public_policy=True,
-        ignore_public_acls=True,
-        restrict_public_buckets=True,
-        opts=child,
-    )
-    aws.s3.BucketServerSideEncryptionConfiguration(
-        f"{name}-encryption",
-        bucket=bucket.id,
-        rules=[
-            {
-                "apply_server_side_encryption_by_default": {
-                    "sse_algorithm": "aws:kms",
-                    "kms_master_key_id": spec.key_arn,
-                },
-                "bucket_key_enabled": True,
-            }
-        ],
-        opts=child,
-    )
     objects = pulumi.Output.concat(bucket.arn, "/*")
-    aws.s3.BucketPolicy(
-        f"{name}-policy",
-        bucket=bucket.id,
-        policy=policy_document(
-            [
-                {
-                    "Sid": "DenyInsecureTransport",
-                    "Effect": "Deny",
-                    "Principal": {"AWS": "*"},
-                    "Action": "s3:*",
-                    "Resource": [bucket.arn, objects],
-                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                },
-                *spec.extra_statements,
-            ]
+    configured: list[pulumi.Resource] = [
+        aws.s3.BucketOwnershipControls(
+            f"{name}-ownership",
+            bucket=bucket.id,
+            rule={"object_ownership": "BucketOwnerEnforced"},
+            opts=child,
         ),
-        opts=child,
-    )
-    rule = aws.s3.BucketLifecycleConfigurationRuleArgs(
+        aws.s3.BucketVersioning(
+            f"{name}-versioning",
+            bucket=bucket.id,
+            versioning_configuration={"status": "Enabled"},
+            opts=child,
+        ),
+        aws.s3.BucketPublicAccessBlock(
+            f"{name}-public-access",
+            bucket=bucket.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=child,
+        ),
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-encryption",
+            bucket=bucket.id,
+            rules=[
+                {
+                    "apply_server_side_encryption_by_default": {
+                        "sse_algorithm": "aws:kms",
+                        "kms_master_key_id": spec.key_arn,
+                    },
+                    "bucket_key_enabled": True,
+                }
+            ],
+            opts=child,
+        ),
+        aws.s3.BucketPolicy(
+            f"{name}-policy",
+            bucket=bucket.id,
+            policy=policy_document(
+                [
+                    {
+                        "Sid": "DenyInsecureTransport",
+                        "Effect": "Deny",
+                        "Principal": {"AWS": "*"},
+                        "Action": "s3:*",
+                        "Resource": [bucket.arn, objects],
+                        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                    },
+                    *spec.extra_statements,
+                ]
+            ),
+            opts=child,
+        ),
+        aws.s3.BucketLifecycleConfiguration(
+            f"{name}-lifecycle", bucket=bucket.id, rules=[_lifecycle_rule(spec)], opts=child
+        ),
+    ]
+    return SecureBucket(bucket=bucket, configured=configured)
+
+
+def _lifecycle_rule(spec: BucketSpec) -> aws.s3.BucketLifecycleConfigurationRuleArgs:
+    return aws.s3.BucketLifecycleConfigurationRuleArgs(
         id="expire-old-versions",
         status="Enabled",
         filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(),
@@ -115,7 +132,3 @@ def secure_bucket(name: str, spec: BucketSpec, parent: pulumi.Resource) -> aws.s
             else None
         ),
     )
-    aws.s3.BucketLifecycleConfiguration(
-        f"{name}-lifecycle", bucket=bucket.id, rules=[rule], opts=child
-    )
-    return bucket

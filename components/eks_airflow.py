@@ -255,6 +255,11 @@ def chart_values(inputs: ChartInputs) -> dict[str, Any]:
             {"name": "AWS_DEFAULT_REGION", "value": inputs.region},
         ],
         "networkPolicies": {"enabled": True},
+        # Pulumi waits for the release's pods (like `helm --wait`); as post-install hooks the
+        # migration and user jobs would only run after that wait, while the scheduler and API
+        # server wait for the migrations: the first install would never become ready.
+        "migrateDatabaseJob": {"enabled": True, "useHelmHooks": False, "applyCustomEnv": False},
+        "createUserJob": {"useHelmHooks": False, "applyCustomEnv": False},
         "webserver": {"defaultUser": {"enabled": False}},  # no admin/admin account
         "scheduler": {
             "replicas": eks.scheduler_replicas,

@@ -610,6 +610,10 @@ class EksCluster(pulumi.ComponentResource):
                 "region": self._account.region,
                 "vpcId": args.vpc_id,
                 "replicaCount": 2,
+                # The program creates no LoadBalancer Services (its ALB is its own). Without
+                # this the controller's Service webhook rejects every new Service while its
+                # pods start, racing the other releases installed alongside it.
+                "enableServiceMutatorWebhook": False,
                 "serviceAccount": {
                     "create": True,
                     "name": LOAD_BALANCER_CONTROLLER_SA.name,

@@ -284,7 +284,7 @@ class AirflowData(pulumi.ComponentResource):
                 bucket_prefix=dns_label(f"{args.environment_name}-task-logs", 36) + "-",
             ),
             parent=self,
-        )
+        ).bucket
         self.log_bucket = bucket.bucket
         self.log_bucket_arn = bucket.arn
         self.log_key_arn = key.arn

@@ -16,7 +16,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.aws_helpers import Account, customer_key, logs_key_statement, policy_document
-from components.buckets import BucketSpec, secure_bucket
+from components.buckets import BucketSpec, SecureBucket, secure_bucket
 from components.platform import (
     CONNECTIONS_PREFIX,
     SECRETS_BACKEND,
@@ -139,7 +139,7 @@ class MwaaAirflow(pulumi.ComponentResource):
             parent=self,
             protect=args.protect,
         )
-        bucket = secure_bucket(
+        dags_bucket = secure_bucket(
             f"{name}-dags",
             BucketSpec(
                 key_arn=key.arn,
@@ -148,7 +148,10 @@ class MwaaAirflow(pulumi.ComponentResource):
             ),
             parent=self,
         )
-        dag_objects, uploads = self._upload(name, bucket, args)
+        bucket = dags_bucket.bucket
+        # Objects wait for versioning (their version ids pin the requirements) and for the
+        # key-based encryption; the environment also for the public-access block MWAA checks.
+        dag_objects, uploads = self._upload(name, dags_bucket, args)
         log_groups = {
             kind: aws.cloudwatch.LogGroup(
                 f"{name}-{suffix.lower()}-logs",
@@ -198,7 +201,12 @@ class MwaaAirflow(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(
                 parent=self,
                 # MWAA needs a .py under the DAG path and writes to our log groups.
-                depends_on=[*dag_objects, *uploads.values(), *log_groups.values()],
+                depends_on=[
+                    *dags_bucket.configured,
+                    *dag_objects,
+                    *uploads.values(),
+                    *log_groups.values(),
+                ],
             ),
         )
 
@@ -240,10 +248,11 @@ class MwaaAirflow(pulumi.ComponentResource):
         )
 
     def _upload(
-        self, name: str, bucket: aws.s3.Bucket, args: MwaaArgs
+        self, name: str, dags_bucket: SecureBucket, args: MwaaArgs
     ) -> tuple[list[aws.s3.BucketObjectv2], dict[str, aws.s3.BucketObjectv2]]:
         """The DAG files, and the versioned extras (requirements, plugins, startup script)."""
-        child = pulumi.ResourceOptions(parent=self)
+        bucket = dags_bucket.bucket
+        child = pulumi.ResourceOptions(parent=self, depends_on=dags_bucket.configured)
         dag_objects = [
             aws.s3.BucketObjectv2(
                 f"{name}-{key.replace('/', '-')}",

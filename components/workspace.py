@@ -59,7 +59,7 @@ class AirflowWorkspace(pulumi.ComponentResource):
         )
         bucket = secure_bucket(
             f"{name}-data", BucketSpec(key_arn=key.arn, protect=args.protect), parent=self
-        )
+        ).bucket
         values = {
             f"{VARIABLES_PREFIX}/{ALERT_TOPIC_VARIABLE}": pulumi.Output.from_input(
                 args.alert_topic_arn

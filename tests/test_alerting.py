@@ -182,12 +182,19 @@ def test_topic_is_encrypted_with_a_key_the_publishers_may_use() -> None:
     topic = d.one("aws:sns/topic:Topic")
     assert topic.inputs["kmsMasterKeyId"] == key.outputs["arn"]
     assert key.inputs["enableKeyRotation"] is True
-    publishers = next(s for s in statements(key.inputs["policy"]) if s["Sid"] == "AlertPublishers")
-    assert sorted(publishers["Principal"]["Service"]) == sorted(
-        ["events.amazonaws.com", "cloudwatch.amazonaws.com", "budgets.amazonaws.com"]
-    )
-    assert set(publishers["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
-    assert publishers["Condition"]["StringEquals"]["aws:SourceAccount"] == ACCOUNT
+    doc = {s["Sid"]: s for s in statements(key.inputs["policy"])}
+    services = doc["EventBridgeAndCloudWatch"]
+    assert sorted(services["Principal"]["Service"]) == [
+        "cloudwatch.amazonaws.com",
+        "events.amazonaws.com",
+    ]
+    # A source-account condition here would make KMS refuse every EventBridge delivery.
+    assert "Condition" not in services
+    budgets = doc["Budgets"]
+    assert budgets["Principal"] == {"Service": "budgets.amazonaws.com"}
+    assert budgets["Condition"]["StringEquals"]["aws:SourceAccount"] == ACCOUNT
+    for statement in (services, budgets):
+        assert set(statement["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
 
 
 def test_topic_policy_allows_the_three_services_of_this_account_and_nobody_else() -> None:

@@ -119,6 +119,10 @@ def test_release_pins_the_official_chart_in_its_own_namespace() -> None:
     assert release.inputs["name"] == "airflow"
     assert release.inputs["namespace"] == "airflow"
     assert release.inputs["atomic"] is True
+    # Waited-for releases must not run migrations as post-install hooks (they would deadlock).
+    rendered = values(d)
+    assert rendered["migrateDatabaseJob"]["useHelmHooks"] is False
+    assert rendered["createUserJob"]["useHelmHooks"] is False
     assert release.inputs["timeout"] >= 600
     assert release.inputs.get("skipAwait") in (None, False)
     namespace = d.one("kubernetes:core/v1:Namespace")

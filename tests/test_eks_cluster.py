@@ -379,6 +379,8 @@ def test_load_balancer_controller_release_and_its_irsa_role() -> None:
     assert values["clusterName"] == "airflow-test"
     assert values["vpcId"] == d.one("aws:ec2/vpc:Vpc").id
     assert values["region"] == "us-east-1"
+    # No Service webhook: it would reject the other releases' Services while it starts.
+    assert values["enableServiceMutatorWebhook"] is False
     role = role_trusted_by(d, "system:serviceaccount:kube-system:aws-load-balancer-controller")
     assert values["serviceAccount"]["name"] == "aws-load-balancer-controller"
     assert (

@@ -383,3 +383,17 @@ def test_platform_surface_and_web_login_policy(dags: Path) -> None:
     (statement,) = statements(login_policy)
     assert statement["Action"] == "airflow:CreateWebLoginToken"
     assert statement["Resource"] == f"arn:aws:airflow:us-east-1:{ACCOUNT}:role/{ENV}/User"
+
+
+def test_objects_and_environment_wait_for_the_bucket_baseline(dags: Path) -> None:
+    d = build(dags)
+    versioning = d.one("aws:s3/bucketVersioning:BucketVersioning").urn
+    encryption = d.one(
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+    ).urn
+    public_access = d.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").urn
+    for obj in d.of_type("aws:s3/bucketObjectv2:BucketObjectv2"):
+        # Before versioning, requirements.txt would have no version id to pin; before the
+        # encryption config, objects would land under the default key.
+        assert {versioning, encryption} <= set(obj.dependencies), obj.inputs["key"]
+    assert public_access in env_of(d).dependencies
