@@ -70,6 +70,31 @@ def service_trust(
     return policy_document([statement])
 
 
+# What the account (through IAM policies) may do with its keys: administration and use.
+ACCOUNT_KEY_ACTIONS = (
+    "kms:Create*",
+    "kms:Describe*",
+    "kms:Enable*",
+    "kms:List*",
+    "kms:Put*",
+    "kms:Update*",
+    "kms:Revoke*",
+    "kms:Disable*",
+    "kms:Get*",
+    "kms:Delete*",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:ScheduleKeyDeletion",
+    "kms:CancelKeyDeletion",
+    "kms:RotateKeyOnDemand",
+    "kms:Encrypt",
+    "kms:Decrypt",
+    "kms:ReEncrypt*",
+    "kms:GenerateDataKey*",
+    "kms:RetireGrant",
+)
+
+
 def customer_key(
     name: str,
     *,
@@ -81,14 +106,15 @@ def customer_key(
 ) -> aws.kms.Key:
     """A customer-managed key with yearly rotation and an explicit key policy.
 
-    The account root keeps administration (AWS's default key statement, so the key can never
-    become unmanageable); services get only what `service_statements` grant.
+    The account keeps administration and use through IAM (AWS's default key statement, with
+    the actions spelled out instead of `kms:*`), so the key can never become unmanageable;
+    services get only what `service_statements` grant.
     """
     root = {
         "Sid": "AccountAdministration",
         "Effect": "Allow",
         "Principal": {"AWS": account.root},
-        "Action": "kms:*",
+        "Action": list(ACCOUNT_KEY_ACTIONS),
         "Resource": "*",
     }
     key = aws.kms.Key(

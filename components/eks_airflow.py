@@ -645,6 +645,8 @@ class AirflowRelease(pulumi.ComponentResource):
         )
         alb = aws.lb.LoadBalancer(
             f"{name}-alb",
+            # ALB names stop at 32 characters; the environment name (at most 24) fits.
+            name=f"{args.environment_name}-airflow",
             internal=True,
             load_balancer_type="application",
             subnets=list(args.private_subnet_ids),
@@ -657,6 +659,9 @@ class AirflowRelease(pulumi.ComponentResource):
         )
         target_group = aws.lb.TargetGroup(
             f"{name}-api",
+            # A prefix, not a name: a replacement target group is created before the old one
+            # is deleted, and two cannot share a name.
+            name_prefix="api-",
             port=API_SERVER_PORT,
             protocol="HTTP",
             target_type="ip",

@@ -94,10 +94,14 @@ _GRAVITON = re.compile(r"^[a-z]+[0-9]+g[a-z0-9-]*\.")
 _DB_CLASS = re.compile(r"^db\.[a-z0-9]+\.[a-z0-9]+$")
 _CACHE_NODE = re.compile(r"^cache\.[a-z0-9]+\.[a-z0-9]+$")
 _AIRFLOW_OPTION = re.compile(r"^[a-z]+([a-z0-9._]*[a-z0-9_]+)?$")
-_MWAA_NAME = re.compile(r"^[a-zA-Z][0-9a-zA-Z_-]*$")
+# Names are built from the environment name: ALBs stop at 32 characters, IAM roles at 64,
+# ElastiCache groups at 40, S3 at lower case. 24 leaves room for every suffix the program adds.
+_ENV_NAME = re.compile(r"^[a-z][a-z0-9-]{0,22}[a-z0-9]$")
+ENV_NAME_RULE = "is not 2-24 lower-case letters, digits and hyphens, starting with a letter"
 _K8S_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _WINDOW = re.compile(r"^(MON|TUE|WED|THU|FRI|SAT|SUN):([01]\d|2[0-3]):(00|30)$")
-_GIT_URL = re.compile(r"^(https://[\w.-]+(:\d+)?/[\w./~-]+|(ssh://)?git@[\w.-]+[:/][\w./~-]+)$")
+# https only: private repositories authenticate with dagsRepoUsername + dagsRepoToken.
+_GIT_URL = re.compile(r"^https://[\w.-]+(:\d+)?/[\w./~-]+$")
 _DURATION = re.compile(r"^[1-9]\d*(h|d|w|y)$")
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 _TAG_VALUE = re.compile(r"^[\w .:/=+\-@]{1,256}$")
@@ -143,8 +147,9 @@ class StackSettings(_Group):
     environment_name: str = _key(
         "environmentName",
         "",
-        "Name of the Airflow environment; empty means airflow-<stack>. 1-80 chars, "
-        "[a-zA-Z][0-9a-zA-Z-_]* (the MWAA limit, used on both platforms).",
+        "Name of the Airflow environment and prefix of every resource name; empty means "
+        "airflow-<stack>. 2-24 lower-case letters, digits and hyphens (what ALB, IAM and "
+        "ElastiCache names leave room for).",
     )
     owner: str = _key("owner", "data-platform", "Owner cost-allocation tag.")
     cost_center: str = _key("costCenter", "data-platform", "CostCenter cost-allocation tag.")
@@ -165,10 +170,7 @@ class StackSettings(_Group):
     @field_validator("environment_name")
     @classmethod
     def _environment_name(cls, value: str) -> str:
-        _check(
-            value == "" or (len(value) <= 80 and bool(_MWAA_NAME.match(value))),
-            "is not 1-80 characters matching [a-zA-Z][0-9a-zA-Z-_]*",
-        )
+        _check(value == "" or bool(_ENV_NAME.match(value)), ENV_NAME_RULE)
         return value
 
     @field_validator("owner", "cost_center")
@@ -512,7 +514,9 @@ class EksSettings(_Group):
     worker_concurrency: int = _key(
         "airflowWorkerConcurrency", 16, "Tasks per Celery worker.", ge=1, le=128
     )
-    dags_repo_url: str = _key("dagsRepoUrl", "", "Git repository git-sync pulls dags/ from.")
+    dags_repo_url: str = _key(
+        "dagsRepoUrl", "", "https:// Git repository git-sync pulls dags/ from (required on eks)."
+    )
     dags_repo_branch: str = _key("dagsRepoBranch", "main", "Branch git-sync follows.")
     dags_repo_subpath: str = _key(
         "dagsRepoSubPath", "dags", "Folder of the DAGs in the repository."
@@ -608,7 +612,8 @@ class EksSettings(_Group):
     @classmethod
     def _repo(cls, value: str) -> str:
         _check(
-            value == "" or bool(_GIT_URL.match(value)), "is not an https:// or git@ repository URL"
+            value == "" or bool(_GIT_URL.match(value)),
+            "is not an https:// repository URL (private ones use dagsRepoUsername/dagsRepoToken)",
         )
         return value
 
@@ -812,7 +817,7 @@ def load(project: str, stack: str, config: Mapping[str, Any]) -> Settings:
         except ValidationError as exc:
             errors.extend(_describe(group, exc))
     if not errors:
-        errors.extend(_cross_checks(raw, groups))
+        errors.extend(_cross_checks(stack, groups))
     if errors:
         raise SettingsError("\n".join(errors))
     return Settings(project=project, stack=stack, region=str(region), **groups)  # type: ignore[arg-type]
@@ -827,7 +832,7 @@ def from_pulumi() -> Settings:
     return load(pulumi.get_project(), pulumi.get_stack(), config)
 
 
-def _cross_checks(raw: Mapping[str, Any], groups: Mapping[str, _Group]) -> list[str]:
+def _cross_checks(stack_name: str, groups: Mapping[str, _Group]) -> list[str]:
     stack = groups["stack_settings"]
     assert isinstance(stack, StackSettings)
     eks = groups["eks"]
@@ -835,6 +840,12 @@ def _cross_checks(raw: Mapping[str, Any], groups: Mapping[str, _Group]) -> list[
     airflow = groups["airflow"]
     assert isinstance(airflow, AirflowSettings)
     errors = []
+    derived = f"airflow-{stack_name}"
+    if not stack.environment_name and not _ENV_NAME.match(derived):
+        errors.append(
+            f"environmentName: {derived!r} (from the stack name) {ENV_NAME_RULE}; "
+            "set environmentName"
+        )
     if stack.architecture == "eks":
         if not eks.dags_repo_url:
             errors.append(

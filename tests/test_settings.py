@@ -68,8 +68,10 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
     ("mwaa", {"protect": "maybe"}, "protect: 'maybe' must be true or false"),
     ("mwaa", {"azCont": 3}, "azCont: is not a setting of this project; did you mean azCount?"),
     ("mwaa", {"logRetentionDays": 10}, "logRetentionDays: 10 is not a CloudWatch retention period"),
-    ("mwaa", {"environmentName": "9lives"}, "environmentName: '9lives' is not 1-80 characters"),
-    ("mwaa", {"environmentName": "a" * 81}, "environmentName: "),
+    ("mwaa", {"environmentName": "9lives"}, "environmentName: '9lives' is not 2-24 lower-case"),
+    ("mwaa", {"environmentName": "a" * 25}, "environmentName: 'aaaaaaaaaaaaaaaaaaaaaaaaa' is not"),
+    ("mwaa", {"environmentName": "data_af"}, "environmentName: 'data_af' is not 2-24"),
+    ("mwaa", {"environmentName": "Data-AF"}, "environmentName: 'Data-AF' is not 2-24"),
     ("mwaa", {"owner": "bad<tag>"}, "owner: 'bad<tag>' is not a valid tag value"),
     (
         "mwaa",
@@ -138,7 +140,7 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
     ("mwaa", {"mwaaPublicWebserver": "yes please"}, "mwaaPublicWebserver: 'yes please' must be"),
     # eks
     ("eks", {"dagsRepoUrl": ""}, "dagsRepoUrl: is required on eks"),
-    ("eks", {"dagsRepoUrl": "ftp://x"}, "dagsRepoUrl: 'ftp://x' is not an https:// or git@"),
+    ("eks", {"dagsRepoUrl": "ftp://x"}, "dagsRepoUrl: 'ftp://x' is not an https:// repository"),
     ("eks", {"eksKubernetesVersion": "1.29"}, "eksKubernetesVersion: '1.29' is not an EKS version"),
     ("eks", {"eksPublicAccessCidrs": ["0.0.0.0/0"]}, "opens the endpoint to the whole internet"),
     ("eks", {"eksPublicAccessCidrs": ["1.2.3.4/40"]}, "eksPublicAccessCidrs: entry '1.2.3.4/40'"),
@@ -188,10 +190,21 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
         "prometheusRetention: 'forever' is not a Prometheus",
     ),
     ("eks", {"prometheusStorageGib": 0}, "prometheusStorageGib: 0 must be at least 10"),
+    ("eks", {"eksNodeArch": "riscv"}, "eksNodeArch: 'riscv' is not one of arm64, x86_64"),
+    ("eks", {"eksWorkerCapacityType": "RESERVED"}, "eksWorkerCapacityType: 'RESERVED' is not one"),
+    ("eks", {"airflowWorkerConcurrency": 0}, "airflowWorkerConcurrency: 0 must be at least 1"),
+    ("eks", {"eksSystemMaxNodes": 0}, "eksSystemMaxNodes: 0 must be at least 1"),
+    ("eks", {"eksWorkerMaxNodes": 501}, "eksWorkerMaxNodes: 501 must be at most 500"),
+    ("eks", {"eksSystemInstanceTypes": ["t3.medium"]}, "eksSystemInstanceTypes: t3.medium do not"),
+    ("eks", {"dagsRepoUrl": "git@github.com:org/repo.git"}, "dagsRepoUrl: 'git@github.com:org/r"),
     # observability
     ("mwaa", {"alarmCpuPercent": 101}, "alarmCpuPercent: 101 must be at most 100"),
     ("mwaa", {"alarmQueuedTaskAgeSeconds": 0}, "alarmQueuedTaskAgeSeconds: 0 must be at least 60"),
     ("mwaa", {"alarmTaskFailures": 0}, "alarmTaskFailures: 0 must be at least 1"),
+    ("mwaa", {"alarmMemoryPercent": 0}, "alarmMemoryPercent: 0 must be at least 1"),
+    ("mwaa", {"alarmDbFreeableMemoryMib": 8}, "alarmDbFreeableMemoryMib: 8 must be at least 16"),
+    ("mwaa", {"alarmDbFreeStorageGib": 0}, "alarmDbFreeStorageGib: 0 must be at least 1"),
+    ("mwaa", {"alarmDbConnections": 0}, "alarmDbConnections: 0 must be at least 1"),
 ]
 
 
@@ -206,6 +219,18 @@ def test_bad_setting_is_refused_with_one_named_line(
     message = str(err.value)
     assert expected in message
     assert all(":" in line and not line.startswith(" ") for line in message.splitlines())
+
+
+def test_environment_name_derived_from_a_long_stack_name_is_refused() -> None:
+    with pytest.raises(SettingsError) as err:
+        settings_for("mwaa", stack="data-platform-staging-eu")
+    assert str(err.value) == (
+        "environmentName: 'airflow-data-platform-staging-eu' (from the stack name) is not 2-24 "
+        "lower-case letters, digits and hyphens, starting with a letter; set environmentName"
+    )
+    assert settings_for(
+        "mwaa", stack="data-platform-staging-eu", environmentName="af-stg-eu"
+    ).environment_name == ("af-stg-eu")
 
 
 def test_region_is_required() -> None:

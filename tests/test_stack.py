@@ -185,3 +185,23 @@ def test_prod_service_monitor_selects_the_chart_statsd_service() -> None:
     ]
     assert release.inputs["values"]["statsd"]["enabled"] is True
     assert release.inputs["name"] == statsd_labels()["release"]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_no_rendered_policy_document_allows_a_wildcard_action(stack: str) -> None:
+    """IAM, key, bucket and topic policies: no Allow of `*` or `<service>:*`."""
+    found = []
+    for r in planned(stack).registrations:
+        for key in ("policy", "assumeRolePolicy"):
+            text = r.inputs.get(key)
+            if not isinstance(text, str) or not text.startswith("{"):
+                continue
+            doc = json.loads(text)
+            for statement in doc["Statement"]:
+                actions = statement.get("Action", [])
+                actions = actions if isinstance(actions, list) else [actions]
+                if statement["Effect"] == "Allow" and any(
+                    a == "*" or a.endswith(":*") for a in actions
+                ):
+                    found.append(f"{r.type} {r.name}: {statement.get('Sid', '')}")
+    assert found == []
