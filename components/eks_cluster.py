@@ -461,11 +461,11 @@ class EksCluster(pulumi.ComponentResource):
             metadata_options={
                 "http_endpoint": "enabled",
                 "http_tokens": "required",
-                # 2 hops: the Container Insights agent and the EBS CSI driver read instance
-                # metadata from pods. Pods still authenticate with IRSA (web identity comes
-                # first in the SDKs' credential chain), and the node role holds only the
-                # worker-node and ECR-pull policies, so borrowing it gains little.
-                "http_put_response_hop_limit": 2,
+                # System nodes: 2 hops, so the Container Insights agent and the EBS CSI
+                # controller can read instance metadata from their pods (they authenticate
+                # with IRSA). Worker nodes run DAG code: 1 hop, so no task can reach the
+                # node role; host-network agents (CNI, kube-proxy) still reach IMDS.
+                "http_put_response_hop_limit": 1 if tainted else 2,
                 "instance_metadata_tags": "disabled",
             },
             block_device_mappings=[

@@ -242,20 +242,28 @@ def eks_alarms(watch: WatchTargets, t: ObservabilitySettings) -> list[AlarmSpec]
             )
         )
     if watch.eks_cluster is not None and watch.airflow_namespace:
-        restarts = Threshold(
-            "pod-restarts",
-            "Airflow containers restarted more than 3 times in 5 minutes",
-            "ContainerInsights",
-            "pod_number_of_container_restarts",
-            ">",
-            3,
-            "Maximum",
+        # Container Insights publishes restarts per pod only (ClusterName, Namespace,
+        # PodName): a Metrics Insights query takes the worst pod of the namespace.
+        query = pulumi.Output.concat(
+            "SELECT MAX(pod_number_of_container_restarts) "
+            'FROM SCHEMA("ContainerInsights", ClusterName, Namespace, PodName) '
+            "WHERE ClusterName = '",
+            watch.eks_cluster,
+            f"' AND Namespace = '{watch.airflow_namespace}'",
         )
-        pods: dict[str, pulumi.Input[str]] = {
-            "ClusterName": watch.eks_cluster,
-            "Namespace": watch.airflow_namespace,
-        }
-        alarms.append(_simple(restarts, pods))
+        alarms.append(
+            AlarmSpec(
+                role="pod-restarts",
+                description="An Airflow container restarted more than 3 times in its pod's "
+                "life: a crash loop or repeated OOM kills. No data: no Airflow pod reported.",
+                queries=[_expression("restarts", query, "container restarts", period=PERIOD)],
+                comparison="GreaterThanThreshold",
+                threshold=3,
+                evaluation_periods=2,
+                datapoints=2,
+                missing="notBreaching",
+            )
+        )
     if watch.load_balancer_arn_suffix is not None:
         lb = {"LoadBalancer": watch.load_balancer_arn_suffix}
         alarms.append(

@@ -252,26 +252,48 @@ def test_dashboard_shows_the_four_golden_signals_with_metrics_that_exist(arch: s
     )
 
 
-@pytest.mark.parametrize("arch", ["mwaa", "eks"])
-def test_alarms_use_metrics_that_exist_for_the_architecture(arch: str) -> None:
-    known = {(ns, m) for ns, names in CLOUDWATCH[arch].items() for m in names}
-    for alarm in alarms(build(arch)).values():
-        i = alarm.inputs
-        used = (
-            [(i["namespace"], i["metricName"])]
-            if "metricName" in i
-            else [
-                (q["metric"]["namespace"], q["metric"]["metricName"])
-                for q in i["metricQueries"]
-                if "metric" in q
-            ]
-            + [
-                ("AmazonMWAA", m)
-                for q in i["metricQueries"]
-                for m in re.findall(r"SUM\((\w+)\)", q.get("expression", ""))
-            ]
+def alarm_metrics(inputs: dict[str, Any]) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(namespace, metric, dimension names) of every metric an alarm reads."""
+    if "metricName" in inputs:
+        dims = tuple(sorted(inputs.get("dimensions", {})))
+        return [(inputs["namespace"], inputs["metricName"], dims)]
+    found = []
+    for q in inputs["metricQueries"]:
+        if "metric" in q:
+            m = q["metric"]
+            found.append((m["namespace"], m["metricName"], tuple(sorted(m["dimensions"]))))
+        insights = re.match(
+            r'SELECT \w+\((\w+)\) FROM (?:SCHEMA\()?"([\w/]+)"((?:, \w+)*)', q.get("expression", "")
         )
-        assert set(used) <= known, (alarm.name, used)
+        if insights:
+            metric, namespace, schema = insights.groups()
+            dims = tuple(sorted(d.strip() for d in schema.split(",") if d.strip()))
+            found.append((namespace, metric, dims))
+    return found
+
+
+@pytest.mark.parametrize("arch", ["mwaa", "eks"])
+def test_alarms_use_metrics_and_dimension_sets_that_exist(arch: str) -> None:
+    known = {(ns, m) for ns, names in CLOUDWATCH[arch].items() for m in names}
+    sets = {k: {tuple(sorted(s)) for s in v} for k, v in CLOUDWATCH["dimension_sets"].items()}
+    for alarm in alarms(build(arch)).values():
+        used = alarm_metrics(alarm.inputs)
+        assert used, alarm.name
+        for namespace, metric, dims in used:
+            assert (namespace, metric) in known, (alarm.name, metric)
+            if dims:  # a SCHEMA-less Metrics Insights query aggregates every set
+                assert dims in sets[f"{namespace}/{metric}"], (alarm.name, metric, dims)
+
+
+def test_the_dimension_check_catches_a_set_aws_does_not_publish() -> None:
+    inputs = {
+        "namespace": "ContainerInsights",
+        "metricName": "pod_number_of_container_restarts",
+        "dimensions": {"ClusterName": "c", "Namespace": "airflow"},
+    }
+    ((namespace, metric, dims),) = alarm_metrics(inputs)
+    published = {tuple(sorted(s)) for s in CLOUDWATCH["dimension_sets"][f"{namespace}/{metric}"]}
+    assert dims not in published
 
 
 def test_mwaa_has_no_kubernetes_stack() -> None:
