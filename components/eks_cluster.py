@@ -54,6 +54,7 @@ SYSTEM_LABELS = {"role": "system"}
 WORKER_LABELS = {"role": "airflow-worker"}
 WORKER_TAINT = {"key": "dedicated", "value": "airflow-worker", "effect": "NoSchedule"}
 CLUSTER_ADMIN_POLICY = "AmazonEKSClusterAdminPolicy"
+CLUSTER_VIEW_POLICY = "AmazonEKSViewPolicy"
 AMI_TYPES = {"arm64": "AL2023_ARM_64_STANDARD", "x86_64": "AL2023_x86_64_STANDARD"}
 # Service accounts the add-ons run as (their IRSA trust names exactly these).
 CLUSTER_AUTOSCALER_SA = ServiceAccount("kube-system", "cluster-autoscaler")
@@ -276,7 +277,14 @@ class EksCluster(pulumi.ComponentResource):
             enabled_cluster_log_types=list(CONTROL_PLANE_LOG_TYPES),
             encryption_config_key_arn=key.arn,
             authentication_mode=eks.AuthenticationMode.API,
-            access_entries=self._admin_entries(settings.admin_role_arns, partition),
+            access_entries={
+                **self._access_entries(
+                    "admin", settings.admin_role_arns, CLUSTER_ADMIN_POLICY, partition
+                ),
+                **self._access_entries(
+                    "viewer", settings.viewer_role_arns, CLUSTER_VIEW_POLICY, partition
+                ),
+            },
             create_oidc_provider=True,
             skip_default_node_group=True,
             use_default_vpc_cni=True,
@@ -358,17 +366,18 @@ class EksCluster(pulumi.ComponentResource):
         )
 
     @staticmethod
-    def _admin_entries(
-        role_arns: Sequence[str], partition: pulumi.Output[str]
+    def _access_entries(
+        kind: str, role_arns: Sequence[str], policy: str, partition: pulumi.Output[str]
     ) -> dict[str, eks.AccessEntryArgs]:
+        """EKS access entries giving `role_arns` an AWS-managed access policy, cluster-wide."""
         policy_arn = pulumi.Output.format(
-            "arn:{0}:eks::aws:cluster-access-policy/{1}", partition, CLUSTER_ADMIN_POLICY
+            "arn:{0}:eks::aws:cluster-access-policy/{1}", partition, policy
         )
         return {
-            f"admin-{i}": eks.AccessEntryArgs(
+            f"{kind}-{i}": eks.AccessEntryArgs(
                 principal_arn=arn,
                 access_policies={
-                    "cluster-admin": eks.AccessPolicyAssociationArgs(
+                    kind: eks.AccessPolicyAssociationArgs(
                         policy_arn=policy_arn,
                         access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
                     )

@@ -472,6 +472,11 @@ class EksSettings(_Group):
     admin_role_arns: tuple[str, ...] = _key(
         "eksAdminRoleArns", (), "IAM roles given cluster-admin through EKS access entries."
     )
+    viewer_role_arns: tuple[str, ...] = _key(
+        "eksViewerRoleArns",
+        (),
+        "IAM roles given read-only access (AmazonEKSViewPolicy), e.g. the preview role.",
+    )
     node_arch: NodeArch = _key(
         "eksNodeArch", "arm64", "CPU architecture of all nodes: arm64 (Graviton) or x86_64."
     )
@@ -578,7 +583,7 @@ class EksSettings(_Group):
             )
         return value
 
-    @field_validator("admin_role_arns")
+    @field_validator("admin_role_arns", "viewer_role_arns")
     @classmethod
     def _roles(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for item in value:

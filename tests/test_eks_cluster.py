@@ -137,6 +137,19 @@ def test_api_authentication_with_cluster_admin_access_entries() -> None:
     assert build().one(CLUSTER).inputs["accessEntries"] == {}
 
 
+def test_viewer_roles_get_read_only_access_entries() -> None:
+    viewer = "arn:aws:iam::111122223333:role/airflow-github-preview-prod"
+    cluster = build(eksAdminRoleArns=[ADMIN_ROLE], eksViewerRoleArns=[viewer]).one(CLUSTER)
+    policies = {
+        entry["principalArn"]: next(iter(entry["accessPolicies"].values()))["policyArn"]
+        for entry in cluster.inputs["accessEntries"].values()
+    }
+    assert policies == {
+        ADMIN_ROLE: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+        viewer: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy",
+    }
+
+
 def test_oidc_for_irsa_no_default_node_group_private_subnets_only() -> None:
     d = build()
     cluster = d.one(CLUSTER)

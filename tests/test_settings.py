@@ -146,6 +146,7 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
     ("eks", {"eksPublicAccessCidrs": ["1.2.3.4/40"]}, "eksPublicAccessCidrs: entry '1.2.3.4/40'"),
     ("eks", {"eksPublicEndpoint": True}, "eksPublicAccessCidrs: must list CIDRs"),
     ("eks", {"eksAdminRoleArns": ["admin"]}, "eksAdminRoleArns: entry 'admin' is not an IAM role"),
+    ("eks", {"eksViewerRoleArns": ["arn:aws:iam::1:role/x"]}, "eksViewerRoleArns: entry 'arn:aws"),
     (
         "eks",
         {"eksWorkerInstanceTypes": ["m7g.huge"]},
