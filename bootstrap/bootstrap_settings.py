@@ -7,6 +7,7 @@ widen the trust (a wildcard, an `owner/repo` pasted into one field) is refused.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +25,11 @@ _PROVIDER_ARN = re.compile(
 )
 
 
+# The platform's stacks. Both use the same Secrets Manager names (the DAGs are identical), so one
+# account and region holds at most one of them.
+STACKS = ("dev", "prod")
+
+
 class SettingsError(pulumi.RunError):
     """Bad settings: one line per mistake (Pulumi prints a RunError without a stack trace)."""
 
@@ -34,6 +40,7 @@ class BootstrapSettings:
 
     github_owner: str
     github_repo: str
+    stacks: tuple[str, ...] = ()
     resource_prefix: str = "airflow"
     deploy_branch: str = "main"
     prod_environment: str = "prod"
@@ -86,6 +93,28 @@ def _repo_errors(value: str) -> list[str]:
     return []
 
 
+def _parse_stacks(raw: str) -> tuple[tuple[str, ...], list[str]]:
+    """The stacks this account hosts, from Pulumi's JSON form of an array."""
+    example = "e.g. [\"dev\"] (pulumi config set --path 'stacks[0]' dev)"
+    if not raw:
+        return (), [f"stacks: required, the platform stacks this account hosts, {example}"]
+    try:
+        parsed = json.loads(raw)
+    except ValueError:
+        parsed = None
+    if not isinstance(parsed, list) or not all(isinstance(s, str) for s in parsed):
+        return (), [f"stacks: expected a list of stack names, {example}; got {raw!r}"]
+    if not parsed:
+        return (), [f"stacks: list at least one of {', '.join(STACKS)}"]
+    errors = [
+        f"stacks: {stack!r} is not a stack of this project ({', '.join(STACKS)})"
+        for stack in parsed
+        if stack not in STACKS
+    ]
+    errors += [f"stacks: {stack!r} is listed twice" for stack in STACKS if parsed.count(stack) > 1]
+    return tuple(s for s in STACKS if s in parsed), errors
+
+
 def load_settings(get: Callable[[str], str | None]) -> BootstrapSettings:
     """Read every setting through `get` (e.g. `pulumi.Config().get`) and validate it."""
 
@@ -93,9 +122,11 @@ def load_settings(get: Callable[[str], str | None]) -> BootstrapSettings:
         found = get(key)
         return default if found is None else found.strip()
 
+    stacks, stack_errors = _parse_stacks(value("stacks"))
     settings = BootstrapSettings(
         github_owner=value("githubOwner"),
         github_repo=value("githubRepo"),
+        stacks=stacks,
         resource_prefix=value("resourcePrefix", "airflow"),
         deploy_branch=value("deployBranch", "main"),
         prod_environment=value("prodEnvironment", "prod"),
@@ -104,6 +135,7 @@ def load_settings(get: Callable[[str], str | None]) -> BootstrapSettings:
         cost_center=value("costCenter", "data-platform"),
     )
     errors = _owner_errors(settings.github_owner) + _repo_errors(settings.github_repo)
+    errors += stack_errors
     if not _PREFIX.match(settings.resource_prefix):
         errors.append(
             f"resourcePrefix: {settings.resource_prefix!r} must be 2-20 lowercase letters, "

@@ -1,12 +1,16 @@
 """GitHub Actions' way into AWS: the OIDC identity provider and the roles the workflows assume.
 
-Three roles, each trusting exactly one kind of workflow token (`aud` and `sub` pinned):
+Two roles per platform stack the account hosts, each trusting exactly one kind of workflow
+token (`aud` and `sub` pinned):
 
 | role | token subject | permissions |
 | --- | --- | --- |
-| preview | `repo:<owner>/<repo>:pull_request` | ReadOnlyAccess |
+| preview-<stack> | `repo:<owner>/<repo>:pull_request` | ReadOnlyAccess |
 | deploy-dev | `repo:<owner>/<repo>:ref:refs/heads/<branch>` | PowerUser + project IAM |
 | deploy-prod | `repo:<owner>/<repo>:environment:<environment>` | PowerUser + project IAM |
+
+Both stacks use the same Secrets Manager names, so dev and prod live in different accounts (or
+regions) and each account gets only the roles of the stacks it hosts.
 
 Building an Airflow platform needs broad rights (VPCs, EKS, RDS, MWAA, IAM roles for them), so
 the deploy roles are broad: AWS's PowerUserAccess (everything but IAM, Organizations and
@@ -28,7 +32,7 @@ import pulumi_aws as aws
 
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 AUDIENCE = "sts.amazonaws.com"
-ROLES = ("preview", "deploy-dev", "deploy-prod")
+STACKS = ("dev", "prod")
 DEPLOY_SESSION_SECONDS = 7200  # a first prod `up` (EKS, RDS Multi-AZ) can outlast one hour
 
 
@@ -40,6 +44,8 @@ class GithubOidcArgs:
     """`owner/repo` whose workflows may assume the roles."""
     resource_prefix: str
     """Prefix of every IAM name the platform creates (and of the roles created here)."""
+    stacks: tuple[str, ...]
+    """Platform stacks (of STACKS) this account hosts; each gets a preview and a deploy role."""
     deploy_branch: str = "main"
     """Branch whose push workflows deploy dev."""
     prod_environment: str = "prod"
@@ -55,14 +61,21 @@ class GithubOidcArgs:
             raise ValueError(f"repository: expected 'owner/repo', got {self.repository!r}")
         if not self.resource_prefix:
             raise ValueError("resource_prefix: must not be empty")
+        known = [s for s in STACKS if s in self.stacks]
+        if not self.stacks or sorted(known) != sorted(self.stacks):
+            raise ValueError(f"stacks: expected distinct names from {STACKS}, got {self.stacks!r}")
 
     def subjects(self) -> dict[str, str]:
-        """The `sub` claim each role trusts."""
-        return {
-            "preview": f"repo:{self.repository}:pull_request",
-            "deploy-dev": f"repo:{self.repository}:ref:refs/heads/{self.deploy_branch}",
-            "deploy-prod": f"repo:{self.repository}:environment:{self.prod_environment}",
+        """The `sub` claim each role trusts, by role (`preview-<stack>`, `deploy-<stack>`)."""
+        deploy = {
+            "dev": f"repo:{self.repository}:ref:refs/heads/{self.deploy_branch}",
+            "prod": f"repo:{self.repository}:environment:{self.prod_environment}",
         }
+        subjects = {}
+        for stack in self.stacks:
+            subjects[f"preview-{stack}"] = f"repo:{self.repository}:pull_request"
+            subjects[f"deploy-{stack}"] = deploy[stack]
+        return subjects
 
 
 def trust_policy(provider_arn: str, subject: str) -> dict[str, Any]:
@@ -230,7 +243,7 @@ def _trust_document(provider_arn: pulumi.Output[str], subject: str) -> pulumi.Ou
 
 
 class GithubOidc(pulumi.ComponentResource):
-    """The GitHub OIDC provider and the preview, deploy-dev and deploy-prod roles."""
+    """The GitHub OIDC provider and, per hosted stack, its preview and deploy roles."""
 
     provider_arn: pulumi.Output[str]
     role_arns: dict[str, pulumi.Output[str]]
@@ -280,15 +293,14 @@ class GithubOidc(pulumi.ComponentResource):
             opts=child,
         )
 
-        subjects = args.subjects()
         self.role_arns = {}
-        for role_name in ROLES:
+        for role_name, subject in args.subjects().items():
             deploy = role_name.startswith("deploy")
             role = aws.iam.Role(
                 f"{name}-{role_name}",
                 name=f"{prefix}-github-{role_name}",
-                description=f"GitHub Actions ({subjects[role_name]}).",
-                assume_role_policy=_trust_document(self.provider_arn, subjects[role_name]),
+                description=f"GitHub Actions ({subject}).",
+                assume_role_policy=_trust_document(self.provider_arn, subject),
                 max_session_duration=DEPLOY_SESSION_SECONDS if deploy else 3600,
                 permissions_boundary=boundary.arn if deploy else None,
                 tags=tags,

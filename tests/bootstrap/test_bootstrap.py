@@ -13,6 +13,7 @@ from typing import Any
 
 import pulumi
 import pytest
+import yaml
 from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
@@ -25,7 +26,11 @@ BOOTSTRAP = Path(__file__).resolve().parents[2] / "bootstrap"
 ACCOUNT = "111122223333"
 HOST = "token.actions.githubusercontent.com"
 PROVIDER_ARN = f"arn:aws:iam::{ACCOUNT}:oidc-provider/{HOST}"
-CONFIG = {"githubOwner": "acme", "githubRepo": "airflow-on-aws"}
+REPO = {"githubOwner": "acme", "githubRepo": "airflow-on-aws"}
+DEV = {**REPO, "stacks": '["dev"]'}  # Pulumi hands an array setting over as JSON
+PROD = {**REPO, "stacks": '["prod"]'}
+CONFIG = {**REPO, "stacks": '["dev", "prod"]'}  # one account, each stack in its own region
+PULL_REQUEST = "repo:acme/airflow-on-aws:pull_request"
 
 
 @dataclass
@@ -110,24 +115,50 @@ def trust(role: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
+def role_names(declared: Declared) -> set[str]:
+    return {r["inputs"]["name"] for r in declared.of_type("aws:iam/role:Role")}
+
+
 @pytest.mark.parametrize(
-    ("role", "subject"),
+    ("config", "role", "subject"),
     [
-        ("preview", "repo:acme/airflow-on-aws:pull_request"),
-        ("deploy-dev", "repo:acme/airflow-on-aws:ref:refs/heads/main"),
-        ("deploy-prod", "repo:acme/airflow-on-aws:environment:prod"),
+        (DEV, "preview-dev", PULL_REQUEST),
+        (DEV, "deploy-dev", "repo:acme/airflow-on-aws:ref:refs/heads/main"),
+        (PROD, "preview-prod", PULL_REQUEST),
+        (PROD, "deploy-prod", "repo:acme/airflow-on-aws:environment:prod"),
     ],
 )
 def test_each_role_trusts_exactly_its_workflow(
-    run_bootstrap: BootstrapRunner, role: str, subject: str
+    run_bootstrap: BootstrapRunner, config: dict[str, str], role: str, subject: str
 ) -> None:
-    declared = run_bootstrap(**CONFIG)
+    declared = run_bootstrap(**config)
     [statement] = trust(declared.named(f"github-{role}"))["Statement"]
     assert statement["Effect"] == "Allow"
     assert statement["Principal"] == {"Federated": PROVIDER_ARN}
     assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
     assert statement["Condition"] == {
         "StringEquals": {f"{HOST}:aud": "sts.amazonaws.com", f"{HOST}:sub": subject}
+    }
+
+
+@pytest.mark.parametrize(
+    ("config", "hosted", "absent"),
+    [(DEV, "dev", "prod"), (PROD, "prod", "dev")],
+)
+def test_an_account_gets_roles_only_for_the_stacks_it_hosts(
+    run_bootstrap: BootstrapRunner, config: dict[str, str], hosted: str, absent: str
+) -> None:
+    declared = run_bootstrap(**config)
+    assert role_names(declared) == {
+        f"airflow-github-preview-{hosted}",
+        f"airflow-github-deploy-{hosted}",
+    }
+    # ...and nothing else (role, policy attachment) names the other stack.
+    assert [r["name"] for r in declared.resources if f"-{absent}" in json.dumps(r)] == []
+    assert set(declared.outputs) == {
+        "githubOidcProviderArn",
+        f"AWS_PREVIEW_ROLE_ARN_{hosted.upper()}",
+        f"AWS_DEPLOY_ROLE_ARN_{hosted.upper()}",
     }
 
 
@@ -150,7 +181,7 @@ def test_trust_policies_pass_the_baseline_and_the_baseline_would_catch_a_loose_o
 ) -> None:
     declared = run_bootstrap(**CONFIG)
     roles = declared.of_type("aws:iam/role:Role")
-    assert len(roles) == 3
+    assert len(roles) == 4
     assert [m for role in roles for m in rules.check_trust_policy(role)] == []
     loose = trust(roles[0])
     del loose["Statement"][0]["Condition"]["StringEquals"][f"{HOST}:sub"]
@@ -167,9 +198,9 @@ def test_oidc_provider_serves_github_tokens_for_sts(run_bootstrap: BootstrapRunn
 
 def test_an_existing_oidc_provider_is_reused(run_bootstrap: BootstrapRunner) -> None:
     existing = f"arn:aws:iam::{ACCOUNT}:oidc-provider/{HOST}"
-    declared = run_bootstrap(**CONFIG, existingOidcProviderArn=existing)
+    declared = run_bootstrap(**PROD, existingOidcProviderArn=existing)
     assert declared.of_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider") == []
-    preview = trust(declared.named("github-preview"))
+    preview = trust(declared.named("github-preview-prod"))
     assert preview["Statement"][0]["Principal"] == {"Federated": existing}
 
 
@@ -183,13 +214,15 @@ def attached(declared: Declared, role: str) -> set[str]:
 
 def test_preview_reads_and_deploy_roles_are_bounded(run_bootstrap: BootstrapRunner) -> None:
     declared = run_bootstrap(**CONFIG)
-    assert attached(declared, "preview") == {"arn:aws:iam::aws:policy/ReadOnlyAccess"}
-    assert "permissionsBoundary" not in declared.named("github-preview")["inputs"]
     iam = f"arn:aws:iam::{ACCOUNT}:policy/airflow-github-deploy-iam"
     boundary = f"arn:aws:iam::{ACCOUNT}:policy/airflow-github-deploy-boundary"
-    for role in ("deploy-dev", "deploy-prod"):
-        assert attached(declared, role) == {"arn:aws:iam::aws:policy/PowerUserAccess", iam}
-        inputs = declared.named(f"github-{role}")["inputs"]
+    for stack in ("dev", "prod"):
+        preview = f"preview-{stack}"
+        assert attached(declared, preview) == {"arn:aws:iam::aws:policy/ReadOnlyAccess"}
+        assert "permissionsBoundary" not in declared.named(f"github-{preview}")["inputs"]
+        deploy = f"deploy-{stack}"
+        assert attached(declared, deploy) == {"arn:aws:iam::aws:policy/PowerUserAccess", iam}
+        inputs = declared.named(f"github-{deploy}")["inputs"]
         assert inputs["permissionsBoundary"] == boundary
         assert inputs["maxSessionDuration"] == 7200
 
@@ -227,7 +260,8 @@ def test_boundary_stops_deploy_roles_from_editing_the_bootstrap(
     protected = by_sid["LeaveTheBootstrapAlone"]
     assert protected["Effect"] == "Deny" and protected["Action"] == "iam:*"
     own = [
-        f"arn:aws:iam::{ACCOUNT}:role/airflow-github-{role}" for role in ("preview", "deploy-dev")
+        f"arn:aws:iam::{ACCOUNT}:role/airflow-github-{role}"
+        for role in ("preview-dev", "deploy-dev", "preview-prod")
     ]
     own += [PROVIDER_ARN, f"arn:aws:iam::{ACCOUNT}:policy/airflow-github-deploy-boundary"]
     for arn in own:
@@ -242,11 +276,13 @@ def test_boundary_stops_deploy_roles_from_editing_the_bootstrap(
 
 def test_exports_are_the_repository_variables(run_bootstrap: BootstrapRunner) -> None:
     declared = run_bootstrap(**CONFIG)
+    role = f"arn:aws:iam::{ACCOUNT}:role/airflow-github"
     assert declared.outputs == {
         "githubOidcProviderArn": PROVIDER_ARN,
-        "AWS_PREVIEW_ROLE_ARN": f"arn:aws:iam::{ACCOUNT}:role/airflow-github-preview",
-        "AWS_DEPLOY_ROLE_ARN_DEV": f"arn:aws:iam::{ACCOUNT}:role/airflow-github-deploy-dev",
-        "AWS_DEPLOY_ROLE_ARN_PROD": f"arn:aws:iam::{ACCOUNT}:role/airflow-github-deploy-prod",
+        "AWS_PREVIEW_ROLE_ARN_DEV": f"{role}-preview-dev",
+        "AWS_DEPLOY_ROLE_ARN_DEV": f"{role}-deploy-dev",
+        "AWS_PREVIEW_ROLE_ARN_PROD": f"{role}-preview-prod",
+        "AWS_DEPLOY_ROLE_ARN_PROD": f"{role}-deploy-prod",
     }
 
 
@@ -254,30 +290,38 @@ def test_bad_settings_stop_the_program_before_any_resource(
     run_bootstrap: BootstrapRunner,
 ) -> None:
     with pytest.raises(pulumi.RunError, match="githubRepo: required"):
-        run_bootstrap(githubOwner="acme")
+        run_bootstrap(githubOwner="acme", stacks='["dev"]')
+    assert run_bootstrap.mocks.resources == []
+    with pytest.raises(pulumi.RunError, match="stacks: required"):
+        run_bootstrap(**REPO)
     assert run_bootstrap.mocks.resources == []
 
 
 @pytest.mark.parametrize(
     ("config", "errors"),
     [
-        ({}, ["githubOwner: required", "githubRepo: required"]),
+        ({}, ["githubOwner: required", "githubRepo: required", "stacks: required"]),
         (
-            {"githubOwner": "acme/airflow-on-aws", "githubRepo": "airflow-on-aws"},
+            {**DEV, "githubOwner": "acme/airflow-on-aws"},
             ["githubOwner: give only the owner ('acme'), the repository goes in githubRepo"],
         ),
         (
-            {"githubOwner": "acme", "githubRepo": "acme/airflow-on-aws"},
+            {**DEV, "githubRepo": "acme/airflow-on-aws"},
             ["githubRepo: give only the repository name ('airflow-on-aws'), without the owner"],
         ),
+        ({**DEV, "githubOwner": "*"}, ["githubOwner: '*' is not a GitHub owner name"]),
+        ({**DEV, "githubRepo": "air*"}, ["githubRepo: 'air*' is not a repository name"]),
+        ({**REPO, "stacks": "dev"}, ["stacks: expected a list of stack names"]),
+        ({**REPO, "stacks": '[{"name": "dev"}]'}, ["stacks: expected a list of stack names"]),
+        ({**REPO, "stacks": "[]"}, ["stacks: list at least one of dev, prod"]),
         (
-            {"githubOwner": "*", "githubRepo": "airflow"},
-            ["githubOwner: '*' is not a GitHub owner name"],
+            {**REPO, "stacks": '["dev", "staging", "Prod"]'},
+            [
+                "stacks: 'staging' is not a stack of this project (dev, prod)",
+                "stacks: 'Prod' is not a stack of this project (dev, prod)",
+            ],
         ),
-        (
-            {"githubOwner": "acme", "githubRepo": "air*"},
-            ["githubRepo: 'air*' is not a repository name"],
-        ),
+        ({**REPO, "stacks": '["prod", "prod"]'}, ["stacks: 'prod' is listed twice"]),
         ({**CONFIG, "resourcePrefix": "Airflow"}, ["resourcePrefix: 'Airflow' must be"]),
         ({**CONFIG, "deployBranch": "release/*"}, ["deployBranch: 'release/*' is not a plain"]),
         ({**CONFIG, "prodEnvironment": "prod env"}, ["prodEnvironment: 'prod env' is not"]),
@@ -300,6 +344,8 @@ def test_each_mistake_is_one_clear_line(config: dict[str, str], errors: list[str
 def test_good_settings_build_the_repository_and_tags() -> None:
     settings = load_settings({**CONFIG, "owner": "data-eng"}.get)
     assert settings.repository == "acme/airflow-on-aws"
+    assert settings.stacks == ("dev", "prod")
+    assert load_settings({**REPO, "stacks": ' [ "prod" ] '}.get).stacks == ("prod",)
     assert settings.tags["Owner"] == "data-eng"
     assert set(settings.tags) == set(rules.REQUIRED_TAGS)
 
@@ -307,4 +353,23 @@ def test_good_settings_build_the_repository_and_tags() -> None:
 def test_component_refuses_a_repository_that_would_widen_the_trust() -> None:
     for repository in ("acme", "acme/*", "acme/a/b"):
         with pytest.raises(ValueError, match="repository: expected 'owner/repo'"):
-            GithubOidcArgs(repository=repository, resource_prefix="airflow")
+            GithubOidcArgs(repository=repository, resource_prefix="airflow", stacks=("dev",))
+
+
+def test_component_refuses_unknown_or_repeated_stacks() -> None:
+    for stacks in ((), ("staging",), ("dev", "dev")):
+        with pytest.raises(ValueError, match="stacks: expected distinct names"):
+            GithubOidcArgs(repository="acme/airflow-on-aws", resource_prefix="a", stacks=stacks)
+
+
+def test_every_setting_read_is_declared_in_the_project_file() -> None:
+    read: list[str] = []
+
+    def get(key: str) -> str | None:
+        read.append(key)
+        return CONFIG.get(key)
+
+    load_settings(get)
+    declared = yaml.safe_load((BOOTSTRAP / "Pulumi.yaml").read_text())["config"]
+    assert sorted(read) == sorted(declared)
+    assert declared["stacks"]["type"] == "array"

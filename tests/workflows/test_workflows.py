@@ -141,15 +141,59 @@ def test_pull_request_previews_both_stacks_with_a_comment() -> None:
     assert "make test" in [s.get("run") for s in spec["jobs"]["test"]["steps"]]
     preview = spec["jobs"]["preview"]
     assert preview["needs"] == "test"
-    assert preview["strategy"]["matrix"]["stack"] == ["dev", "prod"]
+    assert [entry["stack"] for entry in preview["strategy"]["matrix"]["include"]] == ["dev", "prod"]
     runs = [s.get("run", "") for s in preview["steps"]]
     assert 'make plan STACK="$STACK" FORMAT=markdown >> "$GITHUB_STEP_SUMMARY"' in runs
-    [(_, aws)] = action_steps(spec, "aws-actions/configure-aws-credentials")
-    assert aws["with"]["role-to-assume"] == "${{ vars.AWS_PREVIEW_ROLE_ARN }}"
     [(_, pulumi)] = action_steps(spec, "pulumi/actions")
     assert pulumi["with"]["command"] == "preview"
     assert pulumi["with"]["comment-on-pr"] is True
     assert pulumi["with"]["stack-name"] == "${{ vars.PULUMI_ORG }}/${{ matrix.stack }}"
+
+
+def test_each_stack_previews_with_its_own_accounts_role_and_region() -> None:
+    # dev and prod live in separate AWS accounts (they share secret names by design).
+    spec = load(WORKFLOW_DIR / "pull-request.yml")
+    matrix = spec["jobs"]["preview"]["strategy"]["matrix"]
+    assert set(matrix) == {"include"}
+    assert matrix["include"] == [
+        {"stack": stack, "role_var": f"AWS_PREVIEW_ROLE_ARN_{up}", "region_var": f"AWS_REGION_{up}"}
+        for stack, up in (("dev", "DEV"), ("prod", "PROD"))
+    ]
+    [(_, aws)] = action_steps(spec, "aws-actions/configure-aws-credentials")
+    assert aws["with"]["role-to-assume"] == "${{ vars[matrix.role_var] }}"
+    assert aws["with"]["aws-region"] == "${{ vars[matrix.region_var] }}"
+
+
+@pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda p: p.name)
+def test_no_job_reads_a_role_or_region_shared_by_both_stacks(workflow: Path) -> None:
+    assert re.findall(r"vars\.AWS_(?:REGION|PREVIEW_ROLE_ARN)\b", workflow.read_text()) == []
+
+
+@pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda p: p.name)
+def test_make_test_reuses_cached_venvs(workflow: Path) -> None:
+    testing = {
+        name: job
+        for name, job in load(workflow)["jobs"].items()
+        if any("make test" in step.get("run", "") for step in job["steps"])
+    }
+    for name, job in testing.items():
+        uses = [step.get("uses", "").split("@")[0] for step in job["steps"]]
+        runs = [step.get("run", "") for step in job["steps"]]
+        python, cache = (
+            job["steps"][uses.index(a)] for a in ("actions/setup-python", "actions/cache")
+        )
+        assert uses.index("actions/setup-python") < uses.index("actions/cache"), name
+        assert uses.index("actions/cache") < runs.index("make test"), name
+        assert cache["with"]["path"].split() == [".venv", ".venv-airflow"]
+        key = cache["with"]["key"]
+        assert "${{ runner.os }}" in key
+        assert f"${{{{ steps.{python['id']}.outputs.python-version }}}}" in key
+        assert key.endswith(
+            "${{ hashFiles('requirements*.txt', 'tests/dags/requirements-airflow.txt', "
+            "'tests/dags/constraints-airflow.txt', 'dags/requirements.txt') }}"
+        )
+    if workflow.name == "pull-request.yml":
+        assert list(testing) == ["test"]
 
 
 def test_deploy_goes_to_dev_then_prod_behind_the_environment() -> None:
@@ -164,6 +208,7 @@ def test_deploy_goes_to_dev_then_prod_behind_the_environment() -> None:
         [aws] = [s for s in job["steps"] if "configure-aws-credentials" in s.get("uses", "")]
         role = f"${{{{ vars.AWS_DEPLOY_ROLE_ARN_{stack.upper()} }}}}"
         assert aws["with"]["role-to-assume"] == role
+        assert aws["with"]["aws-region"] == f"${{{{ vars.AWS_REGION_{stack.upper()} }}}}"
         [pulumi] = [s for s in job["steps"] if s.get("uses", "").startswith("pulumi/actions@")]
         assert pulumi["with"]["command"] == "up"
         assert pulumi["with"]["stack-name"] == f"${{{{ vars.PULUMI_ORG }}}}/{stack}"
