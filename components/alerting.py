@@ -17,7 +17,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.aws_helpers import Account, customer_key, policy_document, service_trust
+from components.aws_helpers import Account, customer_key, policy_document, service_role
 from components.settings import AlertingSettings
 
 PUBLISHERS = ("events.amazonaws.com", "cloudwatch.amazonaws.com", "budgets.amazonaws.com")
@@ -212,32 +212,23 @@ class Alerting(pulumi.ComponentResource):
             return
         # Chatbot renders alarm graphs with these read calls; the guardrail caps whatever
         # channel members run to read-only.
-        role = aws.iam.Role(
+        role = service_role(
             f"{name}-chatbot",
-            assume_role_policy=service_trust(
-                ["chatbot.amazonaws.com"],
-                {"StringEquals": {"aws:SourceAccount": account.account_id}},
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        aws.iam.RolePolicy(
-            f"{name}-chatbot-policy",
-            role=role.id,
-            policy=policy_document(
-                [
-                    {
-                        "Effect": "Allow",
-                        "Action": [
-                            "cloudwatch:DescribeAlarms",
-                            "cloudwatch:GetMetricData",
-                            "cloudwatch:GetMetricWidgetImage",
-                            "cloudwatch:ListMetrics",
-                        ],
-                        "Resource": "*",
-                    }
-                ]
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
+            service="chatbot.amazonaws.com",
+            account=account,
+            statements=[
+                {
+                    "Effect": "Allow",
+                    "Action": [
+                        "cloudwatch:DescribeAlarms",
+                        "cloudwatch:GetMetricData",
+                        "cloudwatch:GetMetricWidgetImage",
+                        "cloudwatch:ListMetrics",
+                    ],
+                    "Resource": "*",
+                }
+            ],
+            parent=self,
         )
         guardrail = pulumi.Output.format(
             "arn:{0}:iam::aws:{1}", account.partition, READ_ONLY_GUARDRAIL

@@ -70,6 +70,31 @@ def service_trust(
     return policy_document([statement])
 
 
+def service_role(
+    name: str,
+    *,
+    service: str,
+    account: Account,
+    statements: Sequence[Mapping[str, Any]],
+    parent: pulumi.Resource,
+) -> aws.iam.Role:
+    """A role an AWS service of this account assumes, with one inline policy (`<name>-policy`)."""
+    role = aws.iam.Role(
+        name,
+        assume_role_policy=service_trust(
+            [service], {"StringEquals": {"aws:SourceAccount": account.account_id}}
+        ),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    aws.iam.RolePolicy(
+        f"{name}-policy",
+        role=role.id,
+        policy=policy_document(statements),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    return role
+
+
 # What the account (through IAM policies) may do with its keys: administration and use.
 ACCOUNT_KEY_ACTIONS = (
     "kms:Create*",

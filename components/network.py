@@ -15,13 +15,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.aws_helpers import (
-    Account,
-    customer_key,
-    logs_key_statement,
-    policy_document,
-    service_trust,
-)
+from components.aws_helpers import Account, customer_key, logs_key_statement, service_role
 from components.settings import NetworkSettings, SettingsError
 
 
@@ -218,32 +212,23 @@ class Network(pulumi.ComponentResource):
             kms_key_id=key.arn,
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
-        role = aws.iam.Role(
+        role = service_role(
             f"{name}-flow-logs-role",
-            assume_role_policy=service_trust(
-                ["vpc-flow-logs.amazonaws.com"],
-                {"StringEquals": {"aws:SourceAccount": account.account_id}},
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        aws.iam.RolePolicy(
-            f"{name}-flow-logs-policy",
-            role=role.id,
-            policy=policy_document(
-                [
-                    {
-                        "Effect": "Allow",
-                        "Action": [
-                            "logs:CreateLogStream",
-                            "logs:PutLogEvents",
-                            "logs:DescribeLogGroups",
-                            "logs:DescribeLogStreams",
-                        ],
-                        "Resource": [group.arn, pulumi.Output.concat(group.arn, ":*")],
-                    }
-                ]
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
+            service="vpc-flow-logs.amazonaws.com",
+            account=account,
+            statements=[
+                {
+                    "Effect": "Allow",
+                    "Action": [
+                        "logs:CreateLogStream",
+                        "logs:PutLogEvents",
+                        "logs:DescribeLogGroups",
+                        "logs:DescribeLogStreams",
+                    ],
+                    "Resource": [group.arn, pulumi.Output.concat(group.arn, ":*")],
+                }
+            ],
+            parent=self,
         )
         aws.ec2.FlowLog(
             f"{name}-flow-log",
