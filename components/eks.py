@@ -86,6 +86,7 @@ class EksPlatform(pulumi.ComponentResource):
                 cluster_name=args.environment_name,
                 vpc_id=args.vpc_id,
                 private_subnet_ids=args.private_subnet_ids,
+                api_access_cidrs=(args.vpc_cidr, *args.eks.api_access_cidrs),
                 log_retention_days=args.log_retention_days,
                 protect=args.protect,
                 instance_tags=args.cost_tags,

@@ -101,6 +101,8 @@ class EksClusterArgs:
     """Retention of the control-plane log group."""
     protect: bool
     """Protect the key and log group; turn on EKS deletion protection."""
+    api_access_cidrs: Sequence[str] = ()
+    """Networks whose clients (deployers, kubectl) reach the private API endpoint on 443."""
     instance_tags: Mapping[str, str] = field(default_factory=dict)
     """Cost-allocation tags for the nodes' instances and volumes: the provider's default
     tags reach the launch template, not what the node group launches from it."""
@@ -301,6 +303,19 @@ class EksCluster(pulumi.ComponentResource):
         self.node_security_group_id = cluster.node_security_group_id
         self.cluster_security_group_id = cluster.cluster_security_group_id
         self.log_group_name = log_group.name
+        # pulumi-eks's cluster security group admits only the nodes; whoever deploys the
+        # charts (a runner, a VPN or bastion inside the VPC) must reach the private endpoint.
+        for i, cidr in enumerate(args.api_access_cidrs):
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-api-from-{i}",
+                security_group_id=self.cluster_security_group_id,
+                cidr_ipv4=cidr,
+                ip_protocol="tcp",
+                from_port=443,
+                to_port=443,
+                description="Kubernetes API for deployers and operators",
+                opts=pulumi.ResourceOptions(parent=self),
+            )
 
         vpc_cni = self._vpc_cni(args)
         self.system_nodes, self.worker_nodes = self._node_groups(args, depends_on=[vpc_cni])

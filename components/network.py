@@ -18,6 +18,11 @@ import pulumi_aws as aws
 from components.aws_helpers import Account, customer_key, logs_key_statement, service_role
 from components.settings import NetworkSettings, SettingsError
 
+# Zones where EKS cannot place a control plane (EKS user guide, "Amazon EKS cluster
+# networking": CreateCluster answers UnsupportedAvailabilityZoneException). Zone *ids* are the
+# same in every account, unlike the letters, so they are excluded by id on both platforms.
+UNSUPPORTED_ZONE_IDS = ("use1-az3", "usw1-az2", "cac1-az3")
+
 
 @dataclass(frozen=True)
 class NetworkArgs:
@@ -185,6 +190,7 @@ class Network(pulumi.ComponentResource):
         # be known, and checked, before any subnet is declared.
         available = aws.get_availability_zones(
             state="available",
+            exclude_zone_ids=list(UNSUPPORTED_ZONE_IDS),
             filters=[{"name": "opt-in-status", "values": ["opt-in-not-required"]}],
             opts=pulumi.InvokeOptions(parent=self),
         ).names

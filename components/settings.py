@@ -469,6 +469,11 @@ class EksSettings(_Group):
     public_access_cidrs: tuple[str, ...] = _key(
         "eksPublicAccessCidrs", (), "CIDRs allowed to the public endpoint (never 0.0.0.0/0)."
     )
+    api_access_cidrs: tuple[str, ...] = _key(
+        "eksApiAccessCidrs",
+        (),
+        "Private networks beyond the VPC (VPN, peered runners) allowed to the private API.",
+    )
     admin_role_arns: tuple[str, ...] = _key(
         "eksAdminRoleArns", (), "IAM roles given cluster-admin through EKS access entries."
     )
@@ -581,6 +586,17 @@ class EksSettings(_Group):
             _check(
                 network.prefixlen > 0, f"entry {item!r} opens the endpoint to the whole internet"
             )
+        return value
+
+    @field_validator("api_access_cidrs")
+    @classmethod
+    def _api_cidrs(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for item in value:
+            try:
+                network = ipaddress.IPv4Network(item, strict=True)
+            except ValueError:
+                raise ValueError(f"entry {item!r} is not an IPv4 CIDR") from None
+            _check(network.is_private, f"entry {item!r} is not a private network")
         return value
 
     @field_validator("admin_role_arns", "viewer_role_arns")

@@ -137,6 +137,19 @@ def test_api_authentication_with_cluster_admin_access_entries() -> None:
     assert build().one(CLUSTER).inputs["accessEntries"] == {}
 
 
+def test_deployers_in_the_vpc_and_listed_networks_reach_the_private_api() -> None:
+    d = build(eksApiAccessCidrs=["172.16.0.0/12"])
+    cluster = d.one(CLUSTER)
+    rules = [
+        r
+        for r in d.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        if r.inputs["securityGroupId"] == cluster.outputs["clusterSecurityGroupId"]
+    ]
+    assert sorted(r.inputs["cidrIpv4"] for r in rules) == ["10.40.0.0/16", "172.16.0.0/12"]
+    assert {(r.inputs["fromPort"], r.inputs["toPort"]) for r in rules} == {(443, 443)}
+    assert cluster.inputs["endpointPublicAccess"] is False
+
+
 def test_viewer_roles_get_read_only_access_entries() -> None:
     viewer = "arn:aws:iam::111122223333:role/airflow-github-preview-prod"
     cluster = build(eksAdminRoleArns=[ADMIN_ROLE], eksViewerRoleArns=[viewer]).one(CLUSTER)

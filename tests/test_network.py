@@ -71,6 +71,13 @@ def test_zones_come_from_the_provider_not_literals() -> None:
     assert zones == {"eu-west-1a", "eu-west-1b", "eu-west-1c"}
 
 
+def test_zones_where_eks_cannot_run_are_never_used() -> None:
+    # In the mock, us-east-1c is use1-az3, a zone EKS refuses: the third zone must be d.
+    d = build("eks")
+    zones = sorted({s.inputs["availabilityZone"] for s in d.of_type("aws:ec2/subnet:Subnet")})
+    assert zones == ["us-east-1a", "us-east-1b", "us-east-1d"]
+
+
 def test_load_balancer_subnet_tags() -> None:
     d = build("mwaa")
     for s in d.of_type("aws:ec2/subnet:Subnet"):

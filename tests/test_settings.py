@@ -145,6 +145,16 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
     ("eks", {"eksPublicAccessCidrs": ["0.0.0.0/0"]}, "opens the endpoint to the whole internet"),
     ("eks", {"eksPublicAccessCidrs": ["1.2.3.4/40"]}, "eksPublicAccessCidrs: entry '1.2.3.4/40'"),
     ("eks", {"eksPublicEndpoint": True}, "eksPublicAccessCidrs: must list CIDRs"),
+    (
+        "eks",
+        {"eksApiAccessCidrs": ["0.0.0.0/0"]},
+        "eksApiAccessCidrs: entry '0.0.0.0/0' is not a priv",
+    ),
+    (
+        "eks",
+        {"eksApiAccessCidrs": ["10.0.0.0/40"]},
+        "eksApiAccessCidrs: entry '10.0.0.0/40' is not",
+    ),
     ("eks", {"eksAdminRoleArns": ["admin"]}, "eksAdminRoleArns: entry 'admin' is not an IAM role"),
     ("eks", {"eksViewerRoleArns": ["arn:aws:iam::1:role/x"]}, "eksViewerRoleArns: entry 'arn:aws"),
     (

@@ -88,10 +88,15 @@ class AwsMocks(pulumi.runtime.Mocks):
     def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict, list[tuple[str, str]]]:
         token, a = args.token, args.args
         if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
-            ids = [f"use1-az{i + 1}" for i in range(len(self.zones))]
+            # Letters map to zone ids in order here; real accounts shuffle the mapping.
+            parts = self.region.split("-")
+            prefix = f"{parts[0]}{parts[1][0]}{parts[-1]}"
+            zones = [(name, f"{prefix}-az{i + 1}") for i, name in enumerate(self.zones)]
+            excluded = set(a.get("excludeZoneIds") or []) | set(a.get("excludeNames") or [])
+            zones = [(n, z) for n, z in zones if n not in excluded and z not in excluded]
             return {
-                "names": self.zones,
-                "zoneIds": ids,
+                "names": [n for n, _ in zones],
+                "zoneIds": [z for _, z in zones],
                 "id": self.region,
                 "state": "available",
             }, []
