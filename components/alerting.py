@@ -58,12 +58,20 @@ def event_routes(
     routes = [
         EventRoute(
             role="alarms",
-            description=f"Alarms of {environment} going into ALARM and back to OK",
+            description=f"Alarms of {environment} going into ALARM and back to OK: the one "
+            "route of alarm notifications (the alarms carry no actions of their own)",
             pattern={
                 "source": ["aws.cloudwatch"],
                 "detail-type": ["CloudWatch Alarm State Change"],
                 "resources": [{"prefix": alarm_prefix}],
-                "detail": {"state": {"value": ["ALARM", "OK"]}},
+                # Into ALARM, and back to OK only from ALARM: a new alarm's first
+                # INSUFFICIENT_DATA -> OK is not news.
+                "detail": {
+                    "$or": [
+                        {"state": {"value": ["ALARM"]}},
+                        {"state": {"value": ["OK"]}, "previousState": {"value": ["ALARM"]}},
+                    ]
+                },
             },
             paths={
                 "alarm": "$.detail.alarmName",
@@ -131,16 +139,16 @@ def event_routes(
                         "requestParameters": {"name": [environment]},
                     },
                 },
+                # No free-text error message: a quote in it would break the text template.
                 paths={
                     "call": "$.detail.eventName",
                     "error": "$.detail.errorCode",
-                    "message": "$.detail.errorMessage",
                     "who": "$.detail.userIdentity.arn",
                     "time": "$.time",
                 },
                 template=(
                     f'"[EKS] <call> on {environment} ({region}) failed at <time>: <error> '
-                    f'<message> (by <who>) {console}/cloudtrail/home?region={region}#/events"'
+                    f'(by <who>) {console}/cloudtrail/home?region={region}#/events"'
                 ),
             ),
         ]

@@ -3,9 +3,10 @@ Grafana on EKS.
 
 CloudWatch is the common ground: one dashboard per stack (latency, traffic, errors,
 saturation) and alarms on what the platform exposes in `AirflowPlatform.watch`, every one
-notifying the alert topic on ALARM and OK. On EKS the kube-prometheus-stack adds the Airflow
-StatsD view: the alert rules and dashboards under `monitoring/` (data, tested with promtool),
-Alertmanager publishing to the same topic, Grafana reading Prometheus and CloudWatch.
+reaching the alert topic on ALARM and on recovery through the alerting EventBridge rule.
+On EKS the kube-prometheus-stack adds the Airflow StatsD view: the alert rules and
+dashboards under `monitoring/` (data, tested with promtool), Alertmanager publishing to the
+same topic, Grafana reading Prometheus and CloudWatch.
 """
 
 from __future__ import annotations
@@ -692,10 +693,7 @@ class Observability(pulumi.ComponentResource):
             if platform.architecture == "mwaa"
             else eks_alarms(platform.watch, args.thresholds)
         )
-        alarms = [
-            self._alarm(name, platform.environment_name, spec, args.alert_topic_arn)
-            for spec in specs
-        ]
+        alarms = [self._alarm(name, platform.environment_name, spec) for spec in specs]
         self.alarm_arns = [a.arn for a in alarms]
         dashboard = aws.cloudwatch.Dashboard(
             f"{name}-dashboard",
@@ -712,9 +710,7 @@ class Observability(pulumi.ComponentResource):
             self._prometheus_stack(name, platform.kubernetes, account, args)
         self.register_outputs({"dashboardName": self.dashboard_name, "alarmArns": self.alarm_arns})
 
-    def _alarm(
-        self, name: str, env: str, spec: AlarmSpec, topic_arn: pulumi.Input[str]
-    ) -> aws.cloudwatch.MetricAlarm:
+    def _alarm(self, name: str, env: str, spec: AlarmSpec) -> aws.cloudwatch.MetricAlarm:
         single = spec.metric is not None
         # Named `<environment>-<role>`: the alerting EventBridge rule routes this prefix.
         return aws.cloudwatch.MetricAlarm(
@@ -732,8 +728,9 @@ class Observability(pulumi.ComponentResource):
             dimensions=dict(spec.dimensions) if single else None,
             period=spec.period if single else None,
             metric_queries=None if single else list(spec.queries),
-            alarm_actions=[topic_arn],
-            ok_actions=[topic_arn],
+            # No alarm/OK actions: the alerting EventBridge rule routes every `<env>-*` alarm's
+            # ALARM and recovery to the topic as one readable line. Direct actions would send
+            # each transition twice, and an OK for every new alarm's first evaluation.
             opts=pulumi.ResourceOptions(parent=self),
         )
 

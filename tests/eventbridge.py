@@ -1,5 +1,5 @@
 """A small EventBridge pattern matcher for tests (the subset of the pattern language the
-program uses: exact values, prefix, exists, anything-but, nested objects, arrays)."""
+program uses: exact values, prefix, exists, anything-but, $or, nested objects, arrays)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,10 @@ _MISSING = object()
 def matches(pattern: Mapping[str, Any], event: Mapping[str, Any]) -> bool:
     """True when `event` matches `pattern` the way EventBridge evaluates it."""
     for key, expected in pattern.items():
+        if key == "$or":
+            if not any(matches({**alternative}, event) for alternative in expected):
+                return False
+            continue
         actual = event.get(key, _MISSING) if isinstance(event, Mapping) else _MISSING
         if isinstance(expected, Mapping):
             if not isinstance(actual, Mapping) or not matches(expected, actual):

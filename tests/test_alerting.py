@@ -130,9 +130,14 @@ def test_rule_matches_a_real_event_and_not_an_unrelated_one(
     assert not matches(route.pattern, unrelated)
 
 
-def test_alarm_rule_routes_recovery_to_ok_too() -> None:
-    back_to_ok = other(ALARM_EVENT, detail__state__value="OK")
-    assert matches(routes("mwaa")["alarms"].pattern, back_to_ok)
+def test_alarm_rule_routes_recovery_from_alarm_but_not_a_first_ok() -> None:
+    pattern = routes("mwaa")["alarms"].pattern
+    recovered = other(ALARM_EVENT, detail__state__value="OK", detail__previousState__value="ALARM")
+    assert matches(pattern, recovered)
+    first_evaluation = other(
+        ALARM_EVENT, detail__state__value="OK", detail__previousState__value="INSUFFICIENT_DATA"
+    )
+    assert not matches(pattern, first_evaluation)
 
 
 @pytest.mark.parametrize(

@@ -205,3 +205,30 @@ def test_no_rendered_policy_document_allows_a_wildcard_action(stack: str) -> Non
                 ):
                     found.append(f"{r.type} {r.name}: {statement.get('Sid', '')}")
     assert found == []
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_every_planned_alarm_is_routed_to_the_alert_topic(stack: str) -> None:
+    from tests.eventbridge import matches
+
+    regs = planned(stack).registrations
+    (topic,) = [r for r in regs if r.type == "aws:sns/topic:Topic"]
+    rules = {r.outputs["name"]: r for r in regs if r.type == "aws:cloudwatch/eventRule:EventRule"}
+    env = planned(stack).settings.environment_name
+    alarm_rule = rules[f"{env}-alarms"]
+    targets = [r for r in regs if r.type == "aws:cloudwatch/eventTarget:EventTarget"]
+    assert [t.inputs["arn"] for t in targets if t.inputs["rule"] == f"{env}-alarms"] == [
+        topic.outputs["arn"]
+    ]
+    pattern = json.loads(alarm_rule.inputs["eventPattern"])
+    alarms = [r for r in regs if r.type == "aws:cloudwatch/metricAlarm:MetricAlarm"]
+    assert len(alarms) >= 13
+    for alarm in alarms:
+        name = alarm.inputs["name"]
+        event = {
+            "source": "aws.cloudwatch",
+            "detail-type": "CloudWatch Alarm State Change",
+            "resources": [f"arn:aws:cloudwatch:us-east-1:111122223333:alarm:{name}"],
+            "detail": {"state": {"value": "ALARM"}, "previousState": {"value": "OK"}},
+        }
+        assert matches(pattern, event), name
