@@ -163,6 +163,7 @@ class EksPlatform(pulumi.ComponentResource):
                 statsd_labels=statsd_labels(),
                 system_node_selector=dict(SYSTEM_LABELS),
                 depends_on=[*cluster.ready, *cluster.storage_ready],
+                airflow_ready=[self.airflow.namespace],
             ),
             exports={
                 "clusterName": cluster.cluster_name,

@@ -381,7 +381,7 @@ class AirflowRelease(pulumi.ComponentResource):
             parent=self,
         )
         self.airflow_role_arn = role.arn
-        namespace = k8s.core.v1.Namespace(
+        self.namespace = namespace = k8s.core.v1.Namespace(
             f"{name}-namespace",
             metadata={
                 "name": NAMESPACE,

@@ -591,7 +591,10 @@ def dashboard_body(
             }
         )
         y += 1
-        for i, (title, metrics) in enumerate(row):
+        # A widget with no lines (no broker to show with the in-cluster queue) is refused by
+        # PutDashboard: leave it out.
+        shown = [(title, metrics) for title, metrics in row if metrics]
+        for i, (title, metrics) in enumerate(shown):
             widgets.append(_widget(title, metrics, 8 * i, y, region))
         y += 6
     return {"widgets": widgets}
@@ -866,7 +869,9 @@ class Observability(pulumi.ComponentResource):
             kind="ServiceMonitor",
             metadata={"name": "airflow-statsd", "namespace": kube.airflow_namespace},
             spec=service_monitor_spec(kube.statsd_labels),
-            opts=after_crds,
+            opts=pulumi.ResourceOptions(
+                parent=self, provider=kube.provider, depends_on=[release, *kube.airflow_ready]
+            ),
         )
         for stem, groups in rule_groups().items():
             k8s.apiextensions.CustomResource(

@@ -41,6 +41,8 @@ class KubernetesAccess:
     system_node_selector: Mapping[str, str]
     depends_on: Sequence[pulumi.Resource] = ()
     """Resources an add-on must wait for (node groups, the EBS CSI driver)."""
+    airflow_ready: Sequence[pulumi.Resource] = ()
+    """What must exist before objects go into the Airflow namespace (the namespace itself)."""
 
 
 @dataclass(frozen=True)

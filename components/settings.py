@@ -254,7 +254,7 @@ class AlertingSettings(_Group):
     budget_thresholds_percent: tuple[int, ...] = _key(
         "budgetThresholdsPercent",
         (80, 100),
-        "Budget percentages that notify (actual and forecast), 1-1000.",
+        "One or two budget percentages that notify (actual and forecast), 1-1000.",
     )
 
     @field_validator("emails")
@@ -315,7 +315,9 @@ class AlertingSettings(_Group):
     @field_validator("budget_thresholds_percent")
     @classmethod
     def _thresholds(cls, value: tuple[int, ...]) -> tuple[int, ...]:
-        _check(len(value) >= 1, "needs at least one threshold")
+        # Each threshold notifies on actual and forecast spend; AWS Budgets allows 5
+        # notifications per budget.
+        _check(1 <= len(value) <= 2, "needs one or two thresholds (AWS allows 5 notifications)")
         for item in value:
             _check(1 <= item <= 1000, f"entry {item} is not between 1 and 1000")
         _unique(list(value), "thresholds")

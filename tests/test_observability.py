@@ -298,6 +298,22 @@ def test_the_dimension_check_catches_a_set_aws_does_not_publish() -> None:
     assert dims not in published
 
 
+def test_dashboard_leaves_out_widgets_with_nothing_to_show() -> None:
+    from dataclasses import replace
+
+    from components.observability import dashboard_body
+
+    def body() -> dict[str, Any]:
+        platform = eks_platform("airflow-dev")
+        no_broker = replace(platform, watch=replace(platform.watch, cache_cluster_ids=()))
+        return dashboard_body(no_broker, "us-east-1", [])
+
+    widgets = run_program(body).value["widgets"]
+    titles = [w["properties"].get("title") for w in widgets if w["type"] == "metric"]
+    assert "Broker CPU" not in titles and "Broker evictions" not in titles
+    assert all(w["properties"]["metrics"] for w in widgets if w["type"] == "metric")
+
+
 def test_mwaa_has_no_kubernetes_stack() -> None:
     d = build("mwaa")
     assert not [r for r in d.registrations if r.type.startswith("kubernetes:")]

@@ -112,7 +112,12 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
     ),
     ("mwaa", {"monthlyBudgetUsd": 0}, "monthlyBudgetUsd: 0 must be at least 1"),
     ("mwaa", {"budgetThresholdsPercent": [0]}, "budgetThresholdsPercent: entry 0 is not between"),
-    ("mwaa", {"budgetThresholdsPercent": []}, "budgetThresholdsPercent: [] needs at least one"),
+    ("mwaa", {"budgetThresholdsPercent": []}, "budgetThresholdsPercent: [] needs one or two"),
+    (
+        "mwaa",
+        {"budgetThresholdsPercent": [50, 80, 100]},
+        "budgetThresholdsPercent: [50, 80, 100] n",
+    ),
     # airflow
     ("mwaa", {"airflowVersion": "3.1.0"}, "airflowVersion: '3.1.0' is not an Airflow version MWAA"),
     ("mwaa", {"airflowConfigOptions": ["nokey"]}, "airflowConfigOptions: entry 'nokey' is not"),

@@ -178,6 +178,12 @@ def test_prod_service_monitor_selects_the_chart_statsd_service() -> None:
     (monitor,) = [r for r in regs if r.type.endswith(":ServiceMonitor")]
     assert monitor.inputs["spec"]["selector"]["matchLabels"] == statsd_labels()
     assert monitor.inputs["spec"]["endpoints"][0]["port"] == "statsd-scrape"
+    (namespace,) = [
+        r
+        for r in regs
+        if r.type == "kubernetes:core/v1:Namespace" and r.name.endswith("-namespace")
+    ]
+    assert namespace.urn in monitor.dependencies  # the airflow namespace exists first
     (release,) = [
         r
         for r in regs
