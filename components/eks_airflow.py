@@ -33,7 +33,7 @@ from components.eks_cluster import SYSTEM_LABELS, WORKER_LABELS, WORKER_TAINT, E
 from components.eks_data import DB_NAME, DB_PORT, DB_USER, AirflowData
 from components.irsa import ROLE_ARN_ANNOTATION, ServiceAccount
 from components.platform import CONNECTIONS_PREFIX, SECRETS_BACKEND, VARIABLES_PREFIX
-from components.settings import MANAGED_AIRFLOW_OPTIONS, AirflowSettings, EksSettings, SettingsError
+from components.settings import AirflowSettings, EksSettings
 
 RELEASE = "airflow"
 NAMESPACE = "airflow"
@@ -54,8 +54,6 @@ AWS_COMPONENTS = {
     "dagProcessor": "dag-processor",
 }
 # The settings the program sets in airflow.cfg; airflowConfigOptions may not override them.
-# Options the platform sets itself; settings refuse them in airflowConfigOptions.
-MANAGED_CONFIG = frozenset(tuple(o.split(".", 1)) for o in MANAGED_AIRFLOW_OPTIONS)
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"  # AWS's recommended ALB policy (TLS 1.3+1.2)
 
 
@@ -165,8 +163,8 @@ def _zone_spread(component: str, release: str) -> list[dict[str, Any]]:
 
 def airflow_config(inputs: ChartInputs) -> dict[str, dict[str, Any]]:
     """airflow.cfg sections: extra options from settings, then the ones the platform manages
-    (remote logs in S3, the Secrets Manager backend shared with MWAA, no examples)."""
-    check_config_options(inputs.airflow)
+    (remote logs in S3, the Secrets Manager backend shared with MWAA, no examples). Settings
+    refuse extra options that collide with these (MANAGED_AIRFLOW_OPTIONS)."""
     config: dict[str, dict[str, Any]] = {}
     for option, value in inputs.airflow.options.items():
         section, key = option.split(".", 1)
@@ -191,16 +189,6 @@ def airflow_config(inputs: ChartInputs) -> dict[str, dict[str, Any]]:
     for section, options in managed.items():
         config.setdefault(section, {}).update(options)
     return config
-
-
-def check_config_options(airflow: AirflowSettings) -> None:
-    """Fail before anything is declared when an extra option collides with a managed one."""
-    for option in airflow.options:
-        section, key = option.split(".", 1)
-        if (section, key) in MANAGED_CONFIG:
-            raise SettingsError(
-                f"airflowConfigOptions: {option} is set by the eks platform; remove it"
-            )
 
 
 def chart_values(inputs: ChartInputs) -> dict[str, Any]:
@@ -365,7 +353,6 @@ class AirflowRelease(pulumi.ComponentResource):
         self, name: str, args: AirflowReleaseArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("airflow:eks_airflow:AirflowRelease", name, None, opts)
-        check_config_options(args.airflow)
         self._name = name
         self._cluster = args.cluster
         self._account = Account.lookup(self)
