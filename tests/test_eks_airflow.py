@@ -12,7 +12,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from components.eks_airflow import (
+from components.eks.airflow import (
     KEDA_CHART,
     ChartInputs,
     chart_values,

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from components.eks_cluster import (
+from components.eks.cluster import (
     CLUSTER_AUTOSCALER_CHART,
     CLUSTER_AUTOSCALER_IMAGES,
     LBC_POLICY_FILE,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.eks_data import dns_label
+from components.eks.data import dns_label
 from tests.conftest import statements
 from tests.test_eks_platform import Built, build
 from tools.mocks import Registration

@@ -172,7 +172,7 @@ def test_prod_nodes_launch_with_the_cost_allocation_tags() -> None:
 
 
 def test_prod_service_monitor_selects_the_chart_statsd_service() -> None:
-    from components.eks_airflow import statsd_labels
+    from components.eks.airflow import statsd_labels
 
     regs = planned("prod").registrations
     (monitor,) = [r for r in regs if r.type.endswith(":ServiceMonitor")]

@@ -3,10 +3,10 @@
 `EksPlatform` composes three components, each with one concern, and fills the platform surface
 (`components.platform.AirflowPlatform`) that observability and alerting read:
 
-- `EksCluster` (eks_cluster.py): control plane, managed node groups, add-ons, Cluster
+- `EksCluster` (cluster.py): control plane, managed node groups, add-ons, Cluster
   Autoscaler, the AWS Load Balancer Controller, a Kubernetes provider;
-- `AirflowData` (eks_data.py): RDS PostgreSQL, ElastiCache (Valkey), the task-log bucket;
-- `AirflowRelease` (eks_airflow.py): KEDA, the official Airflow chart with its secrets and
+- `AirflowData` (data.py): RDS PostgreSQL, ElastiCache (Valkey), the task-log bucket;
+- `AirflowRelease` (airflow.py): KEDA, the official Airflow chart with its secrets and
   IRSA role, the internal ALB bound to the API server.
 """
 
@@ -17,14 +17,14 @@ from dataclasses import dataclass, field
 
 import pulumi
 
-from components.eks_airflow import (
+from components.eks.airflow import (
     NAMESPACE,
     AirflowRelease,
     AirflowReleaseArgs,
     statsd_labels,
 )
-from components.eks_cluster import SYSTEM_LABELS, EksCluster, EksClusterArgs
-from components.eks_data import AirflowData, AirflowDataArgs
+from components.eks.cluster import SYSTEM_LABELS, EksCluster, EksClusterArgs
+from components.eks.data import AirflowData, AirflowDataArgs
 from components.platform import (
     AirflowPlatform,
     KubernetesAccess,

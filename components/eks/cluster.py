@@ -61,7 +61,9 @@ CLUSTER_AUTOSCALER_SA = ServiceAccount("kube-system", "cluster-autoscaler")
 LOAD_BALANCER_CONTROLLER_SA = ServiceAccount("kube-system", "aws-load-balancer-controller")
 EBS_CSI_SA = ServiceAccount("kube-system", "ebs-csi-controller-sa")
 VPC_CNI_SA = ServiceAccount("kube-system", "aws-node")
-LBC_POLICY_FILE = Path(__file__).with_name("data") / "aws-load-balancer-controller-iam-policy.json"
+LBC_POLICY_FILE = (
+    Path(__file__).resolve().parent.parent / "data" / "aws-load-balancer-controller-iam-policy.json"
+)
 
 
 @dataclass(frozen=True)

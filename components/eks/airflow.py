@@ -29,8 +29,8 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from components.aws_helpers import Account, policy_document
-from components.eks_cluster import SYSTEM_LABELS, WORKER_LABELS, WORKER_TAINT, EksCluster, HelmChart
-from components.eks_data import DB_NAME, DB_PORT, DB_USER, AirflowData
+from components.eks.cluster import SYSTEM_LABELS, WORKER_LABELS, WORKER_TAINT, EksCluster, HelmChart
+from components.eks.data import DB_NAME, DB_PORT, DB_USER, AirflowData
 from components.irsa import ROLE_ARN_ANNOTATION, ServiceAccount
 from components.platform import CONNECTIONS_PREFIX, SECRETS_BACKEND, VARIABLES_PREFIX
 from components.settings import AirflowSettings, EksSettings
