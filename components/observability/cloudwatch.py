@@ -1,39 +1,24 @@
-"""Golden-signal dashboards and alarms for either platform; Prometheus, Alertmanager and
-Grafana on EKS.
-
-CloudWatch is the common ground: one dashboard per stack (latency, traffic, errors,
-saturation) and alarms on what the platform exposes in `AirflowPlatform.watch`, every one
-reaching the alert topic on ALARM and on recovery through the alerting EventBridge rule.
-On EKS the kube-prometheus-stack adds the Airflow StatsD view: the alert rules and
-dashboards under `monitoring/` (data, tested with promtool), Alertmanager publishing to the
-same topic, Grafana reading Prometheus and CloudWatch.
+"""CloudWatch, the common ground of both platforms: golden-signal alarms per architecture,
+the dashboard layout, and (EKS) Container Insights with log groups whose retention we set.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pulumi
 import pulumi_aws as aws
-import pulumi_kubernetes as k8s
-import pulumi_random as random
-import yaml
 
-from components.aws_helpers import Account, customer_key, logs_key_statement, policy_document
-from components.irsa import ROLE_ARN_ANNOTATION, ServiceAccount, aws_managed_policy, irsa_role
+from components.aws_helpers import Account, customer_key, logs_key_statement
+from components.irsa import ServiceAccount, aws_managed_policy, irsa_role
 from components.platform import AirflowPlatform, KubernetesAccess, WatchTargets
-from components.settings import EksSettings, ObservabilitySettings
+from components.settings import ObservabilitySettings
 
-MONITORING = Path(__file__).resolve().parent.parent / "monitoring"
-PROMETHEUS_STACK_CHART = "kube-prometheus-stack"
-PROMETHEUS_STACK_VERSION = "88.5.3"  # prometheus-community, 2026-08 (Alertmanager v0.34)
-PROMETHEUS_STACK_REPO = "https://prometheus-community.github.io/helm-charts"
-MONITORING_NAMESPACE = "monitoring"
-STATSD_PORT = "statsd-scrape"
+if TYPE_CHECKING:
+    from components.observability import ObservabilityArgs
+
 PERIOD = 300  # seconds: AWS's recommended MWAA alarms all evaluate 5-minute periods
 
 
@@ -600,462 +585,60 @@ def dashboard_body(
     return {"widgets": widgets}
 
 
-# ------------------------------------------------------------------------- Alertmanager
+# ------------------------------------------------------------------------- Container Insights
 
 
-def alertmanager_config(topic_arn: str, region: str, environment: str) -> dict[str, Any]:
-    """Alertmanager routes every alert to the stack's SNS topic (IRSA signs the calls)."""
-    sns = {
-        "topic_arn": topic_arn,
-        "sigv4": {"region": region},
-        "subject": (
-            f"[{environment}] {{{{ .Status | toUpper }}}}: {{{{ .CommonLabels.alertname }}}}"
-        ),
-        "message": (
-            "{{ range .Alerts }}{{ .Labels.severity }}: {{ .Annotations.summary }}\n"
-            "{{ .Annotations.description }}\nrunbook: {{ .Annotations.runbook }}\n\n{{ end }}"
-        ),
-        "attributes": {"environment": environment, "source": "alertmanager"},
-        "send_resolved": True,
-    }
-    return {
-        "global": {"resolve_timeout": "5m"},
-        "route": {
-            "receiver": "sns",
-            "group_by": ["alertname", "namespace"],
-            "group_wait": "30s",
-            "group_interval": "5m",
-            "repeat_interval": "4h",
-            "routes": [{"receiver": "null", "matchers": ['alertname = "Watchdog"']}],
-        },
-        # When the exporter is down, every Airflow metric alert fires too: say it once.
-        "inhibit_rules": [
-            {
-                "source_matchers": ['alertname = "AirflowStatsdExporterDown"'],
-                "target_matchers": [
-                    'service = "airflow"',
-                    'alertname != "AirflowStatsdExporterDown"',
-                ],
-                "equal": ["namespace"],
-            },
-            {
-                "source_matchers": ['severity = "critical"'],
-                "target_matchers": ['severity = "warning"'],
-                "equal": ["alertname", "namespace"],
-            },
-        ],
-        "receivers": [{"name": "sns", "sns_configs": [sns]}, {"name": "null"}],
-    }
-
-
-def rule_groups() -> dict[str, list[dict[str, Any]]]:
-    """Every alert rule file under monitoring/rules, as PrometheusRule spec groups."""
-    return {
-        path.stem: yaml.safe_load(path.read_text())["groups"]
-        for path in sorted((MONITORING / "rules").glob("*.yaml"))
-    }
-
-
-def grafana_dashboards() -> dict[str, str]:
-    return {p.name: p.read_text() for p in sorted((MONITORING / "dashboards").glob("*.json"))}
-
-
-# ------------------------------------------------------------------------- component
-
-
-@dataclass(frozen=True)
-class ObservabilityArgs:
-    platform: AirflowPlatform
-    """What to watch (and, on EKS, where to install the metrics stack)."""
-    thresholds: ObservabilitySettings
-    eks: EksSettings | None
-    """Prometheus retention and storage (EKS only)."""
-    alert_topic_arn: pulumi.Input[str]
-    alert_key_arn: pulumi.Input[str]
-    log_retention_days: int
-    protect: bool
-
-
-class Observability(pulumi.ComponentResource):
-    """Dashboard and alarms; on EKS also Container Insights and the Prometheus stack."""
-
-    dashboard_name: pulumi.Output[str]
-    alarm_arns: list[pulumi.Output[str]]
-    grafana_url: pulumi.Output[str] | None
-
-    def __init__(
-        self, name: str, args: ObservabilityArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
-        super().__init__("airflow:observability:Observability", name, None, opts)
-        platform = args.platform
-        account = Account.lookup(self)
-        specs = (
-            mwaa_alarms(
-                platform.watch.mwaa_environment or platform.environment_name, args.thresholds
-            )
-            if platform.architecture == "mwaa"
-            else eks_alarms(platform.watch, args.thresholds)
-        )
-        alarms = [self._alarm(name, platform.environment_name, spec) for spec in specs]
-        self.alarm_arns = [a.arn for a in alarms]
-        dashboard = aws.cloudwatch.Dashboard(
-            f"{name}-dashboard",
-            dashboard_name=f"{platform.environment_name}-golden-signals",
-            dashboard_body=pulumi.Output.json_dumps(
-                dashboard_body(platform, account.region, self.alarm_arns)
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        self.dashboard_name = dashboard.dashboard_name
-        self.grafana_url = None
-        if platform.kubernetes is not None and args.eks is not None:
-            self._container_insights(name, platform.kubernetes, account, args)
-            self._prometheus_stack(name, platform.kubernetes, account, args)
-        self.register_outputs({"dashboardName": self.dashboard_name, "alarmArns": self.alarm_arns})
-
-    def _alarm(self, name: str, env: str, spec: AlarmSpec) -> aws.cloudwatch.MetricAlarm:
-        single = spec.metric is not None
-        # Named `<environment>-<role>`: the alerting EventBridge rule routes this prefix.
-        return aws.cloudwatch.MetricAlarm(
-            f"{name}-{spec.role}",
-            name=f"{env}-{spec.role}",
-            alarm_description=spec.description,
-            comparison_operator=spec.comparison,
-            threshold=spec.threshold,
-            evaluation_periods=spec.evaluation_periods,
-            datapoints_to_alarm=spec.datapoints,
-            treat_missing_data=spec.missing,
-            namespace=spec.namespace if single else None,
-            metric_name=spec.metric if single else None,
-            statistic=spec.statistic if single else None,
-            dimensions=dict(spec.dimensions) if single else None,
-            period=spec.period if single else None,
-            metric_queries=None if single else list(spec.queries),
-            # No alarm/OK actions: the alerting EventBridge rule routes every `<env>-*` alarm's
-            # ALARM and recovery to the topic as one readable line. Direct actions would send
-            # each transition twice, and an OK for every new alarm's first evaluation.
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-
-    def _container_insights(
-        self, name: str, kube: KubernetesAccess, account: Account, args: ObservabilityArgs
-    ) -> None:
-        """Container logs and metrics to CloudWatch, with retention we choose: the add-on
-        would otherwise create its log groups without expiry."""
-        groups = [
-            pulumi.Output.format("/aws/containerinsights/{0}/{1}", kube.cluster_name, kind)
-            for kind in ("application", "dataplane", "host", "performance")
-        ]
-        key = customer_key(
-            f"{name}-container-logs",
-            description=f"Container Insights logs of {args.platform.environment_name}",
-            account=account,
-            service_statements=[logs_key_statement(account, "/aws/containerinsights/*")],
-            parent=self,
-            protect=args.protect,
-        )
-        log_groups = [
-            aws.cloudwatch.LogGroup(
-                f"{name}-ci-{kind}",
-                name=group,
-                retention_in_days=args.log_retention_days,
-                kms_key_id=key.arn,
-                opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
-            )
-            for kind, group in zip(
-                ("application", "dataplane", "host", "performance"), groups, strict=True
-            )
-        ]
-        role = irsa_role(
-            f"{name}-cloudwatch-agent",
-            oidc_issuer=kube.oidc_issuer,
-            oidc_provider_arn=kube.oidc_provider_arn,
-            service_accounts=[ServiceAccount("amazon-cloudwatch", "cloudwatch-agent")],
-            managed_policy_arns=[
-                aws_managed_policy(account.partition, "CloudWatchAgentServerPolicy"),
-                aws_managed_policy(account.partition, "AWSXrayWriteOnlyAccess"),
-            ],
-            description="Container Insights agent",
-            parent=self,
-        )
-        aws.eks.Addon(
-            f"{name}-container-insights",
-            cluster_name=kube.cluster_name,
-            addon_name="amazon-cloudwatch-observability",
-            service_account_role_arn=role.arn,
-            resolve_conflicts_on_create="OVERWRITE",
-            resolve_conflicts_on_update="OVERWRITE",
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[*log_groups, *kube.depends_on]),
-        )
-
-    def _prometheus_stack(
-        self, name: str, kube: KubernetesAccess, account: Account, args: ObservabilityArgs
-    ) -> None:
-        eks = args.eks
-        assert eks is not None
-        k8s_opts = pulumi.ResourceOptions(parent=self, provider=kube.provider)
-        namespace = k8s.core.v1.Namespace(
-            f"{name}-monitoring-ns",
-            metadata={"name": MONITORING_NAMESPACE},
-            opts=pulumi.ResourceOptions(
-                parent=self, provider=kube.provider, depends_on=list(kube.depends_on)
-            ),
-        )
-        release_name = PROMETHEUS_STACK_CHART
-        alertmanager_sa = f"{release_name}-alertmanager"
-        grafana_sa = f"{release_name}-grafana"
-        alertmanager_role = irsa_role(
-            f"{name}-alertmanager",
-            oidc_issuer=kube.oidc_issuer,
-            oidc_provider_arn=kube.oidc_provider_arn,
-            service_accounts=[ServiceAccount(MONITORING_NAMESPACE, alertmanager_sa)],
-            inline_policies={"publish": _publish_policy(args.alert_topic_arn, args.alert_key_arn)},
-            description="Alertmanager publishes alerts to the stack's SNS topic",
-            parent=self,
-        )
-        grafana_role = irsa_role(
-            f"{name}-grafana",
-            oidc_issuer=kube.oidc_issuer,
-            oidc_provider_arn=kube.oidc_provider_arn,
-            service_accounts=[ServiceAccount(MONITORING_NAMESPACE, grafana_sa)],
-            inline_policies={"cloudwatch-read": GRAFANA_CLOUDWATCH_READ},
-            description="Grafana reads CloudWatch metrics and logs (read-only)",
-            parent=self,
-        )
-        password = random.RandomPassword(
-            f"{name}-grafana-admin",
-            length=32,
-            special=False,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        admin_secret = k8s.core.v1.Secret(
-            f"{name}-grafana-admin",
-            metadata={"name": "grafana-admin", "namespace": namespace.metadata["name"]},
-            string_data={"admin-user": "admin", "admin-password": password.result},
-            opts=k8s_opts,
-        )
-        values = pulumi.Output.all(
-            args.alert_topic_arn, account.region, alertmanager_role.arn, grafana_role.arn
-        ).apply(
-            lambda v: prometheus_stack_values(
-                topic_arn=v[0],
-                region=v[1],
-                environment=args.platform.environment_name,
-                alertmanager_role_arn=v[2],
-                grafana_role_arn=v[3],
-                eks=eks,
-                node_selector=dict(kube.system_node_selector),
-            )
-        )
-        release = k8s.helm.v3.Release(
-            f"{name}-prometheus-stack",
-            name=release_name,
-            chart=PROMETHEUS_STACK_CHART,
-            version=PROMETHEUS_STACK_VERSION,
-            repository_opts={"repo": PROMETHEUS_STACK_REPO},
-            namespace=namespace.metadata["name"],
-            values=values,
-            timeout=900,
-            opts=pulumi.ResourceOptions(
-                parent=self, provider=kube.provider, depends_on=[admin_secret, *kube.depends_on]
-            ),
-        )
-        after_crds = pulumi.ResourceOptions(
-            parent=self, provider=kube.provider, depends_on=[release]
-        )
-        k8s.apiextensions.CustomResource(
-            f"{name}-statsd-monitor",
-            api_version="monitoring.coreos.com/v1",
-            kind="ServiceMonitor",
-            metadata={"name": "airflow-statsd", "namespace": kube.airflow_namespace},
-            spec=service_monitor_spec(kube.statsd_labels),
-            opts=pulumi.ResourceOptions(
-                parent=self, provider=kube.provider, depends_on=[release, *kube.airflow_ready]
-            ),
-        )
-        for stem, groups in rule_groups().items():
-            k8s.apiextensions.CustomResource(
-                f"{name}-rules-{stem}",
-                api_version="monitoring.coreos.com/v1",
-                kind="PrometheusRule",
-                metadata={"name": f"airflow-{stem}", "namespace": MONITORING_NAMESPACE},
-                spec={"groups": groups},
-                opts=after_crds,
-            )
-        for file_name, body in grafana_dashboards().items():
-            k8s.core.v1.ConfigMap(
-                f"{name}-dashboard-{Path(file_name).stem}",
-                metadata={
-                    "name": f"dashboard-{Path(file_name).stem}",
-                    "namespace": MONITORING_NAMESPACE,
-                    "labels": {"grafana_dashboard": "1"},
-                },
-                data={file_name: body},
-                opts=after_crds,
-            )
-        self.grafana_url = pulumi.Output.concat(
-            "kubectl -n ",
-            MONITORING_NAMESPACE,
-            " port-forward svc/",
-            release_name,
-            "-grafana 3000:80",
-        )
-
-
-def service_monitor_spec(statsd_labels: Mapping[str, str]) -> dict[str, Any]:
-    """Scrape the Airflow chart's statsd-exporter Service (the chart ships no ServiceMonitor)."""
-    return {
-        "selector": {"matchLabels": dict(statsd_labels)},
-        "endpoints": [{"port": STATSD_PORT, "interval": "30s", "scrapeTimeout": "10s"}],
-    }
-
-
-def prometheus_stack_values(
-    *,
-    topic_arn: str,
-    region: str,
-    environment: str,
-    alertmanager_role_arn: str,
-    grafana_role_arn: str,
-    eks: EksSettings,
-    node_selector: Mapping[str, str],
-) -> dict[str, Any]:
-    """kube-prometheus-stack values (pure: the tests render and check them)."""
-    placement = {"nodeSelector": dict(node_selector)}
-    return {
-        "fullnameOverride": PROMETHEUS_STACK_CHART,
-        "prometheus": {
-            "prometheusSpec": {
-                **placement,
-                "retention": eks.prometheus_retention,
-                # Pick up every ServiceMonitor and PrometheusRule, not only the chart's own.
-                "serviceMonitorSelectorNilUsesHelmValues": False,
-                "podMonitorSelectorNilUsesHelmValues": False,
-                "ruleSelectorNilUsesHelmValues": False,
-                "resources": {
-                    "requests": {"cpu": "200m", "memory": "1Gi"},
-                    "limits": {"memory": "2Gi"},
-                },
-                "storageSpec": {
-                    "volumeClaimTemplate": {
-                        "spec": {
-                            "storageClassName": "gp3",
-                            "accessModes": ["ReadWriteOnce"],
-                            "resources": {
-                                "requests": {"storage": f"{eks.prometheus_storage_gib}Gi"}
-                            },
-                        }
-                    }
-                },
-            }
-        },
-        "alertmanager": {
-            "serviceAccount": {
-                "name": f"{PROMETHEUS_STACK_CHART}-alertmanager",
-                "annotations": {ROLE_ARN_ANNOTATION: alertmanager_role_arn},
-            },
-            "config": alertmanager_config(topic_arn, region, environment),
-            "alertmanagerSpec": {
-                **placement,
-                "replicas": 2,
-                "resources": {
-                    "requests": {"cpu": "50m", "memory": "128Mi"},
-                    "limits": {"memory": "256Mi"},
-                },
-            },
-        },
-        "grafana": {
-            **placement,
-            "admin": {
-                "existingSecret": "grafana-admin",
-                "userKey": "admin-user",
-                "passwordKey": "admin-password",
-            },
-            "serviceAccount": {
-                "name": f"{PROMETHEUS_STACK_CHART}-grafana",
-                "annotations": {ROLE_ARN_ANNOTATION: grafana_role_arn},
-            },
-            "additionalDataSources": [
-                {
-                    "name": "CloudWatch",
-                    "type": "cloudwatch",
-                    "access": "proxy",
-                    "jsonData": {"authType": "default", "defaultRegion": region},
-                }
-            ],
-            "sidecar": {
-                "dashboards": {
-                    "enabled": True,
-                    "label": "grafana_dashboard",
-                    "labelValue": "1",
-                    "searchNamespace": "ALL",
-                }
-            },
-            "resources": {
-                "requests": {"cpu": "50m", "memory": "256Mi"},
-                "limits": {"memory": "512Mi"},
-            },
-        },
-        "prometheusOperator": {**placement},
-        "kube-state-metrics": {**placement},
-    }
-
-
-def _publish_policy(topic_arn: pulumi.Input[str], key_arn: pulumi.Input[str]) -> pulumi.Output[str]:
-    return policy_document(
-        [
-            {"Effect": "Allow", "Action": "sns:Publish", "Resource": topic_arn},
-            {
-                "Effect": "Allow",
-                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
-                "Resource": key_arn,
-            },
-        ]
+def container_insights(
+    parent: pulumi.Resource,
+    name: str,
+    kube: KubernetesAccess,
+    account: Account,
+    args: ObservabilityArgs,
+) -> None:
+    """Container logs and metrics to CloudWatch, with retention we choose: the add-on
+    would otherwise create its log groups without expiry."""
+    groups = [
+        pulumi.Output.format("/aws/containerinsights/{0}/{1}", kube.cluster_name, kind)
+        for kind in ("application", "dataplane", "host", "performance")
+    ]
+    key = customer_key(
+        f"{name}-container-logs",
+        description=f"Container Insights logs of {args.platform.environment_name}",
+        account=account,
+        service_statements=[logs_key_statement(account, "/aws/containerinsights/*")],
+        parent=parent,
+        protect=args.protect,
     )
-
-
-# What Grafana's CloudWatch data source reads (its documented minimum), read-only.
-GRAFANA_CLOUDWATCH_READ = json.dumps(
-    {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "ReadMetricsAndAlarms",
-                "Effect": "Allow",
-                "Action": [
-                    "cloudwatch:DescribeAlarmsForMetric",
-                    "cloudwatch:DescribeAlarmHistory",
-                    "cloudwatch:DescribeAlarms",
-                    "cloudwatch:ListMetrics",
-                    "cloudwatch:GetMetricData",
-                    "cloudwatch:GetInsightRuleReport",
-                ],
-                "Resource": "*",
-            },
-            {
-                "Sid": "ReadLogs",
-                "Effect": "Allow",
-                "Action": [
-                    "logs:DescribeLogGroups",
-                    "logs:GetLogGroupFields",
-                    "logs:StartQuery",
-                    "logs:StopQuery",
-                    "logs:GetQueryResults",
-                    "logs:GetLogEvents",
-                ],
-                "Resource": "*",
-            },
-            {
-                "Sid": "ResolveNames",
-                "Effect": "Allow",
-                "Action": [
-                    "ec2:DescribeTags",
-                    "ec2:DescribeInstances",
-                    "ec2:DescribeRegions",
-                    "tag:GetResources",
-                ],
-                "Resource": "*",
-            },
+    log_groups = [
+        aws.cloudwatch.LogGroup(
+            f"{name}-ci-{kind}",
+            name=group,
+            retention_in_days=args.log_retention_days,
+            kms_key_id=key.arn,
+            opts=pulumi.ResourceOptions(parent=parent, protect=args.protect),
+        )
+        for kind, group in zip(
+            ("application", "dataplane", "host", "performance"), groups, strict=True
+        )
+    ]
+    role = irsa_role(
+        f"{name}-cloudwatch-agent",
+        oidc_issuer=kube.oidc_issuer,
+        oidc_provider_arn=kube.oidc_provider_arn,
+        service_accounts=[ServiceAccount("amazon-cloudwatch", "cloudwatch-agent")],
+        managed_policy_arns=[
+            aws_managed_policy(account.partition, "CloudWatchAgentServerPolicy"),
+            aws_managed_policy(account.partition, "AWSXrayWriteOnlyAccess"),
         ],
-    }
-)
+        description="Container Insights agent",
+        parent=parent,
+    )
+    aws.eks.Addon(
+        f"{name}-container-insights",
+        cluster_name=kube.cluster_name,
+        addon_name="amazon-cloudwatch-observability",
+        service_account_role_arn=role.arn,
+        resolve_conflicts_on_create="OVERWRITE",
+        resolve_conflicts_on_update="OVERWRITE",
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[*log_groups, *kube.depends_on]),
+    )
