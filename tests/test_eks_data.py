@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from components.eks.data import dns_label
@@ -80,7 +82,20 @@ def test_protected_database_has_deletion_protection_and_a_final_snapshot() -> No
     assert db.protect is True
     assert db.inputs["deletionProtection"] is True
     assert db.inputs["skipFinalSnapshot"] is False
-    assert db.inputs["finalSnapshotIdentifier"] == "airflow-test-metadata-final"
+
+def test_final_snapshot_name_is_unique_per_database_instance() -> None:
+    # A fixed `<identifier>-final` collides with the snapshot a destroyed predecessor left
+    # (DBSnapshotAlreadyExists): the name carries a random suffix drawn once, kept in state.
+    d = build()
+    db = d.one(RDS)
+    suffix = d.one("random:index/randomId:RandomId")
+    assert suffix.parent == d.named("airflow-test-data").urn
+    assert suffix.inputs["byteLength"] >= 4
+    assert suffix.inputs["keepers"] == {"identifier": "airflow-test-metadata"}
+    name = db.inputs["finalSnapshotIdentifier"]
+    assert name == f"airflow-test-metadata-final-{suffix.outputs['hex']}"
+    # RDS: 1-255 letters, digits, hyphens; a letter first; no '--'; no trailing hyphen.
+    assert re.fullmatch(r"[a-z](?!.*--)[a-z0-9-]{0,253}[a-z0-9]", name)
 
 
 def test_disposable_database_can_be_torn_down() -> None:

@@ -302,6 +302,10 @@ class AwsMocks(pulumi.runtime.Mocks):
     def _bytes(self, name: str, rid: str, inputs: dict[str, Any]) -> dict[str, Any]:
         return {"base64": "dGVzdC1mZXJuZXQta2V5LTMyLWJ5dGVzLWxvbmctLS0=", "hex": _short(name, 64)}
 
+    def _random_id(self, name: str, rid: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        hex_ = _short(name, 2 * int(inputs.get("byteLength") or 8))
+        return {"hex": hex_, "dec": str(int(hex_, 16)), "b64Url": hex_}
+
     def _release(self, name: str, rid: str, inputs: dict[str, Any]) -> dict[str, Any]:
         namespace = inputs.get("namespace", "default")
         return {
@@ -395,6 +399,7 @@ _OUTPUTS: dict[str, Any] = {
     "eks:index:Cluster": AwsMocks._eks_cluster,
     "random:index/randomPassword:RandomPassword": AwsMocks._password,
     "random:index/randomBytes:RandomBytes": AwsMocks._bytes,
+    "random:index/randomId:RandomId": AwsMocks._random_id,
     "kubernetes:helm.sh/v3:Release": AwsMocks._release,
     "aws:budgets/budget:Budget": AwsMocks._budget,
 }

@@ -200,7 +200,9 @@ class AirflowData(pulumi.ComponentResource):
             delete_automated_backups=not args.protect,
             deletion_protection=args.protect,
             skip_final_snapshot=not args.protect,
-            final_snapshot_identifier=f"{identifier}-final" if args.protect else None,
+            final_snapshot_identifier=self._final_snapshot_name(identifier)
+            if args.protect
+            else None,
             enabled_cloudwatch_logs_exports=["postgresql"],
             performance_insights_enabled=False,
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect, depends_on=[log_group]),
@@ -208,6 +210,18 @@ class AirflowData(pulumi.ComponentResource):
         self.db_address = self.db.address
         self.db_endpoint = self.db.endpoint
         self.db_password = pulumi.Output.secret(password.result)
+
+    def _final_snapshot_name(self, identifier: str) -> pulumi.Output[str]:
+        """`<identifier>-final-<8 hex>`: a suffix drawn once and kept in state, so a re-created
+        stack's database never collides with the snapshot of its predecessor
+        (`DBSnapshotAlreadyExists` on destroy)."""
+        suffix = random.RandomId(
+            f"{self._name}-db-final-snapshot",
+            byte_length=4,
+            keepers={"identifier": identifier},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return pulumi.Output.concat(identifier, "-final-", suffix.hex)
 
     def _broker(self, args: AirflowDataArgs) -> None:
         s = args.settings
