@@ -17,7 +17,13 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.aws_helpers import Account, customer_key, policy_document, service_role
+from components.aws_helpers import (
+    Account,
+    assuming,
+    customer_key,
+    policy_document,
+    service_role,
+)
 from components.settings import AlertingSettings
 
 PUBLISHERS = ("events.amazonaws.com", "cloudwatch.amazonaws.com", "budgets.amazonaws.com")
@@ -254,7 +260,7 @@ class Alerting(pulumi.ComponentResource):
                 slack_team_id=s.slack_team_id,
                 slack_channel_id=s.slack_channel_id,
                 **common,
-                opts=pulumi.ResourceOptions(parent=self),
+                opts=assuming(role, opts=pulumi.ResourceOptions(parent=self)),
             )
         if s.teams_enabled:
             aws.chatbot.TeamsChannelConfiguration(
@@ -264,7 +270,7 @@ class Alerting(pulumi.ComponentResource):
                 team_id=s.teams_team_id,
                 channel_id=s.teams_channel_id,
                 **common,
-                opts=pulumi.ResourceOptions(parent=self),
+                opts=assuming(role, opts=pulumi.ResourceOptions(parent=self)),
             )
 
     def _rules(

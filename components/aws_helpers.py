@@ -70,6 +70,39 @@ def service_trust(
     return policy_document([statement])
 
 
+@dataclass(frozen=True)
+class GrantedRole:
+    """An IAM role together with the policies and attachments that give it its permissions.
+
+    A resource that assumes the role (an MWAA environment, an EKS add-on, the Helm release whose
+    pods carry the role) must wait for the grants, not only the role: otherwise Pulumi may
+    create it before its permissions exist, and on destroy remove them while it still runs.
+    `assuming()` gives such a resource its options.
+    """
+
+    role: aws.iam.Role
+    """The role itself."""
+    grants: tuple[pulumi.Resource, ...]
+    """Its inline policies and managed-policy attachments."""
+
+    @property
+    def arn(self) -> pulumi.Output[str]:
+        return self.role.arn
+
+    @property
+    def name(self) -> pulumi.Output[str]:
+        return self.role.name
+
+
+def assuming(
+    *roles: GrantedRole, opts: pulumi.ResourceOptions | None = None
+) -> pulumi.ResourceOptions:
+    """`opts` for a resource that assumes `roles`: it is created after, and deleted before,
+    every policy and attachment of those roles."""
+    after: list[pulumi.Resource] = [r for g in roles for r in (g.role, *g.grants)]
+    return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=after))
+
+
 def service_role(
     name: str,
     *,
@@ -77,7 +110,7 @@ def service_role(
     account: Account,
     statements: Sequence[Mapping[str, Any]],
     parent: pulumi.Resource,
-) -> aws.iam.Role:
+) -> GrantedRole:
     """A role an AWS service of this account assumes, with one inline policy (`<name>-policy`)."""
     role = aws.iam.Role(
         name,
@@ -86,13 +119,13 @@ def service_role(
         ),
         opts=pulumi.ResourceOptions(parent=parent),
     )
-    aws.iam.RolePolicy(
+    policy = aws.iam.RolePolicy(
         f"{name}-policy",
         role=role.id,
         policy=policy_document(statements),
         opts=pulumi.ResourceOptions(parent=parent),
     )
-    return role
+    return GrantedRole(role, (policy,))
 
 
 # What the account (through IAM policies) may do with its keys: administration and use.

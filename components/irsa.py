@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.aws_helpers import GrantedRole
+
 STS_AUDIENCE = "sts.amazonaws.com"
 ROLE_ARN_ANNOTATION = "eks.amazonaws.com/role-arn"
 
@@ -68,12 +70,13 @@ def irsa_role(
     managed_policy_arns: Sequence[pulumi.Input[str]] = (),
     description: str = "",
     parent: pulumi.Resource,
-) -> aws.iam.Role:
+) -> GrantedRole:
     """An IAM role that only `service_accounts` of the cluster behind `oidc_issuer` can assume.
 
     `inline_policies` maps a short purpose (the policy resource's suffix) to a policy JSON;
     `managed_policy_arns` are attached as they are. Children are named `<name>`,
-    `<name>-<purpose>` and `<name>-managed-<i>`.
+    `<name>-<purpose>` and `<name>-managed-<i>`; whatever carries the role (an add-on, a Helm
+    release) takes its options from `assuming()`.
     """
     accounts = tuple(service_accounts)
     trust = pulumi.Output.all(oidc_issuer, oidc_provider_arn).apply(
@@ -85,21 +88,25 @@ def irsa_role(
         description=description or f"IRSA: {', '.join(sa.subject for sa in accounts)}",
         opts=pulumi.ResourceOptions(parent=parent),
     )
-    for purpose, document in (inline_policies or {}).items():
+    grants: list[pulumi.Resource] = [
         aws.iam.RolePolicy(
             f"{name}-{purpose}",
             role=role.id,
             policy=document,
             opts=pulumi.ResourceOptions(parent=parent),
         )
-    for i, arn in enumerate(managed_policy_arns):
+        for purpose, document in (inline_policies or {}).items()
+    ]
+    grants += [
         aws.iam.RolePolicyAttachment(
             f"{name}-managed-{i}",
             role=role.name,
             policy_arn=arn,
             opts=pulumi.ResourceOptions(parent=parent),
         )
-    return role
+        for i, arn in enumerate(managed_policy_arns)
+    ]
+    return GrantedRole(role, tuple(grants))
 
 
 def aws_managed_policy(partition: pulumi.Input[str], path: str) -> pulumi.Output[str]:

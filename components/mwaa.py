@@ -15,7 +15,14 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
-from components.aws_helpers import Account, customer_key, logs_key_statement, policy_document
+from components.aws_helpers import (
+    Account,
+    GrantedRole,
+    assuming,
+    customer_key,
+    logs_key_statement,
+    policy_document,
+)
 from components.buckets import BucketSpec, SecureBucket, secure_bucket
 from components.platform import (
     CONNECTIONS_PREFIX,
@@ -198,15 +205,19 @@ class MwaaAirflow(pulumi.ComponentResource):
             network_configuration=aws.mwaa.EnvironmentNetworkConfigurationArgs(
                 security_group_ids=[sg.id], subnet_ids=args.subnet_ids
             ),
-            opts=pulumi.ResourceOptions(
-                parent=self,
-                # MWAA needs a .py under the DAG path and writes to our log groups.
-                depends_on=[
-                    *dags_bucket.configured,
-                    *dag_objects,
-                    *uploads.values(),
-                    *log_groups.values(),
-                ],
+            # MWAA needs a .py under the DAG path, writes to our log groups, and works with
+            # the execution role's permissions from its first minute to its last.
+            opts=assuming(
+                role,
+                opts=pulumi.ResourceOptions(
+                    parent=self,
+                    depends_on=[
+                        *dags_bucket.configured,
+                        *dag_objects,
+                        *uploads.values(),
+                        *log_groups.values(),
+                    ],
+                ),
             ),
         )
 
@@ -291,7 +302,7 @@ class MwaaAirflow(pulumi.ComponentResource):
         bucket: aws.s3.Bucket,
         key: aws.kms.Key,
         args: MwaaArgs,
-    ) -> aws.iam.Role:
+    ) -> GrantedRole:
         role = aws.iam.Role(
             f"{name}-execution",
             assume_role_policy=policy_document(
@@ -311,19 +322,19 @@ class MwaaAirflow(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        aws.iam.RolePolicy(
+        mwaa = aws.iam.RolePolicy(
             f"{name}-execution-mwaa",
             role=role.id,
             policy=execution_policy(env, env_arn, account, bucket.arn, key.arn),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        aws.iam.RolePolicy(
+        tasks = aws.iam.RolePolicy(
             f"{name}-execution-tasks",
             role=role.id,
             policy=args.task_policy_json,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        return role
+        return GrantedRole(role, (mwaa, tasks))
 
     def _security_group(self, name: str, args: MwaaArgs) -> aws.ec2.SecurityGroup:
         sg = aws.ec2.SecurityGroup(

@@ -15,7 +15,13 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.aws_helpers import Account, customer_key, logs_key_statement, service_role
+from components.aws_helpers import (
+    Account,
+    assuming,
+    customer_key,
+    logs_key_statement,
+    service_role,
+)
 from components.settings import NetworkSettings, SettingsError
 
 # Zones where EKS cannot place a control plane (EKS user guide, "Amazon EKS cluster
@@ -244,5 +250,5 @@ class Network(pulumi.ComponentResource):
             log_destination=group.arn,
             iam_role_arn=role.arn,
             max_aggregation_interval=600,
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=assuming(role, opts=pulumi.ResourceOptions(parent=self)),
         )

@@ -113,3 +113,46 @@ def pytest_configure(config: pytest.Config) -> None:
     # The provider SDKs and the Pulumi runtime allocate heavily; collect cycles less often
     # (the suite still frees memory, just in larger batches).
     gc.set_threshold(100_000, 50, 50)
+
+
+ROLE_TYPES = ("aws:iam/rolePolicy:RolePolicy", "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+
+
+def assumers_missing_grants(registrations: list[Registration]) -> dict[str, list[str]]:
+    """Resources that carry a role the program made (its ARN is among their inputs, as an
+    execution/service/node role or a service-account annotation) without depending on every
+    policy and attachment of that role: {resource: [missing grants]}.
+
+    Dependencies are the ones the engine receives (explicit `depends_on` plus inputs'), as
+    recorded by the mock monitor.
+    """
+    roles = [r for r in registrations if r.type == "aws:iam/role:Role"]
+    grants: dict[str, list[Registration]] = {}
+    for role in roles:
+        handles = {role.id, role.outputs.get("name"), role.outputs.get("arn")}
+        grants[str(role.outputs["arn"])] = [
+            g for g in registrations if g.type in ROLE_TYPES and g.inputs.get("role") in handles
+        ]
+    missing: dict[str, list[str]] = {}
+    for r in registrations:
+        if r.type.startswith("aws:iam/") or not r.custom:
+            continue
+        text = json.dumps(r.inputs, default=str)
+        for arn, granted in grants.items():
+            if arn in text:
+                absent = [g.name for g in granted if g.urn not in r.dependencies]
+                if absent:
+                    missing.setdefault(r.name, []).extend(absent)
+    return missing
+
+
+def assumers_of(registrations: list[Registration]) -> set[str]:
+    """Names of the resources that carry a role the program made."""
+    arns = [str(r.outputs["arn"]) for r in registrations if r.type == "aws:iam/role:Role"]
+    return {
+        r.name
+        for r in registrations
+        if r.custom
+        and not r.type.startswith("aws:iam/")
+        and any(a in json.dumps(r.inputs, default=str) for a in arns)
+    }

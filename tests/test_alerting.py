@@ -10,7 +10,14 @@ from typing import Any
 import pytest
 
 from components.alerting import Alerting, AlertingArgs, event_routes
-from tests.conftest import Declared, run_program, settings_for, statements
+from tests.conftest import (
+    Declared,
+    assumers_missing_grants,
+    assumers_of,
+    run_program,
+    settings_for,
+    statements,
+)
 from tests.eventbridge import matches, transform
 
 REGION, ACCOUNT, ENV = "us-east-1", "111122223333", "airflow-dev"
@@ -276,6 +283,8 @@ def test_slack_and_teams_through_chatbot_with_read_only_guardrail() -> None:
     }
     actions = statements(d.one("aws:iam/rolePolicy:RolePolicy").inputs["policy"])[0]["Action"]
     assert all("*" not in a for a in actions)
+    assert {slack.name, teams.name} <= assumers_of(d.registrations)
+    assert assumers_missing_grants(d.registrations) == {}
 
 
 @pytest.mark.parametrize("arch", ["mwaa", "eks"])

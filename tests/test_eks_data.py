@@ -83,6 +83,7 @@ def test_protected_database_has_deletion_protection_and_a_final_snapshot() -> No
     assert db.inputs["deletionProtection"] is True
     assert db.inputs["skipFinalSnapshot"] is False
 
+
 def test_final_snapshot_name_is_unique_per_database_instance() -> None:
     # A fixed `<identifier>-final` collides with the snapshot a destroyed predecessor left
     # (DBSnapshotAlreadyExists): the name carries a random suffix drawn once, kept in state.

@@ -184,6 +184,15 @@ def test_missing_requirements_fails_before_any_cloud_resource(dags: Path) -> Non
         build(dags)
 
 
+def test_environment_waits_for_its_execution_role_policies(dags: Path) -> None:
+    # Without them, MWAA may start before its permissions exist, and on destroy keep running
+    # (and failing) while Pulumi removes them.
+    d = build(dags)
+    policies = d.of_type("aws:iam/rolePolicy:RolePolicy")
+    assert {p.name for p in policies} == {f"{ENV}-execution-mwaa", f"{ENV}-execution-tasks"}
+    assert {p.urn for p in policies} <= set(env_of(d).dependencies)
+
+
 def test_log_groups_exist_first_with_retention_and_all_five_log_types_on(dags: Path) -> None:
     d = build(dags, airflowLogLevel="WARNING")
     groups = {g.inputs["name"]: g for g in d.of_type("aws:cloudwatch/logGroup:LogGroup")}

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import planned
+from tests.conftest import assumers_missing_grants, assumers_of, planned
 from tools import plan as planner
 from tools.plan import PlanError
 
@@ -238,3 +238,32 @@ def test_every_planned_alarm_is_routed_to_the_alert_topic(stack: str) -> None:
             "detail": {"state": {"value": "ALARM"}, "previousState": {"value": "OK"}},
         }
         assert matches(pattern, event), name
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_whatever_assumes_a_role_waits_for_its_policies(stack: str) -> None:
+    # Created before its permissions exist, or left running while they are removed on
+    # destroy, an environment or add-on fails half-way; `assuming()` orders them.
+    registrations = planned(stack).registrations
+    assumers = assumers_of(registrations)
+    expected = (
+        {"airflow-dev-environment", "airflow-dev-flow-log"}
+        if stack == "dev"
+        else {
+            f"airflow-prod-{name}"
+            for name in (
+                "cluster-vpc-cni",
+                "cluster-ebs-csi",
+                "cluster-system",
+                "cluster-workers",
+                "cluster-cluster-autoscaler",
+                "cluster-lb-controller",
+                "app-release",
+                "container-insights",
+                "prometheus-stack",
+                "flow-log",
+            )
+        }
+    )
+    assert expected <= assumers
+    assert assumers_missing_grants(registrations) == {}

@@ -28,7 +28,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
-from components.aws_helpers import Account, policy_document
+from components.aws_helpers import Account, assuming, policy_document
 from components.eks.cluster import SYSTEM_LABELS, WORKER_LABELS, WORKER_TAINT, EksCluster, HelmChart
 from components.eks.data import DB_NAME, DB_PORT, DB_USER, AirflowData
 from components.irsa import ROLE_ARN_ANNOTATION, ServiceAccount
@@ -422,7 +422,9 @@ class AirflowRelease(pulumi.ComponentResource):
             timeout=1200,  # image pulls + database migrations on a fresh cluster
             max_history=10,
             skip_await=False,
-            opts=cluster.k8s_opts(keda, *secrets, *cluster.storage_ready, parent=self),
+            opts=assuming(
+                role, opts=cluster.k8s_opts(keda, *secrets, *cluster.storage_ready, parent=self)
+            ),
         )
         self._bind_api_server(args, alb_group, target_group)
         self.dag_location = pulumi.Output.from_input(

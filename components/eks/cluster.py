@@ -36,6 +36,8 @@ import pulumi_kubernetes as k8s
 
 from components.aws_helpers import (
     Account,
+    GrantedRole,
+    assuming,
     customer_key,
     logs_key_statement,
     policy_document,
@@ -368,7 +370,7 @@ class EksCluster(pulumi.ComponentResource):
         inline_policies: Mapping[str, pulumi.Input[str]] | None = None,
         managed_policies: Sequence[str] = (),
         parent: pulumi.Resource | None = None,
-    ) -> aws.iam.Role:
+    ) -> GrantedRole:
         """An IRSA role of this cluster, named `<cluster component>-<role>-irsa`."""
         return irsa_role(
             f"{self._name}-{role}-irsa",
@@ -414,7 +416,7 @@ class EksCluster(pulumi.ComponentResource):
             configuration_values=json.dumps({"enableNetworkPolicy": "true"}),
             resolve_conflicts_on_create="OVERWRITE",
             resolve_conflicts_on_update="OVERWRITE",
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=assuming(role, opts=pulumi.ResourceOptions(parent=self)),
         )
 
     def _node_groups(
@@ -428,20 +430,23 @@ class EksCluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         # The CNI policy is on the aws-node IRSA role, not here: pods cannot borrow it.
-        attachments = [
-            aws.iam.RolePolicyAttachment(
-                f"{name}-node-{policy}",
-                role=role.name,
-                policy_arn=aws_managed_policy(self._account.partition, policy),
-                opts=pulumi.ResourceOptions(parent=self),
-            )
-            for policy in ("AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly")
-        ]
-        after = [*attachments, *depends_on]
+        nodes = GrantedRole(
+            role,
+            tuple(
+                aws.iam.RolePolicyAttachment(
+                    f"{name}-node-{policy}",
+                    role=role.name,
+                    policy_arn=aws_managed_policy(self._account.partition, policy),
+                    opts=pulumi.ResourceOptions(parent=self),
+                )
+                for policy in ("AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly")
+            ),
+        )
+        after = list(depends_on)
         system = self._node_group(
             f"{name}-system",
             args,
-            role,
+            nodes,
             instance_types=s.system_instance_types,
             capacity_type="ON_DEMAND",
             sizes=(s.system_min_nodes, s.system_desired_nodes, s.system_max_nodes),
@@ -452,7 +457,7 @@ class EksCluster(pulumi.ComponentResource):
         workers = self._node_group(
             f"{name}-workers",
             args,
-            role,
+            nodes,
             instance_types=s.worker_instance_types,
             capacity_type=s.worker_capacity_type,
             sizes=(s.worker_min_nodes, s.worker_desired_nodes, s.worker_max_nodes),
@@ -466,7 +471,7 @@ class EksCluster(pulumi.ComponentResource):
         self,
         group: str,
         args: EksClusterArgs,
-        role: aws.iam.Role,
+        role: GrantedRole,
         *,
         instance_types: Sequence[str],
         capacity_type: str,
@@ -535,11 +540,14 @@ class EksCluster(pulumi.ComponentResource):
             else None,
             launch_template={"id": template.id, "version": template.latest_version.apply(str)},
             tags={"Name": node_name, **autoscaler_tags(args.cluster_name, labels, tainted)},
-            opts=pulumi.ResourceOptions(
-                parent=self,
-                depends_on=list(depends_on),
-                # The autoscaler owns the current size; Pulumi owns the bounds.
-                ignore_changes=["scalingConfig.desiredSize"],
+            opts=assuming(
+                role,
+                opts=pulumi.ResourceOptions(
+                    parent=self,
+                    depends_on=list(depends_on),
+                    # The autoscaler owns the current size; Pulumi owns the bounds.
+                    ignore_changes=["scalingConfig.desiredSize"],
+                ),
             ),
         )
 
@@ -554,7 +562,7 @@ class EksCluster(pulumi.ComponentResource):
             service_account_role_arn=role.arn,
             resolve_conflicts_on_create="OVERWRITE",
             resolve_conflicts_on_update="OVERWRITE",
-            opts=pulumi.ResourceOptions(parent=self, depends_on=self.ready),
+            opts=assuming(role, opts=pulumi.ResourceOptions(parent=self, depends_on=self.ready)),
         )
         gp3 = k8s.storage.v1.StorageClass(
             f"{self._name}-gp3",
@@ -611,7 +619,7 @@ class EksCluster(pulumi.ComponentResource):
                     "limits": {"cpu": "500m", "memory": "600Mi"},
                 },
             },
-            opts=self.k8s_opts(),
+            opts=assuming(role, opts=self.k8s_opts()),
         )
 
     def _load_balancer_controller(self, args: EksClusterArgs) -> k8s.helm.v3.Release:
@@ -651,7 +659,7 @@ class EksCluster(pulumi.ComponentResource):
                     "limits": {"cpu": "250m", "memory": "256Mi"},
                 },
             },
-            opts=self.k8s_opts(),
+            opts=assuming(role, opts=self.k8s_opts()),
         )
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import pulumi
 import pulumi_aws as aws
 
-from components.aws_helpers import Account, customer_key, logs_key_statement
+from components.aws_helpers import Account, assuming, customer_key, logs_key_statement
 from components.irsa import ServiceAccount, aws_managed_policy, irsa_role
 from components.platform import AirflowPlatform, KubernetesAccess, WatchTargets
 from components.settings import ObservabilitySettings
@@ -640,5 +640,8 @@ def container_insights(
         service_account_role_arn=role.arn,
         resolve_conflicts_on_create="OVERWRITE",
         resolve_conflicts_on_update="OVERWRITE",
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=[*log_groups, *kube.depends_on]),
+        opts=assuming(
+            role,
+            opts=pulumi.ResourceOptions(parent=parent, depends_on=[*log_groups, *kube.depends_on]),
+        ),
     )

@@ -15,7 +15,7 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 import yaml
 
-from components.aws_helpers import Account, policy_document
+from components.aws_helpers import Account, assuming, policy_document
 from components.irsa import ROLE_ARN_ANNOTATION, ServiceAccount, irsa_role
 from components.platform import KubernetesAccess
 from components.settings import EksSettings
@@ -163,8 +163,12 @@ def prometheus_stack(
         namespace=namespace.metadata["name"],
         values=values,
         timeout=900,
-        opts=pulumi.ResourceOptions(
-            parent=parent, provider=kube.provider, depends_on=[admin_secret, *kube.depends_on]
+        opts=assuming(
+            alertmanager_role,
+            grafana_role,
+            opts=pulumi.ResourceOptions(
+                parent=parent, provider=kube.provider, depends_on=[admin_secret, *kube.depends_on]
+            ),
         ),
     )
     after_crds = pulumi.ResourceOptions(parent=parent, provider=kube.provider, depends_on=[release])
