@@ -8,7 +8,7 @@ STACK ?= dev
 FORMAT ?= text
 OUT ?= cost.png
 
-.PHONY: plan test lint typecheck unit test-dags test-tools tools preview up cost-curve config-docs clean
+.PHONY: plan test lint typecheck unit test-dags test-tools tools charts helm preview up cost-curve config-docs clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -31,7 +31,7 @@ lint: $(VENV)/.installed
 typecheck: $(VENV)/.installed
 	$(VENV)/bin/mypy __main__.py components tools finops policy bootstrap
 
-unit: $(VENV)/.installed tools
+unit: $(VENV)/.installed tools charts
 	$(PY) -m pytest tests
 
 test-dags: $(VENV)/.installed
@@ -40,6 +40,13 @@ test-dags: $(VENV)/.installed
 ## tools: promtool and amtool (Debian packages prometheus, prometheus-alertmanager)
 tools:
 	@bash scripts/ensure-tools.sh
+
+## charts: the pinned chart packages (charts.lock.yaml) cached and verified, and a real Helm
+charts: $(VENV)/.installed helm
+	@$(PY) -m tools.charts
+
+helm: $(VENV)/.installed
+	@bash scripts/ensure-helm.sh $(PY) >/dev/null
 
 ## cost-curve: MWAA-versus-EKS monthly cost against concurrent tasks, as a PNG
 cost-curve: $(VENV)/.installed

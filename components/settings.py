@@ -514,9 +514,6 @@ class EksSettings(_Group):
     certificate_arn: str = _key(
         "eksCertificateArn", "", "ACM certificate ARN; when set the ALB serves HTTPS on 443."
     )
-    chart_version: str = _key(
-        "airflowChartVersion", "1.18.0", "Official Airflow Helm chart version (1.18.x)."
-    )
     scheduler_replicas: int = _key("airflowSchedulerReplicas", 2, "Schedulers (2+).", ge=2, le=10)
     api_server_replicas: int = _key("airflowApiServerReplicas", 2, "API servers (2+).", ge=2, le=10)
     min_workers: int = _key(
@@ -621,14 +618,6 @@ class EksSettings(_Group):
     @classmethod
     def _certificate(cls, value: str) -> str:
         _check(value == "" or bool(_ACM_ARN.match(value)), "is not an ACM certificate ARN")
-        return value
-
-    @field_validator("chart_version")
-    @classmethod
-    def _chart(cls, value: str) -> str:
-        # The values the program renders follow the chart schema of 1.18.x (workers.* keys);
-        # 1.20+ moved worker settings under workers.celery.*.
-        _check(bool(re.match(r"^1\.18\.\d+$", value)), "is not a 1.18.x chart version")
         return value
 
     @field_validator("dags_repo_url")

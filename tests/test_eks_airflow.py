@@ -6,12 +6,12 @@ from __future__ import annotations
 import base64
 import json
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
 
+from components.charts import pinned
 from components.eks.airflow import (
     KEDA_CHART,
     ChartInputs,
@@ -23,10 +23,10 @@ from components.platform import CONNECTIONS_PREFIX, SECRETS_BACKEND, VARIABLES_P
 from components.settings import SettingsError, load
 from tests.conftest import policy, settings_for, statements
 from tests.test_eks_platform import TASK_POLICY, Built, build
+from tools.charts.packages import read_member
 from tools.mocks import Registration
 from tools.plan import stack_config
 
-SCHEMA = Path("/work/shared/reference/airflow-chart/values.schema.json")
 SECRET = "kubernetes:core/v1:Secret"
 ROLE_ARN = "arn:aws:iam::111122223333:role/airflow-irsa"
 WEB_URL = "http://internal-airflow-test-alb-0123.us-east-1.elb.amazonaws.com"
@@ -35,7 +35,9 @@ CERT = "arn:aws:acm:us-east-1:111122223333:certificate/0f6b3a1e-2b7c-4a8e-9c1d-1
 
 @cache
 def validator() -> jsonschema.Draft7Validator:
-    return jsonschema.Draft7Validator(json.loads(SCHEMA.read_text()))
+    """The schema Helm itself validates the values against: the pinned package's."""
+    schema = read_member(pinned("airflow"), "values.schema.json")
+    return jsonschema.Draft7Validator(json.loads(schema))
 
 
 def render(**overrides: Any) -> dict[str, Any]:
@@ -201,8 +203,8 @@ def test_workers_scale_with_keda_within_the_configured_bounds() -> None:
 def test_keda_is_installed_before_the_chart_that_needs_its_crds() -> None:
     d = build()
     keda = d.release("keda")
-    assert keda.inputs["version"] == KEDA_CHART.version == "2.20.2"
-    assert keda.inputs["repositoryOpts"] == {"repo": "https://kedacore.github.io/charts"}
+    assert keda.inputs["version"] == KEDA_CHART.version == pinned("keda").version
+    assert keda.inputs["repositoryOpts"] == {"repo": pinned("keda").repository}
     assert keda.inputs["values"]["nodeSelector"] == {"role": "system"}
     assert d.depends_on(d.release("airflow"), keda)
 

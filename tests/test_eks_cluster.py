@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from components.charts import pinned
 from components.eks.cluster import (
     CLUSTER_AUTOSCALER_CHART,
     CLUSTER_AUTOSCALER_IMAGES,
@@ -351,9 +352,9 @@ def test_kubernetes_resources_use_the_cluster_provider_and_wait_for_the_nodes() 
 def test_cluster_autoscaler_release_is_pinned_and_runs_on_system_nodes() -> None:
     d = build()
     release = d.release("cluster-autoscaler")
-    assert CLUSTER_AUTOSCALER_CHART.version == "9.59.0"  # chart for Kubernetes 1.35
+    assert pinned("cluster-autoscaler") == CLUSTER_AUTOSCALER_CHART
     assert release.inputs["version"] == CLUSTER_AUTOSCALER_CHART.version
-    assert release.inputs["repositoryOpts"] == {"repo": "https://kubernetes.github.io/autoscaler"}
+    assert release.inputs["repositoryOpts"] == {"repo": CLUSTER_AUTOSCALER_CHART.repository}
     assert release.inputs["namespace"] == "kube-system"
     values = release.inputs["values"]
     assert values["autoDiscovery"] == {"clusterName": "airflow-test"}
@@ -399,8 +400,9 @@ def test_cluster_autoscaler_may_only_resize_this_clusters_groups() -> None:
 def test_load_balancer_controller_release_and_its_irsa_role() -> None:
     d = build()
     release = d.release("aws-load-balancer-controller")
-    assert release.inputs["version"] == LOAD_BALANCER_CONTROLLER_CHART.version == "3.5.0"
-    assert release.inputs["repositoryOpts"] == {"repo": "https://aws.github.io/eks-charts"}
+    chart = pinned("aws-load-balancer-controller")
+    assert release.inputs["version"] == LOAD_BALANCER_CONTROLLER_CHART.version == chart.version
+    assert release.inputs["repositoryOpts"] == {"repo": chart.repository}
     assert release.inputs["namespace"] == "kube-system"
     values = release.inputs["values"]
     assert values["clusterName"] == "airflow-test"

@@ -178,7 +178,6 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
         {"eksCertificateArn": "arn:aws:acm:x"},
         "eksCertificateArn: 'arn:aws:acm:x' is not an ACM",
     ),
-    ("eks", {"airflowChartVersion": "1.22.0"}, "airflowChartVersion: '1.22.0' is not a 1.18.x"),
     ("eks", {"airflowSchedulerReplicas": 1}, "airflowSchedulerReplicas: 1 must be at least 2"),
     ("eks", {"airflowApiServerReplicas": 1}, "airflowApiServerReplicas: 1 must be at least 2"),
     ("eks", {"airflowMinWorkers": 9, "airflowMaxWorkers": 3}, "airflowMinWorkers: 9 is more than"),

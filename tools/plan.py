@@ -23,6 +23,8 @@ from typing import Any
 
 import yaml
 
+from components.charts import pinned
+
 ROOT = Path(__file__).resolve().parent.parent
 SECRET_PLACEHOLDER = "plan-placeholder-secret"
 
@@ -211,7 +213,7 @@ def key_settings(plan: Plan) -> dict[str, Any]:
         e = s.eks
         common |= {
             "Kubernetes": e.kubernetes_version,
-            "chart": f"airflow {e.chart_version}",
+            "chart": f"airflow {pinned('airflow').version}",
             "worker nodes": f"{e.worker_capacity_type} {e.worker_min_nodes}-{e.worker_max_nodes}",
             "Celery workers (KEDA)": f"{e.min_workers}-{e.max_workers}",
             "database": f"{e.db_instance_class}{' Multi-AZ' if e.db_multi_az else ''}",

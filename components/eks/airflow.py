@@ -29,7 +29,8 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from components.aws_helpers import Account, assuming, policy_document
-from components.eks.cluster import SYSTEM_LABELS, WORKER_LABELS, WORKER_TAINT, EksCluster, HelmChart
+from components.charts import pinned
+from components.eks.cluster import SYSTEM_LABELS, WORKER_LABELS, WORKER_TAINT, EksCluster
 from components.eks.data import DB_NAME, DB_PORT, DB_USER, AirflowData
 from components.irsa import ROLE_ARN_ANNOTATION, ServiceAccount
 from components.platform import CONNECTIONS_PREFIX, SECRETS_BACKEND, VARIABLES_PREFIX
@@ -37,13 +38,13 @@ from components.settings import AirflowSettings, EksSettings
 
 RELEASE = "airflow"
 NAMESPACE = "airflow"
-AIRFLOW_REPO = "https://airflow.apache.org"
 API_SERVER_PORT = 8080
 PGBOUNCER_PORT = 6543
 HEALTH_CHECK_PATH = "/api/v2/monitor/health"
 REMOTE_LOG_CONN_ID = "aws_logs"
-# kedacore/charts keda/Chart.yaml 2.20.2 (2026-07-31), Kubernetes >= 1.23.
-KEDA_CHART = HelmChart("https://kedacore.github.io/charts", "keda", "2.20.2")
+# Versions, repositories and digests: charts.lock.yaml.
+AIRFLOW_CHART = pinned("airflow")
+KEDA_CHART = pinned("keda")
 # Chart components that run Airflow code and may call AWS (logs, secrets backend, tasks).
 # The chart names their service accounts `<release>-<component>` (templates/_helpers.yaml).
 AWS_COMPONENTS = {
@@ -320,7 +321,7 @@ class AirflowReleaseArgs:
     airflow: AirflowSettings
     """Airflow version, extra options, log level."""
     eks: EksSettings
-    """Chart version, replicas, workers, git-sync, queue mode, certificate."""
+    """Replicas, workers, git-sync, queue mode, certificate."""
     environment_name: str
     """Names and tags of the ALB."""
     cluster: EksCluster
@@ -385,7 +386,7 @@ class AirflowRelease(pulumi.ComponentResource):
             name="keda",
             chart=KEDA_CHART.chart,
             version=KEDA_CHART.version,
-            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=KEDA_CHART.repo),
+            repository_opts=KEDA_CHART.repository_opts(),
             namespace="keda",
             create_namespace=True,
             atomic=True,
@@ -413,9 +414,9 @@ class AirflowRelease(pulumi.ComponentResource):
         self.release = k8s.helm.v3.Release(
             f"{name}-release",
             name=RELEASE,
-            chart="airflow",
-            version=eks.chart_version,
-            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=AIRFLOW_REPO),
+            chart=AIRFLOW_CHART.chart,
+            version=AIRFLOW_CHART.version,
+            repository_opts=AIRFLOW_CHART.repository_opts(),
             namespace=namespace.metadata["name"],
             values=values,
             atomic=True,  # a failed upgrade rolls back instead of leaving a half-applied release

@@ -43,6 +43,7 @@ from components.aws_helpers import (
     policy_document,
     service_trust,
 )
+from components.charts import pinned
 from components.irsa import (
     ROLE_ARN_ANNOTATION,
     ServiceAccount,
@@ -68,27 +69,14 @@ LBC_POLICY_FILE = (
 )
 
 
-@dataclass(frozen=True)
-class HelmChart:
-    """A pinned chart: repository, name, version."""
-
-    repo: str
-    chart: str
-    version: str
-
-
-# Chart 9.59.0 ships Cluster Autoscaler 1.35.0, the release for Kubernetes 1.35
-# (kubernetes/autoscaler charts/cluster-autoscaler/Chart.yaml, 2026-07-21).
-CLUSTER_AUTOSCALER_CHART = HelmChart(
-    "https://kubernetes.github.io/autoscaler", "cluster-autoscaler", "9.59.0"
-)
-# Cluster Autoscaler's minor must match the cluster's. No chart ships 1.36 yet, so the image tag
-# is pinned per Kubernetes version (kubernetes/autoscaler tags cluster-autoscaler-1.35.0/1.36.1).
+# Chart 9.59.0 (charts.lock.yaml) ships Cluster Autoscaler 1.35.0, the release for Kubernetes
+# 1.35. Cluster Autoscaler's minor must match the cluster's. No chart ships 1.36 yet, so the
+# image tag is pinned per Kubernetes version (kubernetes/autoscaler tags
+# cluster-autoscaler-1.35.0/1.36.1).
+CLUSTER_AUTOSCALER_CHART = pinned("cluster-autoscaler")
 CLUSTER_AUTOSCALER_IMAGES = {"1.35": "v1.35.0", "1.36": "v1.36.1"}
 # aws/eks-charts stable/aws-load-balancer-controller 3.5.0 = controller v3.5.0 (2026-08-03).
-LOAD_BALANCER_CONTROLLER_CHART = HelmChart(
-    "https://aws.github.io/eks-charts", "aws-load-balancer-controller", "3.5.0"
-)
+LOAD_BALANCER_CONTROLLER_CHART = pinned("aws-load-balancer-controller")
 
 
 @dataclass(frozen=True)
@@ -593,7 +581,7 @@ class EksCluster(pulumi.ComponentResource):
             name="cluster-autoscaler",
             chart=chart.chart,
             version=chart.version,
-            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=chart.repo),
+            repository_opts=chart.repository_opts(),
             namespace=CLUSTER_AUTOSCALER_SA.namespace,
             atomic=True,
             timeout=600,
@@ -634,7 +622,7 @@ class EksCluster(pulumi.ComponentResource):
             name="aws-load-balancer-controller",
             chart=chart.chart,
             version=chart.version,
-            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=chart.repo),
+            repository_opts=chart.repository_opts(),
             namespace=LOAD_BALANCER_CONTROLLER_SA.namespace,
             atomic=True,
             timeout=600,

@@ -16,6 +16,7 @@ import pulumi_random as random
 import yaml
 
 from components.aws_helpers import Account, assuming, policy_document
+from components.charts import pinned
 from components.irsa import ROLE_ARN_ANNOTATION, ServiceAccount, irsa_role
 from components.platform import KubernetesAccess
 from components.settings import EksSettings
@@ -24,9 +25,8 @@ if TYPE_CHECKING:
     from components.observability import ObservabilityArgs
 
 MONITORING = Path(__file__).resolve().parents[2] / "monitoring"
-PROMETHEUS_STACK_CHART = "kube-prometheus-stack"
-PROMETHEUS_STACK_VERSION = "88.5.3"  # prometheus-community, 2026-08 (Alertmanager v0.34)
-PROMETHEUS_STACK_REPO = "https://prometheus-community.github.io/helm-charts"
+PROMETHEUS_STACK = pinned("kube-prometheus-stack")  # version: charts.lock.yaml
+PROMETHEUS_STACK_CHART = PROMETHEUS_STACK.chart
 MONITORING_NAMESPACE = "monitoring"
 STATSD_PORT = "statsd-scrape"
 
@@ -157,9 +157,9 @@ def prometheus_stack(
     release = k8s.helm.v3.Release(
         f"{name}-prometheus-stack",
         name=release_name,
-        chart=PROMETHEUS_STACK_CHART,
-        version=PROMETHEUS_STACK_VERSION,
-        repository_opts={"repo": PROMETHEUS_STACK_REPO},
+        chart=PROMETHEUS_STACK.chart,
+        version=PROMETHEUS_STACK.version,
+        repository_opts=PROMETHEUS_STACK.repository_opts(),
         namespace=namespace.metadata["name"],
         values=values,
         timeout=900,
