@@ -30,7 +30,12 @@ opts = pulumi.ResourceOptions(providers={"aws": aws_provider})
 
 network = Network(
     name,
-    NetworkArgs(settings=settings.network, log_retention_days=retention, protect=settings.protect),
+    NetworkArgs(
+        settings=settings.network,
+        log_retention_days=retention,
+        protect=settings.protect,
+        architecture=settings.architecture,
+    ),
     opts=opts,
 )
 alerting = Alerting(
@@ -70,6 +75,7 @@ if settings.architecture == "mwaa":
             extras_dir=HERE / "mwaa",
             log_retention_days=retention,
             protect=settings.protect,
+            internet_egress=network.internet_egress,
         ),
         opts=opts,
     ).platform
@@ -88,6 +94,7 @@ else:
             log_retention_days=retention,
             protect=settings.protect,
             cost_tags=settings.tags,
+            internet_egress=network.internet_egress,
         ),
         opts=opts,
     ).platform

@@ -56,7 +56,7 @@ class MwaaArgs:
     vpc_id: pulumi.Input[str]
     vpc_cidr: str
     """Clients inside the VPC may reach the private web server on 443."""
-    subnet_ids: list[pulumi.Output[str]]
+    subnet_ids: list[pulumi.Input[str]]
     """Two private subnets in different zones."""
     task_policy_json: pulumi.Input[str]
     """What the DAGs may do (secrets, data bucket, alert topic)."""
@@ -66,6 +66,8 @@ class MwaaArgs:
     """Optional folder with plugins.zip and/or startup.sh."""
     log_retention_days: int
     protect: bool
+    internet_egress: bool | None = True
+    """Whether the VPC reaches the internet (None: an existing VPC, its owner's to say)."""
 
 
 def dag_files(dags_dir: Path) -> list[tuple[str, Path]]:
@@ -205,6 +207,9 @@ class MwaaAirflow(pulumi.ComponentResource):
             network_configuration=aws.mwaa.EnvironmentNetworkConfigurationArgs(
                 security_group_ids=[sg.id], subnet_ids=args.subnet_ids
             ),
+            # CUSTOMER: the owner of a shared VPC creates the database and web server endpoints
+            # from the endpoint services exported below.
+            endpoint_management=args.mwaa.endpoint_management,
             # MWAA needs a .py under the DAG path, writes to our log groups, and works with
             # the execution role's permissions from its first minute to its last.
             opts=assuming(
@@ -221,6 +226,13 @@ class MwaaAirflow(pulumi.ComponentResource):
             ),
         )
 
+        if args.internet_egress is False and _requirements(args.dags_dir):
+            pulumi.log.warn(
+                "egress endpoints: MWAA installs dags/requirements.txt from PyPI, which this VPC "
+                "cannot reach; ship the wheels in plugins.zip and install with --find-links "
+                "(or --index-url to a CodeArtifact repository), see README 'Network modes'",
+                resource=self,
+            )
         self.environment_arn = environment.arn
         self.execution_role_arn = role.arn
         self.dag_bucket = bucket.bucket
@@ -234,6 +246,18 @@ class MwaaAirflow(pulumi.ComponentResource):
                 }
             ]
         )
+        exports: dict[str, pulumi.Input[str]] = {
+            "mwaaEnvironmentArn": environment.arn,
+            "mwaaEnvironmentName": environment.name,
+            "dagBucket": bucket.bucket,
+            "executionRoleArn": role.arn,
+            "webLoginPolicy": self.web_login_policy_json,
+        }
+        if args.mwaa.endpoint_management == "CUSTOMER":
+            # What the VPC owner creates interface endpoints for (README "Shared VPC").
+            exports["mwaaDatabaseVpcEndpointService"] = environment.database_vpc_endpoint_service
+            exports["mwaaWebserverVpcEndpointService"] = environment.webserver_vpc_endpoint_service
+
         self.platform = AirflowPlatform(
             architecture="mwaa",
             environment_name=env,
@@ -241,13 +265,7 @@ class MwaaAirflow(pulumi.ComponentResource):
             dag_location=pulumi.Output.concat("s3://", bucket.bucket, f"/{DAG_PATH}"),
             log_groups={suffix: log_groups[kind].name for kind, suffix in LOG_TYPES.items()},
             watch=WatchTargets(mwaa_environment=environment.name),
-            exports={
-                "mwaaEnvironmentArn": environment.arn,
-                "mwaaEnvironmentName": environment.name,
-                "dagBucket": bucket.bucket,
-                "executionRoleArn": role.arn,
-                "webLoginPolicy": self.web_login_policy_json,
-            },
+            exports=exports,
         )
         self.register_outputs(
             {
@@ -370,7 +388,7 @@ class MwaaAirflow(pulumi.ComponentResource):
             security_group_id=sg.id,
             cidr_ipv4="0.0.0.0/0",
             ip_protocol="-1",
-            description="AWS APIs (S3, SQS, CloudWatch, Secrets Manager) and PyPI via NAT",
+            description="AWS APIs (S3, SQS, CloudWatch, Secrets Manager) and, with NAT, PyPI",
             opts=child,
         )
         return sg
@@ -443,6 +461,12 @@ def execution_policy(
             },
         ]
     )
+
+
+def _requirements(dags_dir: Path) -> list[str]:
+    """The package lines of dags/requirements.txt (what MWAA installs with pip)."""
+    lines = (dags_dir / "requirements.txt").read_text().splitlines()
+    return [line for line in (raw.split("#", 1)[0].strip() for raw in lines) if line]
 
 
 def _bucket_prefix(env: str) -> str:

@@ -1,9 +1,18 @@
-"""The VPC both Airflow platforms run in.
+"""The VPC both Airflow platforms run in: created by the program, or an existing one.
 
-Public and private subnets are carved from one VPC CIDR across N availability zones taken
-from the provider (never literal names); NAT is one gateway (`single`) or one per zone
-(`per-az`). S3 traffic stays on the gateway endpoint, flow logs go to an encrypted log group,
-and the default security group is emptied so nothing lands in it by accident.
+Three modes, chosen by settings, and the platforms see the same outputs in each:
+
+- created, `egress: nat`: public and private subnets carved from one VPC CIDR across N zones
+  taken from the provider (never literal names); NAT is one gateway (`single`) or one per zone
+  (`per-az`).
+- created, `egress: endpoints`: private subnets only, no internet gateway, NAT or public
+  address; interface endpoints (private DNS) for every AWS service the platform calls, listed
+  as data in `data/vpc-endpoints.yaml`, behind a security group admitting 443 from the VPC.
+- existing (`existingVpcId`): nothing of the network is created; the VPC and subnets are looked
+  up and checked (same VPC, two zones) before any resource is declared.
+
+Created VPCs keep S3 on the gateway endpoint, send flow logs to an encrypted log group and
+empty the default security group so nothing lands in it by accident.
 """
 
 from __future__ import annotations
@@ -11,9 +20,13 @@ from __future__ import annotations
 import ipaddress
 import math
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
+import yaml
 
 from components.aws_helpers import (
     Account,
@@ -22,22 +35,37 @@ from components.aws_helpers import (
     logs_key_statement,
     service_role,
 )
-from components.settings import NetworkSettings, SettingsError
+from components.settings import Architecture, NetworkSettings, SettingsError
 
 # Zones where EKS cannot place a control plane (EKS user guide, "Amazon EKS cluster
 # networking": CreateCluster answers UnsupportedAvailabilityZoneException). Zone *ids* are the
 # same in every account, unlike the letters, so they are excluded by id on both platforms.
 UNSUPPORTED_ZONE_IDS = ("use1-az3", "usw1-az2", "cac1-az3")
+ENDPOINTS_FILE = Path(__file__).resolve().parent / "data" / "vpc-endpoints.yaml"
+
+
+@cache
+def endpoint_data() -> dict[str, Any]:
+    """`data/vpc-endpoints.yaml`: endpoint lists per architecture and how they were derived."""
+    data: dict[str, Any] = yaml.safe_load(ENDPOINTS_FILE.read_text())
+    return data
+
+
+def interface_endpoint_services(architecture: str) -> tuple[str, ...]:
+    """The interface endpoints (service suffixes, e.g. `ecr.api`) a VPC without NAT needs."""
+    return tuple(endpoint_data()["interface_endpoints"][architecture])
 
 
 @dataclass(frozen=True)
 class NetworkArgs:
     settings: NetworkSettings
-    """CIDR, zone count and NAT strategy."""
+    """Mode (created or existing), CIDR, zone count, NAT strategy or endpoints, subnet ids."""
     log_retention_days: int
     """Retention of the flow-log group."""
     protect: bool
     """Protect the flow-log key and group from deletion."""
+    architecture: Architecture = "mwaa"
+    """Which platform runs in the VPC: chooses the interface endpoints with egress endpoints."""
 
 
 @dataclass(frozen=True)
@@ -61,25 +89,108 @@ def plan_subnets(cidr: str, zones: int) -> SubnetPlan:
 
 
 class Network(pulumi.ComponentResource):
-    """VPC, subnets, NAT, S3 endpoint, flow logs."""
+    """VPC, subnets, egress (NAT or endpoints), S3 endpoint, flow logs; or an existing VPC."""
 
-    vpc_id: pulumi.Output[str]
+    vpc_id: pulumi.Input[str]
     vpc_cidr: str
     availability_zones: list[str]
-    private_subnet_ids: list[pulumi.Output[str]]
-    public_subnet_ids: list[pulumi.Output[str]]
-    mwaa_subnet_ids: list[pulumi.Output[str]]
+    private_subnet_ids: list[pulumi.Input[str]]
+    public_subnet_ids: list[pulumi.Input[str]]
+    mwaa_subnet_ids: list[pulumi.Input[str]]
     private_route_table_ids: list[pulumi.Output[str]]
     nat_gateway_count: int
+    internet_egress: bool | None
+    """True with NAT, False with endpoints only, None for an existing VPC (not ours to know)."""
+    interface_endpoint_services: tuple[str, ...]
+    flow_logs: bool
 
     def __init__(
         self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("airflow:network:Network", name, None, opts)
+        self.private_route_table_ids = []
+        self.nat_gateway_count = 0
+        self.interface_endpoint_services = ()
+        if args.settings.existing:
+            self._existing(args.settings)
+        else:
+            self._created(name, args)
+        self.register_outputs(
+            {
+                "vpcId": self.vpc_id,
+                "privateSubnetIds": self.private_subnet_ids,
+                "publicSubnetIds": self.public_subnet_ids,
+                "availabilityZones": self.availability_zones,
+            }
+        )
+
+    # ------------------------------------------------------------------ existing VPC
+    def _existing(self, settings: NetworkSettings) -> None:
+        """Look the VPC and subnets up and check what only EC2 knows, before any resource.
+
+        Plain (blocking) invokes, as for the zones: a wrong id or a subnet elsewhere must stop
+        the preview with one line naming the setting, not fail later inside a resource.
+        """
+        invoke = pulumi.InvokeOptions(parent=self)
+        vpc_id = settings.existing_vpc_id
+        try:
+            vpc = aws.ec2.get_vpc(id=vpc_id, opts=invoke)
+        except Exception as exc:
+            raise SettingsError(f"existingVpcId: {vpc_id} was not found ({_reason(exc)})") from None
+        private = self._subnets("existingPrivateSubnetIds", settings.existing_private_subnet_ids)
+        public = self._subnets("existingPublicSubnetIds", settings.existing_public_subnet_ids)
+        errors = [
+            f"{key}: {subnet.id} is in {subnet.vpc_id}, not in existingVpcId {vpc_id}"
+            for key, subnets in (
+                ("existingPrivateSubnetIds", private),
+                ("existingPublicSubnetIds", public),
+            )
+            for subnet in subnets
+            if subnet.vpc_id != vpc_id
+        ]
+        zones = list(dict.fromkeys(s.availability_zone for s in private))
+        if len(zones) < 2:
+            errors.append(
+                f"existingPrivateSubnetIds: all in {zones[0]}; MWAA and EKS need private "
+                "subnets in at least two availability zones"
+            )
+        if errors:
+            raise SettingsError("\n".join(errors))
+        by_zone = {s.availability_zone: s.id for s in reversed(private)}
+        self.vpc_id = vpc_id
+        self.vpc_cidr = str(vpc.cidr_block)
+        self.availability_zones = zones
+        self.private_subnet_ids = [s.id for s in private]
+        self.public_subnet_ids = [s.id for s in public]
+        # The first subnet of each of the first two zones, in the order the settings list them.
+        self.mwaa_subnet_ids = [by_zone[zone] for zone in zones[:2]]
+        self.internet_egress = None
+        self.flow_logs = False
+        pulumi.log.warn(
+            f"existing VPC {vpc_id}: no flow logs are created (the VPC is not ours; ask its "
+            "owner for them), and its egress is the owner's: see README 'Network modes' for "
+            "what needs the internet and the subnet tags EKS expects",
+            resource=self,
+        )
+
+    def _subnets(self, key: str, ids: tuple[str, ...]) -> list[Any]:
+        found = []
+        for subnet_id in ids:
+            try:
+                found.append(
+                    aws.ec2.get_subnet(id=subnet_id, opts=pulumi.InvokeOptions(parent=self))
+                )
+            except Exception as exc:
+                raise SettingsError(f"{key}: {subnet_id} was not found ({_reason(exc)})") from None
+        return found
+
+    # ------------------------------------------------------------------ created VPC
+    def _created(self, name: str, args: NetworkArgs) -> None:
         settings = args.settings
         zones = self._zones(settings.az_count)
         subnets = plan_subnets(settings.cidr, settings.az_count)
         child = pulumi.ResourceOptions(parent=self)
+        nat = settings.egress == "nat"
 
         vpc = aws.ec2.Vpc(
             f"{name}-vpc",
@@ -93,66 +204,34 @@ class Network(pulumi.ComponentResource):
         aws.ec2.DefaultSecurityGroup(
             f"{name}-default-sg", vpc_id=vpc.id, ingress=[], egress=[], opts=child
         )
-        igw = aws.ec2.InternetGateway(
-            f"{name}-igw", vpc_id=vpc.id, tags={"Name": f"{name}-igw"}, opts=child
-        )
 
-        public_ids, private_ids = [], []
-        for i, zone in enumerate(zones):
-            public = aws.ec2.Subnet(
-                f"{name}-public-{i}",
-                vpc_id=vpc.id,
-                cidr_block=subnets.public[i],
-                availability_zone=zone,
-                map_public_ip_on_launch=False,
-                tags={"Name": f"{name}-public-{zone}", "kubernetes.io/role/elb": "1"},
-                opts=child,
-            )
-            private = aws.ec2.Subnet(
+        private_ids = [
+            aws.ec2.Subnet(
                 f"{name}-private-{i}",
                 vpc_id=vpc.id,
                 cidr_block=subnets.private[i],
                 availability_zone=zone,
                 tags={"Name": f"{name}-private-{zone}", "kubernetes.io/role/internal-elb": "1"},
                 opts=child,
-            )
-            public_ids.append(public.id)
-            private_ids.append(private.id)
-
-        public_rt = aws.ec2.RouteTable(
-            f"{name}-public-rt",
-            vpc_id=vpc.id,
-            routes=[{"cidr_block": "0.0.0.0/0", "gateway_id": igw.id}],
-            tags={"Name": f"{name}-public"},
-            opts=child,
+            ).id
+            for i, zone in enumerate(zones)
+        ]
+        public_ids, nat_ids = (
+            self._nat(name, vpc, zones, subnets, settings.nat_strategy) if nat else ([], [])
         )
-        for i, subnet_id in enumerate(public_ids):
-            aws.ec2.RouteTableAssociation(
-                f"{name}-public-rta-{i}",
-                subnet_id=subnet_id,
-                route_table_id=public_rt.id,
-                opts=child,
-            )
-
-        nat_count = 1 if settings.nat_strategy == "single" else settings.az_count
-        nat_ids = []
-        for i in range(nat_count):
-            eip = aws.ec2.Eip(f"{name}-nat-eip-{i}", domain="vpc", opts=child)
-            nat = aws.ec2.NatGateway(
-                f"{name}-nat-{i}",
-                allocation_id=eip.allocation_id,
-                subnet_id=public_ids[i],
-                tags={"Name": f"{name}-nat-{zones[i]}"},
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[igw]),
-            )
-            nat_ids.append(nat.id)
 
         private_rt_ids = []
         for i, subnet_id in enumerate(private_ids):
+            # Without NAT the table keeps only the local route (and the S3 prefix list).
+            routes: list[aws.ec2.RouteTableRouteArgsDict] = (
+                [{"cidr_block": "0.0.0.0/0", "nat_gateway_id": nat_ids[i % len(nat_ids)]}]
+                if nat
+                else []
+            )
             rt = aws.ec2.RouteTable(
                 f"{name}-private-rt-{i}",
                 vpc_id=vpc.id,
-                routes=[{"cidr_block": "0.0.0.0/0", "nat_gateway_id": nat_ids[i % nat_count]}],
+                routes=routes,
                 tags={"Name": f"{name}-private-{zones[i]}"},
                 opts=child,
             )
@@ -171,25 +250,127 @@ class Network(pulumi.ComponentResource):
             tags={"Name": f"{name}-s3"},
             opts=child,
         )
+        if not nat:
+            self._interface_endpoints(
+                name,
+                vpc=vpc,
+                cidr=settings.cidr,
+                private_ids=private_ids,
+                account=account,
+                args=args,
+            )
         self._flow_logs(name, vpc, account, args)
 
         self.vpc_id = vpc.id
         self.vpc_cidr = settings.cidr
         self.availability_zones = zones
-        self.private_subnet_ids = private_ids
-        self.public_subnet_ids = public_ids
+        self.private_subnet_ids = list(private_ids)
+        self.public_subnet_ids = list(public_ids)
         # Subnets 0 and 1 sit in different zones by construction: what MWAA requires.
-        self.mwaa_subnet_ids = private_ids[:2]
+        self.mwaa_subnet_ids = list(private_ids[:2])
         self.private_route_table_ids = private_rt_ids
-        self.nat_gateway_count = nat_count
-        self.register_outputs(
-            {
-                "vpcId": self.vpc_id,
-                "privateSubnetIds": self.private_subnet_ids,
-                "publicSubnetIds": self.public_subnet_ids,
-                "availabilityZones": self.availability_zones,
-            }
+        self.nat_gateway_count = len(nat_ids)
+        self.internet_egress = nat
+        self.flow_logs = True
+
+    def _nat(
+        self,
+        name: str,
+        vpc: aws.ec2.Vpc,
+        zones: list[str],
+        subnets: SubnetPlan,
+        strategy: str,
+    ) -> tuple[list[pulumi.Output[str]], list[pulumi.Output[str]]]:
+        """Internet gateway, one public subnet per zone, and the NAT gateways: (public subnet
+        ids, NAT gateway ids)."""
+        child = pulumi.ResourceOptions(parent=self)
+        igw = aws.ec2.InternetGateway(
+            f"{name}-igw", vpc_id=vpc.id, tags={"Name": f"{name}-igw"}, opts=child
         )
+        public_rt = aws.ec2.RouteTable(
+            f"{name}-public-rt",
+            vpc_id=vpc.id,
+            routes=[{"cidr_block": "0.0.0.0/0", "gateway_id": igw.id}],
+            tags={"Name": f"{name}-public"},
+            opts=child,
+        )
+        public_ids = []
+        for i, zone in enumerate(zones):
+            public = aws.ec2.Subnet(
+                f"{name}-public-{i}",
+                vpc_id=vpc.id,
+                cidr_block=subnets.public[i],
+                availability_zone=zone,
+                map_public_ip_on_launch=False,
+                tags={"Name": f"{name}-public-{zone}", "kubernetes.io/role/elb": "1"},
+                opts=child,
+            )
+            aws.ec2.RouteTableAssociation(
+                f"{name}-public-rta-{i}",
+                subnet_id=public.id,
+                route_table_id=public_rt.id,
+                opts=child,
+            )
+            public_ids.append(public.id)
+
+        nat_count = 1 if strategy == "single" else len(zones)
+        nat_ids = []
+        for i in range(nat_count):
+            eip = aws.ec2.Eip(f"{name}-nat-eip-{i}", domain="vpc", opts=child)
+            nat = aws.ec2.NatGateway(
+                f"{name}-nat-{i}",
+                allocation_id=eip.allocation_id,
+                subnet_id=public_ids[i],
+                tags={"Name": f"{name}-nat-{zones[i]}"},
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[igw]),
+            )
+            nat_ids.append(nat.id)
+        return public_ids, nat_ids
+
+    def _interface_endpoints(
+        self,
+        name: str,
+        *,
+        vpc: aws.ec2.Vpc,
+        cidr: str,
+        private_ids: list[pulumi.Output[str]],
+        account: Account,
+        args: NetworkArgs,
+    ) -> None:
+        """One interface endpoint per AWS service the platform calls, private DNS on, so the
+        SDKs' default regional names resolve to addresses inside the VPC."""
+        child = pulumi.ResourceOptions(parent=self)
+        sg = aws.ec2.SecurityGroup(
+            f"{name}-endpoints-sg",
+            vpc_id=vpc.id,
+            description=f"Interface endpoints of {name}: HTTPS from the VPC",
+            tags={"Name": f"{name}-endpoints"},
+            opts=child,
+        )
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-endpoints-https",
+            security_group_id=sg.id,
+            cidr_ipv4=cidr,
+            ip_protocol="tcp",
+            from_port=443,
+            to_port=443,
+            description="AWS API calls from inside the VPC",
+            opts=child,
+        )
+        services = interface_endpoint_services(args.architecture)
+        for service in services:
+            aws.ec2.VpcEndpoint(
+                f"{name}-{service.replace('.', '-')}-endpoint",
+                vpc_id=vpc.id,
+                service_name=pulumi.Output.concat("com.amazonaws.", account.region, f".{service}"),
+                vpc_endpoint_type="Interface",
+                subnet_ids=private_ids,
+                security_group_ids=[sg.id],
+                private_dns_enabled=True,
+                tags={"Name": f"{name}-{service}"},
+                opts=child,
+            )
+        self.interface_endpoint_services = services
 
     def _zones(self, count: int) -> list[str]:
         # A plain (blocking) invoke: the zone count decides how many subnets exist, so it must
@@ -252,3 +433,8 @@ class Network(pulumi.ComponentResource):
             max_aggregation_interval=600,
             opts=assuming(role, opts=pulumi.ResourceOptions(parent=self)),
         )
+
+
+def _reason(exc: Exception) -> str:
+    """The provider's message, without the SDK's wrapping."""
+    return str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__

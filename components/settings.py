@@ -28,7 +28,9 @@ from pydantic import (
 from pydantic.fields import FieldInfo
 
 Architecture = Literal["mwaa", "eks"]
-NatStrategy = Literal["single", "per-az"]
+NatStrategy = Literal["", "single", "per-az"]  # "": the architecture's default
+Egress = Literal["nat", "endpoints"]
+EndpointManagement = Literal["SERVICE", "CUSTOMER"]
 LogLevel = Literal["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"]
 MwaaClass = Literal[
     "mw1.micro", "mw1.small", "mw1.medium", "mw1.large", "mw1.xlarge", "mw1.2xlarge"
@@ -66,9 +68,9 @@ SECRETS_PREFIXES = {
     "variables_prefix": "airflow/variables",
 }
 
-# Defaults that depend on the architecture. The Pulumi CLI requires keys without a default
-# in Pulumi.yaml to be set in each stack file, so these keys are set there; the model applies
-# the same defaults for programs driven without the CLI (automation API, tests).
+# Defaults that depend on the architecture. Pulumi.yaml declares these keys with an empty
+# default (0, '') meaning "the architecture's", so a stack on an existing VPC can leave them
+# out; `load` fills them in for VPCs the program creates.
 ARCHITECTURE_DEFAULTS: dict[str, dict[str, Any]] = {
     "mwaa": {"azCount": 2, "natStrategy": "single"},
     "eks": {"azCount": 3, "natStrategy": "per-az"},
@@ -103,6 +105,9 @@ _WINDOW = re.compile(r"^(MON|TUE|WED|THU|FRI|SAT|SUN):([01]\d|2[0-3]):(00|30)$")
 # https only: private repositories authenticate with dagsRepoUsername + dagsRepoToken.
 _GIT_URL = re.compile(r"^https://[\w.-]+(:\d+)?/[\w./~-]+$")
 _DURATION = re.compile(r"^[1-9]\d*(h|d|w|y)$")
+_VPC_ID = re.compile(r"^vpc-([0-9a-f]{8}|[0-9a-f]{17})$")
+_SUBNET_ID = re.compile(r"^subnet-([0-9a-f]{8}|[0-9a-f]{17})$")
+DEFAULT_VPC_CIDR = "10.40.0.0/16"
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 _TAG_VALUE = re.compile(r"^[\w .:/=+\-@]{1,256}$")
 _SLACK_TEAM = re.compile(r"^[A-Z0-9]{9,11}$")
@@ -199,14 +204,43 @@ class StackSettings(_Group):
 
 
 class NetworkSettings(_Group):
-    """The VPC both platforms run in."""
+    """The VPC both platforms run in: one the program creates, or an existing one."""
 
-    cidr: str = _key("vpcCidr", "10.40.0.0/16", "VPC CIDR, /16 to /22, private (RFC 1918).")
-    az_count: int = _key("azCount", ..., "Availability zones to span (2-6).", ge=2, le=6)
+    cidr: str = _key(
+        "vpcCidr", DEFAULT_VPC_CIDR, "VPC CIDR, /16 to /22, private (RFC 1918). Created VPC only."
+    )
+    az_count: int = _key(
+        "azCount",
+        0,
+        "Availability zones to span (2-6); 0 means the architecture's default. Created VPC only.",
+    )
     nat_strategy: NatStrategy = _key(
         "natStrategy",
-        ...,
-        "NAT gateways: single (one, cheaper) or per-az (one per zone, survives a zone outage).",
+        "",
+        "NAT gateways: single (one, cheaper) or per-az (one per zone, survives a zone outage); "
+        "empty means the architecture's default. Created VPC with egress nat only.",
+    )
+    egress: Egress = _key(
+        "egress",
+        "nat",
+        "Internet egress of a created VPC: nat (NAT gateways) or endpoints (no internet; "
+        "interface endpoints for every AWS service the platform calls, S3 gateway endpoint).",
+    )
+    existing_vpc_id: str = _key(
+        "existingVpcId",
+        "",
+        "Run in this existing VPC (vpc-...) instead of creating one; needs "
+        "existingPrivateSubnetIds.",
+    )
+    existing_private_subnet_ids: tuple[str, ...] = _key(
+        "existingPrivateSubnetIds",
+        (),
+        "Private subnets of existingVpcId the platform runs in: two or more, in two or more zones.",
+    )
+    existing_public_subnet_ids: tuple[str, ...] = _key(
+        "existingPublicSubnetIds",
+        (),
+        "Optional public subnets of existingVpcId (internet-facing load balancers on eks).",
     )
 
     @field_validator("cidr")
@@ -220,9 +254,90 @@ class NetworkSettings(_Group):
         _check(network.is_private, "must be a private (RFC 1918) range")
         return value
 
+    @field_validator("az_count")
+    @classmethod
+    def _zones(cls, value: int) -> int:
+        _check(value == 0 or 2 <= value <= 6, "must be 2 to 6 (0: the architecture's default)")
+        return value
+
+    @field_validator("existing_vpc_id")
+    @classmethod
+    def _vpc_id(cls, value: str) -> str:
+        _check(value == "" or bool(_VPC_ID.match(value)), "is not a VPC id (vpc-0123456789abcdef0)")
+        return value
+
+    @field_validator("existing_private_subnet_ids", "existing_public_subnet_ids")
+    @classmethod
+    def _subnet_ids(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for item in value:
+            _check(
+                bool(_SUBNET_ID.match(item)),
+                f"entry {item!r} is not a subnet id (subnet-0123456789abcdef0)",
+            )
+        _unique(list(value), "subnet ids")
+        return value
+
+    @model_validator(mode="after")
+    def _modes(self) -> NetworkSettings:
+        errors = []
+        created_only = {
+            "vpcCidr": self.cidr != DEFAULT_VPC_CIDR,
+            "azCount": self.az_count != 0,
+            "natStrategy": self.nat_strategy != "",
+            "egress": self.egress != "nat",
+        }
+        if self.existing:
+            errors += [
+                f"{key}: applies only to a VPC the program creates; remove it when "
+                "existingVpcId is set"
+                for key, is_set in created_only.items()
+                if is_set
+            ]
+            if len(self.existing_private_subnet_ids) < 2:
+                errors.append(
+                    "existingPrivateSubnetIds: needs at least two subnets (in two zones) when "
+                    "existingVpcId is set"
+                )
+        elif self.existing_private_subnet_ids or self.existing_public_subnet_ids:
+            errors.append(
+                "existingVpcId: is required when existingPrivateSubnetIds or "
+                "existingPublicSubnetIds is set"
+            )
+        both = sorted(set(self.existing_private_subnet_ids) & set(self.existing_public_subnet_ids))
+        if both:
+            errors.append(
+                f"existingPublicSubnetIds: {', '.join(both)} also listed in "
+                "existingPrivateSubnetIds"
+            )
+        if self.egress == "endpoints" and self.nat_strategy and not self.existing:
+            errors.append("natStrategy: has no effect with egress endpoints (no NAT); remove it")
+        if errors:
+            raise ValueError("\n".join(errors))
+        return self
+
+    @property
+    def existing(self) -> bool:
+        """True when the stack runs in an existing VPC (nothing of the network is created)."""
+        return bool(self.existing_vpc_id)
+
     @property
     def network(self) -> ipaddress.IPv4Network:
         return ipaddress.IPv4Network(self.cidr)
+
+    def resolved(self, architecture: str) -> NetworkSettings:
+        """The settings with the architecture's zone count and NAT strategy filled in (created
+        VPCs only, NAT only with egress nat: an existing VPC keeps 0 and '', "not ours")."""
+        if self.existing:
+            return self
+        defaults = ARCHITECTURE_DEFAULTS[architecture]
+        return self.model_copy(
+            update={
+                "az_count": self.az_count or defaults["azCount"],
+                "nat_strategy": (self.nat_strategy or defaults["natStrategy"])
+                if self.egress == "nat"
+                else "",
+            }
+        )
 
 
 class AlertingSettings(_Group):
@@ -413,8 +528,12 @@ class MwaaSettings(_Group):
     """Amazon MWAA (architecture mwaa). Limits from the MWAA CreateEnvironment API."""
 
     environment_class: MwaaClass = _key("mwaaEnvironmentClass", "mw1.small", "Environment class.")
-    min_workers: int = _key("mwaaMinWorkers", 1, "Minimum workers (1-25).", ge=1, le=25)
-    max_workers: int = _key("mwaaMaxWorkers", 5, "Maximum workers (1-25).", ge=1, le=25)
+    min_workers: int = _key(
+        "mwaaMinWorkers", 1, "Minimum workers (1-25; 1 on mw1.micro).", ge=1, le=25
+    )
+    max_workers: int = _key(
+        "mwaaMaxWorkers", 5, "Maximum workers (1-25; 1 on mw1.micro).", ge=1, le=25
+    )
     schedulers: int = _key("mwaaSchedulers", 2, "Schedulers (2-5; 1 on mw1.micro).", ge=1, le=5)
     min_webservers: int = _key("mwaaMinWebservers", 2, "Minimum web servers (2-5).", ge=1, le=5)
     max_webservers: int = _key("mwaaMaxWebservers", 2, "Maximum web servers (2-5).", ge=1, le=5)
@@ -423,6 +542,12 @@ class MwaaSettings(_Group):
     )
     public_webserver: bool = _key(
         "mwaaPublicWebserver", False, "Opt in to a public web server (PUBLIC_ONLY)."
+    )
+    endpoint_management: EndpointManagement = _key(
+        "mwaaEndpointManagement",
+        "SERVICE",
+        "Who creates MWAA's VPC endpoints: SERVICE (MWAA) or CUSTOMER (the owner of a shared "
+        "VPC, from the endpoint services the stack exports; needs existingVpcId).",
     )
 
     @field_validator("maintenance_window")
@@ -445,6 +570,14 @@ class MwaaSettings(_Group):
             )
         micro = self.environment_class == "mw1.micro"
         low = 1 if micro else 2
+        # mw1.micro runs the scheduler and the worker in one container (AWS launch post,
+        # "Amazon MWAA micro environments"): one worker, never more.
+        for key, value in (
+            ("mwaaMinWorkers", self.min_workers),
+            ("mwaaMaxWorkers", self.max_workers),
+        ):
+            if micro and value != 1:
+                errors.append(f"{key}: {value} is not allowed on mw1.micro, which runs exactly 1")
         for key, value in (
             ("mwaaSchedulers", self.schedulers),
             ("mwaaMinWebservers", self.min_webservers),
@@ -817,10 +950,6 @@ def load(project: str, stack: str, config: Mapping[str, Any]) -> Settings:
     elif not _REGION.match(str(region)):
         errors.append(f"aws:region: {region!r} is not an AWS region name (e.g. us-east-1)")
 
-    architecture = raw.get("architecture")
-    defaults = ARCHITECTURE_DEFAULTS.get(str(architecture), ARCHITECTURE_DEFAULTS["mwaa"])
-    raw = {**defaults, **raw}
-
     groups: dict[str, _Group] = {}
     for attr, group in GROUPS.items():
         aliases = {str(f.alias) for f in group.model_fields.values()}
@@ -832,6 +961,9 @@ def load(project: str, stack: str, config: Mapping[str, Any]) -> Settings:
         errors.extend(_cross_checks(stack, groups))
     if errors:
         raise SettingsError("\n".join(errors))
+    network = groups["network"]
+    assert isinstance(network, NetworkSettings)
+    groups["network"] = network.resolved(str(raw["architecture"]))
     return Settings(project=project, stack=stack, region=str(region), **groups)  # type: ignore[arg-type]
 
 
@@ -851,7 +983,16 @@ def _cross_checks(stack_name: str, groups: Mapping[str, _Group]) -> list[str]:
     assert isinstance(eks, EksSettings)
     airflow = groups["airflow"]
     assert isinstance(airflow, AirflowSettings)
+    network = groups["network"]
+    assert isinstance(network, NetworkSettings)
+    mwaa = groups["mwaa"]
+    assert isinstance(mwaa, MwaaSettings)
     errors = []
+    if mwaa.endpoint_management == "CUSTOMER" and not network.existing:
+        errors.append(
+            "mwaaEndpointManagement: CUSTOMER needs existingVpcId (a shared VPC whose owner "
+            "creates the endpoints); a VPC the program creates uses SERVICE"
+        )
     derived = f"airflow-{stack_name}"
     if not stack.environment_name and not _ENV_NAME.match(derived):
         errors.append(
@@ -925,7 +1066,7 @@ def _describe(group: type[_Group], exc: ValidationError) -> list[str]:
             shown = "" if message.startswith("entry ") else shown
             lines.append(f"{where}: {shown}{message}")
         elif kind == "literal_error":
-            allowed = ", ".join(str(a) for a in get_args(_annotation(by_alias[key])))
+            allowed = ", ".join(str(a) for a in get_args(_annotation(by_alias[key])) if a != "")
             lines.append(f"{where}: {shown}is not one of {allowed}")
         else:
             phrase = _PHRASES.get(kind, str(error["msg"]).lower()).format(**error.get("ctx", {}))

@@ -30,6 +30,11 @@ TASK_POLICY = json.dumps(
         ],
     }
 )
+# A shared VPC (mock ids; settings only check their form).
+SHARED_VPC = {
+    "existingVpcId": "vpc-0a1b2c3d4e5f60718",
+    "existingPrivateSubnetIds": ["subnet-0aa11bb22cc33dd44", "subnet-0ee55ff6600778899"],
+}
 LOG_SUFFIXES = ("DAGProcessing", "Scheduler", "Task", "WebServer", "Worker")
 
 
@@ -343,7 +348,8 @@ def test_public_web_server_is_an_explicit_opt_in(dags: Path) -> None:
     [
         {},
         {"mwaaEnvironmentClass": "mw1.micro", "mwaaSchedulers": 1, "mwaaMinWebservers": 1,
-         "mwaaMaxWebservers": 1},
+         "mwaaMaxWebservers": 1, "mwaaMaxWorkers": 1},
+        {"mwaaEndpointManagement": "CUSTOMER", **SHARED_VPC},
         {"mwaaEnvironmentClass": "mw1.2xlarge", "mwaaMaxWorkers": 25, "mwaaSchedulers": 5,
          "mwaaMaxWebservers": 5, "mwaaPublicWebserver": True, "mwaaMaintenanceWindow": "FRI:23:30"},
     ],
@@ -406,3 +412,34 @@ def test_objects_and_environment_wait_for_the_bucket_baseline(dags: Path) -> Non
         # encryption config, objects would land under the default key.
         assert {versioning, encryption} <= set(obj.dependencies), obj.inputs["key"]
     assert public_access in env_of(d).dependencies
+
+
+def test_endpoint_management_reaches_the_api_and_defaults_to_service(dags: Path) -> None:
+    shape = operation_input("mwaa", "CreateEnvironment")
+    default = to_api(shape, dict(env_of(build(dags)).inputs))
+    assert default["EndpointManagement"] == "SERVICE"
+    customer = build(dags, mwaaEndpointManagement="CUSTOMER", **SHARED_VPC)
+    call = to_api(shape, dict(env_of(customer).inputs))
+    assert call["EndpointManagement"] == "CUSTOMER"
+    assert problems(shape, call) == []
+
+
+def test_customer_endpoints_export_the_services_the_vpc_owner_needs(dags: Path) -> None:
+    def exports(component: MwaaAirflow) -> Any:
+        return pulumi.Output.all(**component.platform.exports)
+
+    shared = build(dags, then=exports, mwaaEndpointManagement="CUSTOMER", **SHARED_VPC)
+    env = env_of(shared)
+    assert (
+        shared.value["mwaaDatabaseVpcEndpointService"]
+        == (env.outputs["databaseVpcEndpointService"])
+    )
+    assert (
+        shared.value["mwaaWebserverVpcEndpointService"]
+        == (env.outputs["webserverVpcEndpointService"])
+    )
+    assert shared.value["mwaaDatabaseVpcEndpointService"].startswith("com.amazonaws.vpce.")
+    own = build(dags, then=exports)
+    assert not {"mwaaDatabaseVpcEndpointService", "mwaaWebserverVpcEndpointService"} & set(
+        own.value
+    )

@@ -40,14 +40,45 @@ def test_tags_carry_cost_allocation_keys() -> None:
     }
 
 
+def test_existing_network_keeps_no_zone_count_or_nat_of_its_own() -> None:
+    s = settings_for("eks", existingVpcId=VPC, existingPrivateSubnetIds=SUBNETS)
+    assert s.network.existing and s.network.existing_private_subnet_ids == tuple(SUBNETS)
+    assert (s.network.az_count, s.network.nat_strategy) == (0, "")  # not ours to choose
+
+
+def test_micro_is_a_valid_dev_choice_with_its_limits() -> None:
+    s = settings_for(
+        "mwaa",
+        mwaaEnvironmentClass="mw1.micro",
+        mwaaSchedulers=1,
+        mwaaMinWebservers=1,
+        mwaaMaxWebservers=1,
+        mwaaMaxWorkers=1,
+    )
+    assert (s.mwaa.schedulers, s.mwaa.min_workers, s.mwaa.max_workers) == (1, 1, 1)
+
+
+def test_a_typo_in_a_new_network_key_is_named_with_the_closest_key() -> None:
+    with pytest.raises(SettingsError) as err:
+        settings_for("mwaa", existingVpcID=VPC, egres="endpoints", mwaaEndpointManagment="CUSTOMER")
+    assert str(err.value).splitlines() == [
+        "egres: is not a setting of this project; did you mean egress?",
+        "existingVpcID: is not a setting of this project; did you mean existingVpcId?",
+        "mwaaEndpointManagment: is not a setting of this project; did you mean "
+        "mwaaEndpointManagement?",
+    ]
+
+
 def test_every_mistake_is_reported_on_its_own_line() -> None:
     with pytest.raises(SettingsError) as err:
-        settings_for("mwaa", azCount=0, vpcCidr="nope", alertEmails=["x@"])
+        settings_for("mwaa", azCount=1, vpcCidr="nope", alertEmails=["x@"])
     lines = str(err.value).splitlines()
     assert len(lines) == 3
     assert {line.split(":")[0] for line in lines} == {"azCount", "vpcCidr", "alertEmails"}
 
 
+VPC = "vpc-0a1b2c3d4e5f60718"
+SUBNETS = ["subnet-0aa11bb22cc33dd44", "subnet-0ee55ff6600778899"]
 PUSH_APP = "arn:aws:sns:us-east-1:111122223333:app/GCM/oncall"
 PUSH_ENDPOINT = (
     "arn:aws:sns:us-east-1:111122223333:endpoint/GCM/oncall/5d2e3b3c-1111-2222-3333-444455556666"
@@ -60,12 +91,70 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
     ("mwaa", {"vpcCidr": "10.0.0.1/16"}, "vpcCidr: '10.0.0.1/16' is not an IPv4 network"),
     ("mwaa", {"vpcCidr": "10.0.0.0/8"}, "vpcCidr: '10.0.0.0/8' must be a /16 to /22 network"),
     ("mwaa", {"vpcCidr": "8.8.0.0/16"}, "vpcCidr: '8.8.0.0/16' must be a private"),
-    ("mwaa", {"azCount": 0}, "azCount: 0 must be at least 2"),
-    ("mwaa", {"azCount": -1}, "azCount: -1 must be at least 2"),
-    ("mwaa", {"azCount": 7}, "azCount: 7 must be at most 6"),
+    ("mwaa", {"azCount": 1}, "azCount: 1 must be 2 to 6 (0: the architecture's default)"),
+    ("mwaa", {"azCount": -1}, "azCount: -1 must be 2 to 6"),
+    ("mwaa", {"azCount": 7}, "azCount: 7 must be 2 to 6"),
     ("mwaa", {"azCount": "two"}, "azCount: 'two' must be a whole number"),
     ("mwaa", {"natStrategy": "none"}, "natStrategy: 'none' is not one of single, per-az"),
     ("mwaa", {"protect": "maybe"}, "protect: 'maybe' must be true or false"),
+    # network modes
+    ("mwaa", {"egress": "none"}, "egress: 'none' is not one of nat, endpoints"),
+    ("mwaa", {"egress": "endpoints", "natStrategy": "single"}, "natStrategy: has no effect with"),
+    ("mwaa", {"existingVpcId": "vpc-123"}, "existingVpcId: 'vpc-123' is not a VPC id"),
+    ("mwaa", {"existingVpcId": VPC}, "existingPrivateSubnetIds: needs at least two subnets"),
+    (
+        "mwaa",
+        {"existingVpcId": VPC, "existingPrivateSubnetIds": [SUBNETS[0], SUBNETS[0]]},
+        "dd44'] has duplicate subnet ids",
+    ),
+    (
+        "mwaa",
+        {"existingVpcId": VPC, "existingPrivateSubnetIds": ["subnet-12"]},
+        "existingPrivateSubnetIds: entry 'subnet-12' is not a subnet id",
+    ),
+    (
+        "eks",
+        {
+            "existingVpcId": VPC,
+            "existingPrivateSubnetIds": SUBNETS,
+            "existingPublicSubnetIds": ["x"],
+        },
+        "existingPublicSubnetIds: entry 'x' is not a subnet id",
+    ),
+    (
+        "eks",
+        {
+            "existingVpcId": VPC,
+            "existingPrivateSubnetIds": SUBNETS,
+            "existingPublicSubnetIds": SUBNETS[:1],
+        },
+        f"existingPublicSubnetIds: {SUBNETS[0]} also listed in existingPrivateSubnetIds",
+    ),
+    ("mwaa", {"existingPrivateSubnetIds": SUBNETS}, "existingVpcId: is required when existingPriv"),
+    ("eks", {"existingPublicSubnetIds": SUBNETS}, "existingVpcId: is required when"),
+    *[
+        (
+            "mwaa",
+            {"existingVpcId": VPC, "existingPrivateSubnetIds": SUBNETS, key: value},
+            f"{key}: applies only to a VPC the program creates; remove it when existingVpcId",
+        )
+        for key, value in (
+            ("vpcCidr", "10.1.0.0/16"),
+            ("azCount", 3),
+            ("natStrategy", "per-az"),
+            ("egress", "endpoints"),
+        )
+    ],
+    (
+        "mwaa",
+        {"mwaaEndpointManagement": "CUSTOMER"},
+        "mwaaEndpointManagement: CUSTOMER needs existingVpcId",
+    ),
+    (
+        "mwaa",
+        {"mwaaEndpointManagement": "customer"},
+        "mwaaEndpointManagement: 'customer' is not one of SERVICE, CUSTOMER",
+    ),
     ("mwaa", {"azCont": 3}, "azCont: is not a setting of this project; did you mean azCount?"),
     ("mwaa", {"logRetentionDays": 10}, "logRetentionDays: 10 is not a CloudWatch retention period"),
     ("mwaa", {"environmentName": "9lives"}, "environmentName: '9lives' is not 2-24 lower-case"),
@@ -139,6 +228,11 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
         "mwaa",
         {"mwaaEnvironmentClass": "mw1.micro"},
         "mwaaSchedulers: 2 is not allowed on mw1.micro",
+    ),
+    (
+        "mwaa",
+        {"mwaaEnvironmentClass": "mw1.micro"},
+        "mwaaMaxWorkers: 5 is not allowed on mw1.micro, which runs exactly 1",
     ),
     ("mwaa", {"mwaaMinWebservers": 3}, "mwaaMinWebservers: 3 is more than mwaaMaxWebservers"),
     ("mwaa", {"mwaaMaintenanceWindow": "SUN:03:15"}, "mwaaMaintenanceWindow: 'SUN:03:15' is not"),

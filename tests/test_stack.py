@@ -94,8 +94,10 @@ def test_unknown_stack_is_named() -> None:
 
 def test_stack_missing_a_key_without_default_fails_like_the_cli(tmp_path: Path) -> None:
     (tmp_path / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text())
-    (tmp_path / "Pulumi.qa.yaml").write_text("config:\n  airflow:architecture: mwaa\n")
-    with pytest.raises(PlanError, match=r"Stack 'qa' is missing configuration value 'azCount'"):
+    (tmp_path / "Pulumi.qa.yaml").write_text("config:\n  airflow:azCount: 2\n")
+    with pytest.raises(
+        PlanError, match=r"Stack 'qa' is missing configuration value 'architecture'"
+    ):
         planner.stack_config("qa", tmp_path)
 
 

@@ -51,10 +51,8 @@ def config_block() -> dict[str, dict[str, Any]]:
             entry = {**_type(field), "description": field.description or ""}
             if key in ARCHITECTURE_DEFAULTS["mwaa"]:
                 per_arch = ", ".join(f"{a}: {d[key]}" for a, d in ARCHITECTURE_DEFAULTS.items())
-                entry["description"] += (
-                    f" Set in every stack file (architecture defaults {per_arch})."
-                )
-            elif not field.is_required():
+                entry["description"] += f" (Architecture defaults {per_arch}.)"
+            if not field.is_required():
                 entry["default"] = _default(field)
             block[key] = entry
     return block

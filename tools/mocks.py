@@ -76,55 +76,139 @@ _EC2_PREFIX = {
 }
 
 
+@dataclass(frozen=True)
+class ExistingSubnet:
+    """A subnet that exists before the program runs (an existing or shared VPC's)."""
+
+    vpc_id: str
+    zone_letter: str
+    cidr: str
+    public: bool = False
+
+
+# The network team's VPC the offline plan and the tests look up (existingVpcId and friends):
+# three private subnets in zones a, b and d, two public ones, a second VPC whose subnet must
+# never be accepted, and two subnets sharing one zone. Ids are made up, well formed.
+EXAMPLE_VPC_ID = "vpc-0a1b2c3d4e5f60718"
+OTHER_VPC_ID = "vpc-0f1e2d3c4b5a69788"
+EXAMPLE_VPCS = {EXAMPLE_VPC_ID: "10.80.0.0/16", OTHER_VPC_ID: "10.90.0.0/16"}
+EXAMPLE_SUBNETS = {
+    "subnet-0aa11bb22cc33dd44": ExistingSubnet(EXAMPLE_VPC_ID, "a", "10.80.0.0/19"),
+    "subnet-0ee55ff6600778899": ExistingSubnet(EXAMPLE_VPC_ID, "b", "10.80.32.0/19"),
+    "subnet-0123456789abcdef0": ExistingSubnet(EXAMPLE_VPC_ID, "d", "10.80.64.0/19"),
+    "subnet-0a0a0a0a0a0a0a0a1": ExistingSubnet(EXAMPLE_VPC_ID, "a", "10.80.96.0/19"),
+    "subnet-0b1b1b1b1b1b1b1b2": ExistingSubnet(EXAMPLE_VPC_ID, "a", "10.80.200.0/24", True),
+    "subnet-0c2c2c2c2c2c2c2c3": ExistingSubnet(EXAMPLE_VPC_ID, "b", "10.80.201.0/24", True),
+    "subnet-0d3d3d3d3d3d3d3d4": ExistingSubnet(OTHER_VPC_ID, "b", "10.90.0.0/19"),
+}
+EXAMPLE_PRIVATE_SUBNET_IDS = [
+    "subnet-0aa11bb22cc33dd44",
+    "subnet-0ee55ff6600778899",
+    "subnet-0123456789abcdef0",
+]
+EXAMPLE_PUBLIC_SUBNET_IDS = ["subnet-0b1b1b1b1b1b1b1b2", "subnet-0c2c2c2c2c2c2c2c3"]
+
+
 class AwsMocks(pulumi.runtime.Mocks):
     """Answers resource registrations and invokes with realistic AWS values."""
 
-    def __init__(self, region: str, zones: int = 6) -> None:
+    def __init__(
+        self,
+        region: str,
+        zones: int = 6,
+        vpcs: dict[str, str] | None = None,
+        subnets: dict[str, ExistingSubnet] | None = None,
+    ) -> None:
         self.region = region
         self.zones = [f"{region}{letter}" for letter in "abcdef"[:zones]]
         self.registrations: list[Registration] = []
+        # What already exists in the account: answers getVpc / getSubnet like EC2 would.
+        self.vpcs = dict(EXAMPLE_VPCS if vpcs is None else vpcs)
+        self.subnets = dict(EXAMPLE_SUBNETS if subnets is None else subnets)
 
     # ------------------------------------------------------------------ invokes
     def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict, list[tuple[str, str]]]:
-        token, a = args.token, args.args
-        if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
-            # Letters map to zone ids in order here; real accounts shuffle the mapping.
-            parts = self.region.split("-")
-            prefix = f"{parts[0]}{parts[1][0]}{parts[-1]}"
-            zones = [(name, f"{prefix}-az{i + 1}") for i, name in enumerate(self.zones)]
-            excluded = set(a.get("excludeZoneIds") or []) | set(a.get("excludeNames") or [])
-            zones = [(n, z) for n, z in zones if n not in excluded and z not in excluded]
-            return {
-                "names": [n for n, _ in zones],
-                "zoneIds": [z for _, z in zones],
-                "id": self.region,
-                "state": "available",
-            }, []
-        if token == "aws:index/getCallerIdentity:getCallerIdentity":
-            return {
-                "accountId": ACCOUNT_ID,
-                "arn": f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/deployer/session",
-                "userId": "AROAEXAMPLE:session",
-                "id": ACCOUNT_ID,
-            }, []
-        if token == "aws:index/getRegion:getRegion":
-            return {
-                "region": self.region,
-                "name": self.region,
-                "endpoint": f"ec2.{self.region}.amazonaws.com",
-                "description": self.region,
-                "id": self.region,
-            }, []
-        if token == "aws:index/getPartition:getPartition":
-            return {
-                "partition": "aws",
-                "dnsSuffix": "amazonaws.com",
-                "reverseDnsPrefix": "com.amazonaws",
-                "id": "aws",
-            }, []
-        if token == "aws:ec2/getManagedPrefixList:getManagedPrefixList":
-            return {"id": "pl-63a5400a", "name": a.get("name", ""), "cidrBlocks": []}, []
-        return {}, []
+        handler = _INVOKES.get(args.token)
+        return handler(self, dict(args.args)) if handler is not None else ({}, [])
+
+    def _zones_invoke(self, a: dict[str, Any]) -> tuple[dict, list[tuple[str, str]]]:
+        # Letters map to zone ids in order here; real accounts shuffle the mapping.
+        parts = self.region.split("-")
+        prefix = f"{parts[0]}{parts[1][0]}{parts[-1]}"
+        zones = [(name, f"{prefix}-az{i + 1}") for i, name in enumerate(self.zones)]
+        excluded = set(a.get("excludeZoneIds") or []) | set(a.get("excludeNames") or [])
+        zones = [(n, z) for n, z in zones if n not in excluded and z not in excluded]
+        return {
+            "names": [n for n, _ in zones],
+            "zoneIds": [z for _, z in zones],
+            "id": self.region,
+            "state": "available",
+        }, []
+
+    def _caller_identity(self, a: dict[str, Any]) -> tuple[dict, list[tuple[str, str]]]:
+        return {
+            "accountId": ACCOUNT_ID,
+            "arn": f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/deployer/session",
+            "userId": "AROAEXAMPLE:session",
+            "id": ACCOUNT_ID,
+        }, []
+
+    def _region_invoke(self, a: dict[str, Any]) -> tuple[dict, list[tuple[str, str]]]:
+        return {
+            "region": self.region,
+            "name": self.region,
+            "endpoint": f"ec2.{self.region}.amazonaws.com",
+            "description": self.region,
+            "id": self.region,
+        }, []
+
+    def _partition(self, a: dict[str, Any]) -> tuple[dict, list[tuple[str, str]]]:
+        return {
+            "partition": "aws",
+            "dnsSuffix": "amazonaws.com",
+            "reverseDnsPrefix": "com.amazonaws",
+            "id": "aws",
+        }, []
+
+    def _prefix_list(self, a: dict[str, Any]) -> tuple[dict, list[tuple[str, str]]]:
+        return {"id": "pl-63a5400a", "name": a.get("name", ""), "cidrBlocks": []}, []
+
+    def _zone_id(self, letter: str) -> str:
+        parts = self.region.split("-")
+        return f"{parts[0]}{parts[1][0]}{parts[-1]}-az{'abcdef'.index(letter) + 1}"
+
+    def _existing_vpc(self, a: dict[str, Any]) -> tuple[dict, list[tuple[str, str]]]:
+        vpc_id = str(a.get("id", ""))
+        if vpc_id not in self.vpcs:
+            return {}, [("id", f"no matching EC2 VPC found ({vpc_id})")]
+        return {
+            "id": vpc_id,
+            "arn": self._arn("ec2", f"vpc/{vpc_id}"),
+            "cidrBlock": self.vpcs[vpc_id],
+            "enableDnsSupport": True,
+            "enableDnsHostnames": True,
+            "ownerId": ACCOUNT_ID,
+            "state": "available",
+            "tags": {},
+        }, []
+
+    def _existing_subnet(self, a: dict[str, Any]) -> tuple[dict, list[tuple[str, str]]]:
+        subnet_id = str(a.get("id", ""))
+        subnet = self.subnets.get(subnet_id)
+        if subnet is None:
+            return {}, [("id", f"no matching EC2 Subnet found ({subnet_id})")]
+        return {
+            "id": subnet_id,
+            "arn": self._arn("ec2", f"subnet/{subnet_id}"),
+            "vpcId": subnet.vpc_id,
+            "availabilityZone": f"{self.region}{subnet.zone_letter}",
+            "availabilityZoneId": self._zone_id(subnet.zone_letter),
+            "cidrBlock": subnet.cidr,
+            "mapPublicIpOnLaunch": subnet.public,
+            "ownerId": ACCOUNT_ID,
+            "state": "available",
+            "tags": {},
+        }, []
 
     # ------------------------------------------------------------------ resources
     def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict]:
@@ -402,6 +486,17 @@ _OUTPUTS: dict[str, Any] = {
     "random:index/randomId:RandomId": AwsMocks._random_id,
     "kubernetes:helm.sh/v3:Release": AwsMocks._release,
     "aws:budgets/budget:Budget": AwsMocks._budget,
+}
+
+
+_INVOKES = {
+    "aws:index/getAvailabilityZones:getAvailabilityZones": AwsMocks._zones_invoke,
+    "aws:index/getCallerIdentity:getCallerIdentity": AwsMocks._caller_identity,
+    "aws:index/getRegion:getRegion": AwsMocks._region_invoke,
+    "aws:index/getPartition:getPartition": AwsMocks._partition,
+    "aws:ec2/getManagedPrefixList:getManagedPrefixList": AwsMocks._prefix_list,
+    "aws:ec2/getVpc:getVpc": AwsMocks._existing_vpc,
+    "aws:ec2/getSubnet:getSubnet": AwsMocks._existing_subnet,
 }
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import logging
 import runpy
 import sys
 import time
@@ -46,6 +47,10 @@ class Plan:
     seconds: float
     cost: Any = None
     findings: list[Any] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """What the program warned about (`pulumi.log.warn`), as `pulumi preview` shows it."""
+    egress: Any = None
+    """The stack's monthly cost with NAT and with interface endpoints (created VPCs)."""
 
     def resources(self) -> list[dict[str, Any]]:
         """Planned resources as plain dicts (type, name, inputs, provider)."""
@@ -120,9 +125,15 @@ def run(stack: str, root: Path = ROOT, overrides: dict[str, Any] | None = None) 
     project, config = stack_config(stack, root)
     config.update({k: _wire(v) for k, v in (overrides or {}).items()})
     mocks = AwsMocks(region=config.get("aws:region", "us-east-1"))
+    notes = _NoteCollector()
     runtime_settings.ROOT.set(None)
     pulumi.runtime.set_mocks(
-        mocks, project=project, stack=stack, preview=True, monitor=RecordingMonitor(mocks)
+        mocks,
+        project=project,
+        stack=stack,
+        preview=True,
+        monitor=RecordingMonitor(mocks),
+        logger=notes.logger(stack),
     )
     pulumi.runtime.set_all_config(config)
     if str(root) not in sys.path:
@@ -150,7 +161,28 @@ def run(stack: str, root: Path = ROOT, overrides: dict[str, Any] | None = None) 
         outputs=outputs,
         settings=namespace.get("settings"),
         seconds=time.perf_counter() - started,
+        notes=notes.messages,
     )
+
+
+class _NoteCollector(logging.Handler):
+    """Keeps the warnings the program logs (the engine's log, under mocks a logger)."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if message not in self.messages:
+            self.messages.append(message)
+
+    def logger(self, stack: str) -> logging.Logger:
+        logger = logging.getLogger(f"tools.plan.{stack}.{id(self)}")
+        logger.propagate = False
+        logger.setLevel(logging.WARNING)
+        logger.addHandler(self)
+        return logger
 
 
 def plan_resources(stack: str) -> list[dict[str, Any]]:
@@ -196,8 +228,7 @@ def key_settings(plan: Plan) -> dict[str, Any]:
         "architecture": s.architecture,
         "environment": s.environment_name,
         "region": s.region,
-        "availability zones": s.network.az_count,
-        "NAT gateways": s.network.nat_strategy,
+        **_network_settings(s.network),
         "Airflow": s.airflow.version,
         "protect stateful resources": s.protect,
         "log retention (days)": s.stack_settings.log_retention_days,
@@ -222,6 +253,17 @@ def key_settings(plan: Plan) -> dict[str, Any]:
     return common
 
 
+def _network_settings(network: Any) -> dict[str, Any]:
+    if network.existing:
+        return {
+            "network": f"existing VPC {network.existing_vpc_id}",
+            "private subnets": ", ".join(network.existing_private_subnet_ids),
+        }
+    egress = f"NAT {network.nat_strategy}" if network.egress == "nat" else "interface endpoints"
+    return {"network": f"created VPC {network.cidr}", "availability zones": network.az_count,
+            "egress": egress}  # fmt: skip
+
+
 def to_dict(plan: Plan) -> dict[str, Any]:
     cloud = plan.cloud_resources()
     return {
@@ -241,6 +283,8 @@ def to_dict(plan: Plan) -> dict[str, Any]:
         },
         "outputs": {k: v for k, v in plan.outputs.items() if not _is_secret_output(k)},
         "cost": plan.cost.to_dict() if plan.cost is not None else None,
+        "egress": plan.egress.to_dict() if plan.egress is not None else None,
+        "notes": list(plan.notes),
         "policy": [_finding_dict(f) for f in plan.findings],
     }
 
@@ -267,6 +311,10 @@ def to_text(plan: Plan) -> str:
     lines.append(f"Total: {len(plan.cloud_resources())} cloud resources")
     lines += ["", "Cost:"]
     lines.append(plan.cost.to_text() if plan.cost is not None else "  (estimator not available)")
+    if plan.egress is not None:
+        lines += ["Egress:", f"  {plan.egress.to_text()}"]
+    lines += ["", "Notes:"]
+    lines += [f"  warning: {note}" for note in plan.notes] or ["  none"]
     lines += ["", "Policy findings:"]
     lines += _findings_lines(plan) or ["  none"]
     lines.append(f"\nPlanned in {plan.seconds:.2f} s")
@@ -294,6 +342,10 @@ def to_markdown(plan: Plan) -> str:
     ]
     lines += ["", "#### Estimated monthly cost", ""]
     lines.append(plan.cost.to_markdown() if plan.cost is not None else "_estimator not available_")
+    if plan.egress is not None:
+        lines += ["", f"Egress: {plan.egress.to_text()}"]
+    if plan.notes:
+        lines += ["", "#### Notes", "", *(f"- {note}" for note in plan.notes)]
     lines += ["", "#### Policy findings", ""]
     findings = _findings_lines(plan)
     lines += [f"- {line.strip()}" for line in findings] or ["None."]
@@ -310,7 +362,9 @@ def enrich(plan: Plan) -> Plan:
     except ImportError:
         pass
     else:
-        plan.cost = estimate(resources, region=plan.settings.region, usage=stack_usage(plan.stack))
+        usage = stack_usage(plan.stack)
+        plan.cost = estimate(resources, region=plan.settings.region, usage=usage)
+        plan.egress = _egress(plan, resources, usage)
     try:
         from policy.rules import evaluate
     except ImportError:
@@ -318,6 +372,27 @@ def enrich(plan: Plan) -> Plan:
     else:
         plan.findings = list(evaluate(resources, plan.settings.policy_exceptions))
     return plan
+
+
+def _egress(plan: Plan, resources: list[dict[str, Any]], usage: dict[str, Any]) -> Any:
+    """NAT versus interface endpoints for a VPC the program creates (None for an existing
+    one: its egress is not ours to price)."""
+    from components.network import interface_endpoint_services
+    from components.settings import ARCHITECTURE_DEFAULTS
+    from finops.egress import EgressShape, compare_egress
+
+    s = plan.settings
+    network = s.network
+    if network.existing:
+        return None
+    # With egress endpoints natStrategy is empty: the NAT option is the architecture's.
+    strategy = network.nat_strategy or ARCHITECTURE_DEFAULTS[s.architecture]["natStrategy"]
+    shape = EgressShape(
+        nat_gateways=1 if strategy == "single" else network.az_count,
+        zones=network.az_count,
+        endpoint_services=interface_endpoint_services(s.architecture),
+    )
+    return compare_egress(resources, shape, current=network.egress, region=s.region, usage=usage)
 
 
 def main(argv: list[str] | None = None) -> int:

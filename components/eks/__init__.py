@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from urllib.parse import urlparse
 
 import pulumi
 
@@ -58,12 +59,37 @@ class EksPlatformArgs:
     """Protect stateful resources from deletion (prod); off for disposable stacks."""
     cost_tags: Mapping[str, str] = field(default_factory=dict)
     """Cost-allocation tags for what node groups launch (instances, volumes, ENIs)."""
+    internet_egress: bool | None = True
+    """Whether the VPC reaches the internet (None: an existing VPC, its owner's to say)."""
 
     def __post_init__(self) -> None:
         if not self.environment_name:
             raise ValueError("environment_name: must not be empty")
         if len(self.private_subnet_ids) < 2:
             raise ValueError("private_subnet_ids: the EKS platform needs two zones or more")
+
+
+# Where the images of the charts the platform installs come from (chart defaults).
+PUBLIC_REGISTRIES = {
+    "docker.io": "Airflow, Grafana",
+    "quay.io": "Prometheus, Alertmanager, statsd exporter",
+    "registry.k8s.io": "git-sync, cluster autoscaler, kube-state-metrics",
+    "ghcr.io": "KEDA",
+    "public.ecr.aws": "AWS load balancer controller",
+}
+
+
+def internet_needs(eks: EksSettings) -> list[str]:
+    """What the platform still fetches from the internet when the VPC has no NAT."""
+    registries = "; ".join(f"{host}: {what}" for host, what in PUBLIC_REGISTRIES.items())
+    host = urlparse(eks.dags_repo_url).hostname or eks.dags_repo_url
+    return [
+        "egress endpoints: the charts pull images from public registries this VPC cannot "
+        f"reach ({registries}); add ECR pull-through cache rules and point the charts' image "
+        "repositories at them, see README 'Network modes'",
+        f"egress endpoints: git-sync clones dagsRepoUrl from {host} over the internet; use a "
+        "Git host reachable from the VPC (private Git, or a mirror behind a proxy)",
+    ]
 
 
 class EksPlatform(pulumi.ComponentResource):
@@ -122,6 +148,9 @@ class EksPlatform(pulumi.ComponentResource):
             ),
             opts=child,
         )
+        if args.internet_egress is False:
+            for warning in internet_needs(args.eks):
+                pulumi.log.warn(warning, resource=self)
         self.platform = self._surface(args)
         self.register_outputs(
             {
