@@ -148,6 +148,11 @@ class Network(pulumi.ComponentResource):
             for subnet in subnets
             if subnet.vpc_id != vpc_id
         ]
+        if not (vpc.enable_dns_support and vpc.enable_dns_hostnames):
+            errors.append(
+                f"existingVpcId: {vpc_id} has DNS support or DNS hostnames off; MWAA's private "
+                "web server and interface endpoints need both on"
+            )
         zones = list(dict.fromkeys(s.availability_zone for s in private))
         if len(zones) < 2:
             errors.append(

@@ -122,6 +122,16 @@ def test_mwaa_gets_two_subnets_in_two_zones_even_when_the_first_two_share_one() 
             "existingPublicSubnetIds: subnet-0d3d3d3d3d3d3d3d4 is in",
         ),
         (
+            {
+                "existingVpcId": "vpc-0c0d0e0f101112131",
+                "existingPrivateSubnetIds": [
+                    "subnet-0e4e4e4e4e4e4e4e5",
+                    "subnet-0f5f5f5f5f5f5f5f6",
+                ],
+            },
+            "existingVpcId: vpc-0c0d0e0f101112131 has DNS support or DNS hostnames off",
+        ),
+        (
             {"existingPrivateSubnetIds": ["subnet-0aa11bb22cc33dd44", "subnet-0a0a0a0a0a0a0a0a1"]},
             "existingPrivateSubnetIds: all in us-east-1a; MWAA and EKS need private subnets in "
             "at least two availability zones",

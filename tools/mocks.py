@@ -91,7 +91,12 @@ class ExistingSubnet:
 # never be accepted, and two subnets sharing one zone. Ids are made up, well formed.
 EXAMPLE_VPC_ID = "vpc-0a1b2c3d4e5f60718"
 OTHER_VPC_ID = "vpc-0f1e2d3c4b5a69788"
-EXAMPLE_VPCS = {EXAMPLE_VPC_ID: "10.80.0.0/16", OTHER_VPC_ID: "10.90.0.0/16"}
+NO_DNS_VPC_ID = "vpc-0c0d0e0f101112131"
+EXAMPLE_VPCS = {
+    EXAMPLE_VPC_ID: "10.80.0.0/16",
+    OTHER_VPC_ID: "10.90.0.0/16",
+    NO_DNS_VPC_ID: "10.70.0.0/16",  # DNS hostnames off, as a VPC made from the CLI starts
+}
 EXAMPLE_SUBNETS = {
     "subnet-0aa11bb22cc33dd44": ExistingSubnet(EXAMPLE_VPC_ID, "a", "10.80.0.0/19"),
     "subnet-0ee55ff6600778899": ExistingSubnet(EXAMPLE_VPC_ID, "b", "10.80.32.0/19"),
@@ -100,6 +105,8 @@ EXAMPLE_SUBNETS = {
     "subnet-0b1b1b1b1b1b1b1b2": ExistingSubnet(EXAMPLE_VPC_ID, "a", "10.80.200.0/24", True),
     "subnet-0c2c2c2c2c2c2c2c3": ExistingSubnet(EXAMPLE_VPC_ID, "b", "10.80.201.0/24", True),
     "subnet-0d3d3d3d3d3d3d3d4": ExistingSubnet(OTHER_VPC_ID, "b", "10.90.0.0/19"),
+    "subnet-0e4e4e4e4e4e4e4e5": ExistingSubnet(NO_DNS_VPC_ID, "a", "10.70.0.0/19"),
+    "subnet-0f5f5f5f5f5f5f5f6": ExistingSubnet(NO_DNS_VPC_ID, "b", "10.70.32.0/19"),
 }
 EXAMPLE_PRIVATE_SUBNET_IDS = [
     "subnet-0aa11bb22cc33dd44",
@@ -186,7 +193,7 @@ class AwsMocks(pulumi.runtime.Mocks):
             "arn": self._arn("ec2", f"vpc/{vpc_id}"),
             "cidrBlock": self.vpcs[vpc_id],
             "enableDnsSupport": True,
-            "enableDnsHostnames": True,
+            "enableDnsHostnames": vpc_id != NO_DNS_VPC_ID,
             "ownerId": ACCOUNT_ID,
             "state": "available",
             "tags": {},

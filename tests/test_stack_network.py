@@ -1,0 +1,271 @@
+"""Whole-stack tests of the network modes: dev and prod on an existing VPC, and with
+`egress: endpoints`, planned the way `make plan` plans them."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from components.network import endpoint_data
+from tests.conftest import planned
+from tools import plan as planner
+from tools.mocks import (
+    EXAMPLE_PRIVATE_SUBNET_IDS,
+    EXAMPLE_PUBLIC_SUBNET_IDS,
+    EXAMPLE_VPC_ID,
+)
+
+# Stack files set azCount and natStrategy; a stack on an existing VPC leaves them out, which
+# is what setting them to the architecture's default ('0' / '') means.
+EXISTING = {
+    "airflow:existingVpcId": EXAMPLE_VPC_ID,
+    "airflow:existingPrivateSubnetIds": EXAMPLE_PRIVATE_SUBNET_IDS,
+    "airflow:azCount": 0,
+    "airflow:natStrategy": "",
+}
+ENDPOINTS = {"airflow:egress": "endpoints", "airflow:natStrategy": ""}
+NETWORK_TYPES = {
+    "aws:ec2/vpc:Vpc",
+    "aws:ec2/subnet:Subnet",
+    "aws:ec2/natGateway:NatGateway",
+    "aws:ec2/eip:Eip",
+    "aws:ec2/internetGateway:InternetGateway",
+    "aws:ec2/routeTable:RouteTable",
+    "aws:ec2/routeTableAssociation:RouteTableAssociation",
+    "aws:ec2/route:Route",
+    "aws:ec2/vpcEndpoint:VpcEndpoint",
+    "aws:ec2/flowLog:FlowLog",
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
+}
+
+
+@functools.cache
+def variant(stack: str, mode: str) -> planner.Plan:
+    overrides: dict[str, Any] = dict(EXISTING if mode == "existing" else ENDPOINTS)
+    if mode == "existing" and stack == "prod":
+        overrides["airflow:existingPublicSubnetIds"] = EXAMPLE_PUBLIC_SUBNET_IDS
+    return planner.enrich(planner.run(stack, overrides=overrides))
+
+
+def by_type(plan: planner.Plan) -> Counter[str]:
+    return Counter(r.type for r in plan.cloud_resources())
+
+
+# ---------------------------------------------------------------------- existing VPC
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_existing_vpc_declares_no_network_resource(stack: str) -> None:
+    types = set(by_type(variant(stack, "existing")))
+    assert types & NETWORK_TYPES == set()
+    assert NETWORK_TYPES & set(by_type(planned(stack)))  # the default stack does create them
+
+
+def test_dev_mwaa_runs_in_two_of_the_given_subnets() -> None:
+    plan = variant("dev", "existing")
+    (env,) = [r for r in plan.registrations if r.type == "aws:mwaa/environment:Environment"]
+    assert env.inputs["networkConfiguration"]["subnetIds"] == EXAMPLE_PRIVATE_SUBNET_IDS[:2]
+    (sg,) = [r for r in plan.registrations if r.type == "aws:ec2/securityGroup:SecurityGroup"]
+    assert sg.inputs["vpcId"] == EXAMPLE_VPC_ID
+    assert plan.outputs["vpcId"] == EXAMPLE_VPC_ID
+
+
+def test_prod_eks_uses_exactly_the_given_subnets_everywhere() -> None:
+    plan = variant("prod", "existing")
+    subnet_inputs = {
+        "eks:index:Cluster": "privateSubnetIds",
+        "aws:eks/nodeGroup:NodeGroup": "subnetIds",
+        "aws:rds/subnetGroup:SubnetGroup": "subnetIds",
+        "aws:elasticache/subnetGroup:SubnetGroup": "subnetIds",
+        "aws:lb/loadBalancer:LoadBalancer": "subnets",
+    }
+    seen = Counter()
+    for r in plan.registrations:
+        key = subnet_inputs.get(r.type)
+        if key is not None:
+            assert r.inputs[key] == EXAMPLE_PRIVATE_SUBNET_IDS, r.name
+            seen[r.type] += 1
+    assert set(seen) == set(subnet_inputs)
+    vpc_inputs = [r.inputs["vpcId"] for r in plan.registrations if r.custom and "vpcId" in r.inputs]
+    assert vpc_inputs and set(vpc_inputs) == {EXAMPLE_VPC_ID}
+
+
+@pytest.mark.parametrize("mode", ["existing", "endpoints"])
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_alarms_alerting_and_platform_hold_in_every_network_mode(stack: str, mode: str) -> None:
+    plan, default = variant(stack, mode), planned(stack)
+    same = [
+        "aws:cloudwatch/metricAlarm:MetricAlarm",
+        "aws:cloudwatch/compositeAlarm:CompositeAlarm",
+        "aws:cloudwatch/dashboard:Dashboard",
+        "aws:cloudwatch/eventRule:EventRule",
+        "aws:sns/topic:Topic",
+        "aws:budgets/budget:Budget",
+        "aws:mwaa/environment:Environment",
+        "eks:index:Cluster",
+        "kubernetes:helm.sh/v3:Release",
+    ]
+    assert {t: by_type(plan)[t] for t in same} == {t: by_type(default)[t] for t in same}
+    assert sum(by_type(plan)[t] for t in same[:2]) > 0
+    assert plan.outputs["webUrl"] and plan.outputs["alertTopicArn"]
+
+
+@pytest.mark.parametrize("mode", ["existing", "endpoints"])
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_policy_pack_has_zero_findings_in_every_network_mode(stack: str, mode: str) -> None:
+    assert variant(stack, mode).findings == []
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_existing_vpc_plan_notes_that_flow_logs_are_not_ours(stack: str) -> None:
+    plan = variant(stack, "existing")
+    assert any(n.startswith(f"existing VPC {EXAMPLE_VPC_ID}: no flow logs") for n in plan.notes)
+    assert plan.egress is None  # not ours to price
+    assert "no flow logs" in planner.to_text(plan)
+
+
+# ---------------------------------------------------------------------- egress endpoints
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_endpoints_stack_has_no_nat_or_public_address(stack: str) -> None:
+    types = by_type(variant(stack, "endpoints"))
+    assert types["aws:ec2/natGateway:NatGateway"] == 0
+    assert types["aws:ec2/eip:Eip"] == 0
+    assert types["aws:ec2/internetGateway:InternetGateway"] == 0
+
+
+def _documents(plan: planner.Plan) -> list[tuple[str, dict[str, Any]]]:
+    """Identity policies (inline and standalone) and role trust policies, parsed."""
+    found = []
+    for r in plan.registrations:
+        for key in ("policy", "assumeRolePolicy"):
+            text = r.inputs.get(key)
+            if r.type.startswith("aws:iam/") and isinstance(text, str) and text.startswith("{"):
+                found.append((key, json.loads(text)))
+    return found
+
+
+def granted_prefixes(plan: planner.Plan) -> set[str]:
+    """Every AWS service prefix the stack's IAM grants: inline and standalone policies, AWS
+    managed policies attached (by the data's mapping), and IRSA (sts) from trust policies."""
+    data = endpoint_data()
+    prefixes: set[str] = set()
+    for key, doc in _documents(plan):
+        statements = doc["Statement"] if isinstance(doc["Statement"], list) else [doc["Statement"]]
+        for statement in statements:
+            if statement.get("Effect") != "Allow":
+                continue
+            actions = (
+                statement["Action"]
+                if isinstance(statement["Action"], list)
+                else [statement["Action"]]
+            )
+            if key == "assumeRolePolicy":
+                # The pods of an IRSA role call STS to assume it.
+                prefixes |= {"sts"} if "sts:AssumeRoleWithWebIdentity" in actions else set()
+            else:
+                prefixes |= {a.split(":", 1)[0] for a in actions}
+    for r in plan.registrations:
+        if r.type == "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
+            managed = str(r.inputs["policyArn"]).rsplit("/", 1)[-1]
+            assert managed in data["managed_policies"], f"{managed}: map it in vpc-endpoints.yaml"
+            prefixes |= set(data["managed_policies"][managed])
+    return prefixes
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_every_service_the_iam_policies_grant_has_an_endpoint(stack: str) -> None:
+    plan = variant(stack, "endpoints")
+    data = endpoint_data()
+    endpoints = [r for r in plan.registrations if r.type == "aws:ec2/vpcEndpoint:VpcEndpoint"]
+    region = plan.settings.region
+    services = {e.inputs["serviceName"].removeprefix(f"com.amazonaws.{region}.") for e in endpoints}
+    prefixes = granted_prefixes(plan)
+    assert {"logs", "kms", "secretsmanager", "sns"} <= prefixes  # the derivation found policies
+    missing = {}
+    for prefix in sorted(prefixes - set(data["not_needed"])):
+        wanted = data["iam_prefixes"].get(prefix)
+        assert wanted, f"{prefix}: granted but neither mapped nor explained in vpc-endpoints.yaml"
+        if not set(wanted) <= services:
+            missing[prefix] = sorted(set(wanted) - services)
+    assert missing == {}
+
+
+def test_every_not_needed_entry_has_a_reason_and_no_listed_service_is_unused() -> None:
+    data = endpoint_data()
+    assert all(len(str(reason)) > 30 for reason in data["not_needed"].values())
+    mapped = {s for services in data["iam_prefixes"].values() for s in services}
+    for arch, services in data["interface_endpoints"].items():
+        assert len(services) == len(set(services)), arch
+        assert set(services) <= mapped, f"{arch}: an endpoint no IAM prefix maps to"
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_plan_prices_the_endpoints_and_prints_nat_versus_endpoints(stack: str) -> None:
+    plan = variant(stack, "endpoints")
+    zones = plan.settings.network.az_count
+    interface = [
+        item
+        for item in plan.cost.line_items
+        if item.type == "aws:ec2/vpcEndpoint:VpcEndpoint" and item.unit == "AZ-h"
+    ]
+    assert len(interface) == len(plan.egress and [1] * plan.egress.interface_endpoints)
+    assert all(item.quantity == zones * 730 and item.unit_price == 0.01 for item in interface)
+    egress = plan.egress
+    assert egress.current == "endpoints"
+    assert egress.endpoints_monthly == plan.cost.monthly_total  # this stack as planned
+    assert egress.nat_monthly == planned(stack).cost.monthly_total  # the stack file's NAT
+    assert egress.difference == round(egress.endpoints_monthly - egress.nat_monthly, 2)
+    text = planner.to_text(plan)
+    assert "Egress:" in text and f"${egress.nat_monthly:,.2f}/month" in text
+    assert f"${egress.endpoints_monthly:,.2f}/month" in text
+    assert "Egress:" in planner.to_markdown(plan)
+    assert planner.to_dict(plan)["egress"]["difference"] == egress.difference
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_default_stack_plan_also_compares_with_endpoints(stack: str) -> None:
+    plan = planned(stack)
+    assert plan.egress.current == "nat"
+    assert plan.egress.nat_monthly == plan.cost.monthly_total
+    assert plan.egress.endpoints_monthly == variant(stack, "endpoints").cost.monthly_total
+
+
+def test_endpoints_plan_warns_what_still_needs_the_internet() -> None:
+    dev = variant("dev", "endpoints").notes
+    assert any("PyPI" in n and "--find-links" in n and "CodeArtifact" in n for n in dev)
+    prod = variant("prod", "endpoints").notes
+    registries = ("quay.io", "registry.k8s.io", "docker.io", "public.ecr.aws")
+    assert any(all(r in n for r in registries) and "pull-through cache" in n for n in prod)
+    assert any("git-sync" in n and "github.com" in n for n in prod)
+    assert planned("dev").notes == [] and planned("prod").notes == []  # NAT: nothing to say
+
+
+def _money(value: float) -> str:
+    return f"**${value:,.2f}**"
+
+
+def test_readme_network_modes_and_micro_costs_match_the_plan() -> None:
+    readme = (planner.ROOT / "README.md").read_text()
+    section = readme[readme.index("## The network") : readme.index("## MWAA (dev)")]
+    for stack in ("dev", "prod"):
+        for plan in (planned(stack), variant(stack, "endpoints"), variant(stack, "existing")):
+            assert _money(plan.cost.monthly_total) in section, (stack, plan.cost.monthly_total)
+    micro = planner.enrich(
+        planner.run(
+            "dev",
+            overrides={
+                "airflow:mwaaEnvironmentClass": "mw1.micro",
+                **{f"airflow:{k}": 1 for k in ("mwaaSchedulers", "mwaaMinWebservers",
+                                               "mwaaMaxWebservers", "mwaaMaxWorkers")},
+            },
+        )
+    )  # fmt: skip
+    mwaa = readme[readme.index("## MWAA (dev)") : readme.index("## EKS + the official chart")]
+    assert f"{_money(micro.cost.monthly_total)} a month on mw1.micro" in mwaa
+    assert f"against {_money(planned('dev').cost.monthly_total)} on mw1.small" in mwaa
