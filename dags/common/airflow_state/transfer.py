@@ -1,0 +1,355 @@
+"""Export an Airflow's state into a document, and plan and apply its import elsewhere.
+
+Import compares the document with what the target already holds and changes only what
+differs, so a second import finds nothing to do. Runs are recreated with their run id,
+logical date, data interval and `run_after`, then set to their state, while their DAG is
+paused (a paused DAG's queued run never starts); the DAG gets its exported paused state last
+(or stays paused with `keep_paused`, for a cutover later). The scheduler then skips every
+interval whose logical date already has a run, so a `catchup=False` DAG continues after the
+last migrated run: no backfill, no duplicate. A `catchup=True` DAG would also fill the gaps
+*before* the migrated history (Airflow counts only scheduled and backfill runs as its last
+automated run), which the import warns about.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from common.airflow_state.api import AirflowApi
+from common.airflow_state.document import (
+    SCHEMA_VERSION,
+    check_document,
+    holds_secret,
+    is_sensitive,
+    scrub_extra,
+)
+
+RUN_STATES = ("success", "failed")
+EPOCH = "1970-01-01T00:00:00Z"  # logical_date_gte this skips runs without a logical date
+POOL_FIELDS = ("slots", "description", "include_deferred")
+CONNECTION_FIELDS = ("conn_type", "description", "host", "login", "schema", "port", "extra")
+DEFAULT_POOL = "default_pool"
+# Run ids starting `<type>__` are reserved for that run type; a run recreated through the API
+# is a manual run, so `scheduled__x` comes back as `migrated_scheduled__x`.
+RESERVED_RUN_PREFIXES = ("scheduled__", "backfill__", "asset_triggered__")
+MIGRATED_PREFIX = "migrated_"
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str
+    path: str
+    params: dict[str, Any] | None = None
+    body: dict[str, Any] | None = None
+
+
+@dataclass
+class Change:
+    """One thing the import would change, and the API calls that change it."""
+
+    summary: str
+    calls: list[Call] = field(default_factory=list)
+
+
+@dataclass
+class ImportPlan:
+    changes: list[Change]
+    warnings: list[str]
+
+
+# ---------------------------------------------------------------- export
+
+
+def export_state(
+    api: AirflowApi,
+    source: str,
+    history_days: int = 0,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """The state of the Airflow behind `api`, as a checked document."""
+    now = now or datetime.now(UTC)
+    omitted: list[str] = []
+    doc = {
+        "schema_version": SCHEMA_VERSION,
+        "airflow_version": api.version(),
+        "exported_at": now.isoformat(),
+        "source": source,
+        "history_days": history_days,
+        "pools": sorted(
+            (
+                {key: pool[key] for key in ("name", *POOL_FIELDS)}
+                for pool in api.paged("/pools", "pools")
+            ),
+            key=lambda p: p["name"],
+        ),
+        "variables": _variables(api, omitted),
+        "connections": _connections(api, omitted),
+        "dags": [
+            _dag(api, dag, history_days, now)
+            for dag in sorted(api.paged("/dags", "dags"), key=lambda d: d["dag_id"])
+        ],
+        "omitted": omitted,
+    }
+    return check_document(doc)
+
+
+def _variables(api: AirflowApi, omitted: list[str]) -> list[dict[str, Any]]:
+    kept = []
+    for variable in sorted(api.paged("/variables", "variables"), key=lambda v: v["key"]):
+        key, value = variable["key"], variable["value"]
+        try:
+            parsed = json.loads(value)
+        except (json.JSONDecodeError, TypeError):
+            parsed = value
+        if is_sensitive(key) or holds_secret(value) or holds_secret(parsed):
+            omitted.append(f"variable {key}: holds a secret; left out")
+            continue
+        kept.append({"key": key, "value": value, "description": variable.get("description")})
+    return kept
+
+
+def _connections(api: AirflowApi, omitted: list[str]) -> list[dict[str, Any]]:
+    kept = []
+    for conn in sorted(api.paged("/connections", "connections"), key=lambda c: c["connection_id"]):
+        where = f"connection {conn['connection_id']}"
+        has_password = bool(conn.get("password"))
+        if has_password:
+            omitted.append(f"{where}: password left out; set it on the target")
+        kept.append(
+            {
+                "connection_id": conn["connection_id"],
+                "conn_type": conn["conn_type"],
+                "description": conn.get("description"),
+                "host": conn.get("host"),
+                "login": conn.get("login"),
+                "schema": conn.get("schema"),
+                "port": conn.get("port"),
+                "extra": scrub_extra(conn.get("extra"), where, omitted),
+                "password_omitted": has_password,
+            }
+        )
+    return kept
+
+
+def _run(run: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "run_id": run["dag_run_id"],
+        "logical_date": run["logical_date"],
+        "data_interval_start": run.get("data_interval_start"),
+        "data_interval_end": run.get("data_interval_end"),
+        "run_after": run.get("run_after"),
+        "state": run["state"],
+        "run_type": run.get("run_type") or "unknown",
+    }
+
+
+def _dag(api: AirflowApi, dag: dict[str, Any], history_days: int, now: datetime) -> dict[str, Any]:
+    dag_id = dag["dag_id"]
+    runs = f"/dags/{dag_id}/dagRuns"
+    latest = api.get(
+        runs,
+        {"state": "success", "order_by": "-logical_date", "logical_date_gte": EPOCH, "limit": 1},
+    )["dag_runs"]
+    history: list[dict[str, Any]] = []
+    if history_days > 0:
+        since = (now - timedelta(days=history_days)).isoformat()
+        found = api.paged(runs, "dag_runs", {"logical_date_gte": since, "order_by": "logical_date"})
+        history = [_run(r) for r in found if r["state"] in RUN_STATES and r.get("logical_date")]
+    details = api.get(f"/dags/{dag_id}/details")
+    return {
+        "dag_id": dag_id,
+        "is_paused": bool(dag["is_paused"]),
+        "catchup": bool(details.get("catchup")),
+        "latest_success": _run(latest[0]) if latest else None,
+        "history": history,
+    }
+
+
+# ---------------------------------------------------------------- import
+
+
+def plan_import(api: AirflowApi, doc: dict[str, Any], keep_paused: bool = False) -> ImportPlan:
+    """What importing `doc` would change in the Airflow behind `api` (nothing is written).
+
+    Refuses (StateDocumentError) a malformed document, a newer or other-major schema, or one
+    from another Airflow major version, before looking at anything else.
+    """
+    check_document(doc, target_airflow_version=api.version())
+    warnings = list(doc["omitted"])
+    changes = [
+        *_pool_changes(api, doc["pools"]),
+        *_variable_changes(api, doc["variables"]),
+        *_connection_changes(api, doc["connections"]),
+    ]
+    for dag in doc["dags"]:
+        changes += _dag_changes(api, dag, keep_paused, warnings)
+    return ImportPlan(changes=changes, warnings=warnings)
+
+
+def run_import(
+    api: AirflowApi, plan: ImportPlan, report: Callable[[str], None] = print
+) -> list[Change]:
+    for change in plan.changes:
+        report(change.summary)
+        for call in change.calls:
+            api.call(call.method, call.path, call.params, call.body)
+    return plan.changes
+
+
+def _differs(current: dict[str, Any], wanted: dict[str, Any], fields: Iterable[str]) -> list[str]:
+    return [f for f in fields if current.get(f) != wanted.get(f)]
+
+
+def _pool_changes(api: AirflowApi, pools: list[dict[str, Any]]) -> list[Change]:
+    changes = []
+    for pool in pools:
+        name = pool["name"]
+        current = api.get_or_none(f"/pools/{name}")
+        if current is None:
+            body = {"name": name, **{f: pool[f] for f in POOL_FIELDS}}
+            changes.append(Change(f"pool {name}: create", [Call("POST", "/pools", body=body)]))
+            continue
+        fields = ("slots", "include_deferred") if name == DEFAULT_POOL else POOL_FIELDS
+        differ = _differs(current, pool, fields)
+        if differ:
+            call = Call(
+                "PATCH",
+                f"/pools/{name}",
+                params={"update_mask": differ},
+                body={f: pool[f] for f in differ},
+            )
+            changes.append(Change(f"pool {name}: update {', '.join(differ)}", [call]))
+    return changes
+
+
+def _variable_changes(api: AirflowApi, variables: list[dict[str, Any]]) -> list[Change]:
+    changes = []
+    for variable in variables:
+        key = variable["key"]
+        body = {"key": key, "value": variable["value"], "description": variable["description"]}
+        current = api.get_or_none(f"/variables/{key}")
+        if current is None:
+            changes.append(
+                Change(f"variable {key}: create", [Call("POST", "/variables", body=body)])
+            )
+        elif _differs(current, variable, ("value", "description")):
+            changes.append(
+                Change(f"variable {key}: update", [Call("PATCH", f"/variables/{key}", body=body)])
+            )
+    return changes
+
+
+def _connection_changes(api: AirflowApi, connections: list[dict[str, Any]]) -> list[Change]:
+    changes = []
+    for conn in connections:
+        conn_id = conn["connection_id"]
+        body = {"connection_id": conn_id, **{f: conn[f] for f in CONNECTION_FIELDS}}
+        current = api.get_or_none(f"/connections/{conn_id}")
+        if current is None:
+            call = Call("POST", "/connections", body=body)
+            changes.append(Change(f"connection {conn_id}: create", [call]))
+            continue
+        differ = [f for f in CONNECTION_FIELDS if not _same_field(f, current.get(f), conn[f])]
+        if differ:
+            # update_mask: a password set on the target by hand is never touched.
+            call = Call("PATCH", f"/connections/{conn_id}", {"update_mask": differ}, body)
+            changes.append(Change(f"connection {conn_id}: update {', '.join(differ)}", [call]))
+    return changes
+
+
+def _same_field(name: str, current: Any, wanted: Any) -> bool:
+    if name != "extra":
+        return bool(current == wanted)
+    # The target may hold sensitive extra keys the document left out: compare the rest.
+    ours = json.loads(wanted) if wanted else {}
+    try:
+        theirs = json.loads(current) if current else {}
+    except json.JSONDecodeError:
+        return False
+    if not isinstance(theirs, dict):
+        return False
+    theirs = {k: v for k, v in theirs.items() if not (is_sensitive(str(k)) or holds_secret(v))}
+    return bool(theirs == ours)
+
+
+def _dag_changes(
+    api: AirflowApi, dag: dict[str, Any], keep_paused: bool, warnings: list[str]
+) -> list[Change]:
+    dag_id = dag["dag_id"]
+    current = api.get_or_none(f"/dags/{dag_id}")
+    if current is None:
+        warnings.append(f"dag {dag_id}: not in the target (deploy its file first); skipped")
+        return []
+    if dag["catchup"]:
+        warnings.append(
+            f"dag {dag_id}: catchup=True; the scheduler fills intervals before the migrated "
+            "runs unless the history covers them (export with a longer history)"
+        )
+    runs = {r["run_id"]: r for r in dag["history"]}
+    if dag["latest_success"] is not None:
+        runs.setdefault(dag["latest_success"]["run_id"], dag["latest_success"])
+    changes = []
+    paused = bool(current["is_paused"])
+    for run in sorted(runs.values(), key=lambda r: r["logical_date"]):
+        run_changes = _run_changes(api, dag_id, run)
+        if run_changes and not paused:
+            # A queued run of an unpaused DAG may start before its state is set.
+            changes.append(
+                Change(
+                    f"dag {dag_id}: pause while its runs are recreated",
+                    [Call("PATCH", f"/dags/{dag_id}", body={"is_paused": True})],
+                )
+            )
+            paused = True
+        changes += run_changes
+    wanted = True if keep_paused else dag["is_paused"]
+    if paused != wanted:
+        word = "pause" if wanted else "unpause"
+        changes.append(
+            Change(
+                f"dag {dag_id}: {word}",
+                [Call("PATCH", f"/dags/{dag_id}", body={"is_paused": wanted})],
+            )
+        )
+    return changes
+
+
+def target_run_id(run_id: str) -> str:
+    """The id a run gets on the target (a manual run may not use a reserved prefix)."""
+    return f"{MIGRATED_PREFIX}{run_id}" if run_id.startswith(RESERVED_RUN_PREFIXES) else run_id
+
+
+def _run_changes(api: AirflowApi, dag_id: str, run: dict[str, Any]) -> list[Change]:
+    run_id, state = target_run_id(run["run_id"]), run["state"]
+    where = f"dag {dag_id}: run {run_id}"
+    set_state = Call("PATCH", f"/dags/{dag_id}/dagRuns/{run_id}", body={"state": state})
+    existing = api.get_or_none(f"/dags/{dag_id}/dagRuns/{run_id}")
+    if existing is not None:
+        if existing["state"] != state:
+            return [Change(f"{where}: set state {state}", [set_state])]
+        return []
+    same_date = api.get(
+        f"/dags/{dag_id}/dagRuns",
+        {"logical_date_gte": run["logical_date"], "logical_date_lte": run["logical_date"]},
+    )["dag_runs"]
+    if same_date:
+        # The target already ran this interval under another id: keep its run.
+        return []
+    create = Call(
+        "POST",
+        f"/dags/{dag_id}/dagRuns",
+        body={
+            "dag_run_id": run_id,
+            "logical_date": run["logical_date"],
+            "data_interval_start": run["data_interval_start"],
+            "data_interval_end": run["data_interval_end"],
+            "run_after": run["run_after"],
+            "conf": {},
+            "note": f"Migrated by airflow_state ({run['run_type']} run in the source)",
+        },
+    )
+    return [Change(f"{where}: create ({state}, {run['logical_date']})", [create, set_state])]
