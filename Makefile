@@ -8,7 +8,8 @@ STACK ?= dev
 FORMAT ?= text
 OUT ?= cost.png
 
-.PHONY: plan test lint typecheck unit test-dags test-tools tools charts helm preview up cost-curve config-docs clean
+.PHONY: plan test lint typecheck unit test-dags test-tools tools charts helm preview up cost-curve config-docs clean \
+	state-export state-import
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -55,6 +56,17 @@ cost-curve: $(VENV)/.installed
 ## config-docs: regenerate Pulumi.yaml's config block and the README settings table
 config-docs: $(VENV)/.installed
 	$(PY) -m tools.config_docs --write
+
+## state-export / state-import: Airflow state (pools, UI variables and connections, paused DAGs,
+## run positions) through the REST API. STATE_DOC: file or s3://...; STATE_ARGS: e.g. --dry-run,
+## --keep-paused, --history-days 7, --port-forward 8080 or --url (EKS). See README "Airflow state".
+STATE_DOC ?= airflow-state.json
+STATE_ARGS ?=
+state-export: $(VENV)/.installed
+	$(PY) -m tools.airflow_state export --stack $(STACK) --out $(STATE_DOC) $(STATE_ARGS)
+
+state-import: $(VENV)/.installed
+	$(PY) -m tools.airflow_state import --stack $(STACK) --in $(STATE_DOC) $(STATE_ARGS)
 
 ## preview / up: the real Pulumi CLI, for users who have it and AWS credentials
 preview: $(VENV)/.installed

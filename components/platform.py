@@ -74,3 +74,10 @@ class AirflowPlatform:
     kubernetes: KubernetesAccess | None = None
     exports: Mapping[str, pulumi.Input[object]] = field(default_factory=dict)
     """Extra stack outputs the platform wants users to see (secrets wrapped already)."""
+
+
+def state_api_secret_name(environment_name: str) -> str:
+    """Secrets Manager secret (JSON `username`, `password`) of the Airflow API user that the
+    state transfer uses on EKS (`python -m tools.airflow_state --port-forward ...`). Outside
+    the `airflow/` prefixes on purpose: the secrets backend must never serve it to DAGs."""
+    return f"{environment_name}/airflow-api/state-transfer"

@@ -3,6 +3,7 @@ AWS would reject (a missing member, an enum, a pattern, a range) fails here firs
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -50,6 +51,13 @@ def problems(shape: Shape, value: Any, where: str = "") -> list[str]:
 
 
 def _structure(shape: Any, value: Any, where: str) -> list[str]:
+    if shape.metadata.get("document"):
+        # A document member (e.g. InvokeRestApi's Body) is any JSON value.
+        try:
+            json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError):
+            return [f"{where}: not a JSON document"]
+        return []
     if not isinstance(value, dict):
         return [f"{where or shape.name}: expected a structure"]
     found = [f"{where}.{n}: required" for n in shape.required_members if n not in value]

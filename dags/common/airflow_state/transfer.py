@@ -327,15 +327,16 @@ def _run_changes(api: AirflowApi, dag_id: str, run: dict[str, Any]) -> list[Chan
     run_id, state = target_run_id(run["run_id"]), run["state"]
     where = f"dag {dag_id}: run {run_id}"
     set_state = Call("PATCH", f"/dags/{dag_id}/dagRuns/{run_id}", body={"state": state})
-    existing = api.get_or_none(f"/dags/{dag_id}/dagRuns/{run_id}")
-    if existing is not None:
-        if existing["state"] != state:
-            return [Change(f"{where}: set state {state}", [set_state])]
-        return []
+    # One list call by logical date (MWAA caps paths at 64 characters; run ids are long).
     same_date = api.get(
         f"/dags/{dag_id}/dagRuns",
         {"logical_date_gte": run["logical_date"], "logical_date_lte": run["logical_date"]},
     )["dag_runs"]
+    for existing in same_date:
+        if existing["dag_run_id"] == run_id:
+            if existing["state"] != state:
+                return [Change(f"{where}: set state {state}", [set_state])]
+            return []
     if same_date:
         # The target already ran this interval under another id: keep its run.
         return []

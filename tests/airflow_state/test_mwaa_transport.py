@@ -1,0 +1,91 @@
+"""The MWAA path: every request the transfer sends through `InvokeRestApi` is one botocore's
+model of the operation accepts, and MWAA's error shapes come back as API statuses."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+from common.airflow_state import AirflowApi, ApiError, MwaaTransport, export_state, plan_import
+
+from tests.airflow_state.fake_airflow import FakeAirflow
+from tests.airflow_state.helpers import source_airflow
+from tests.aws_model import operation_input, problems
+
+SHAPE = operation_input("mwaa", "InvokeRestApi")
+
+
+class ModelCheckedMwaa:
+    """A boto3-like MWAA client: checks each call against botocore's model, then answers
+    from a fake Airflow the way InvokeRestApi wraps the API's answer."""
+
+    def __init__(self, airflow: FakeAirflow) -> None:
+        self.airflow = airflow
+        self.requests: list[dict[str, Any]] = []
+        self.exceptions = boto3.client("mwaa", region_name="eu-west-1").exceptions
+
+    def invoke_rest_api(self, **kwargs: Any) -> dict[str, Any]:
+        assert problems(SHAPE, kwargs) == [], problems(SHAPE, kwargs)
+        self.requests.append(kwargs)
+        status, answer = self.airflow.request(
+            kwargs["Method"], kwargs["Path"], kwargs.get("QueryParameters"), kwargs.get("Body")
+        )
+        return {"RestApiStatusCode": status, "RestApiResponse": answer}
+
+
+def test_export_and_import_requests_satisfy_the_invoke_rest_api_model() -> None:
+    source = ModelCheckedMwaa(source_airflow())
+    doc = export_state(
+        AirflowApi(MwaaTransport(source, "airflow-dev")),
+        "mwaa:airflow-dev",
+        history_days=1,
+        now=datetime(2026, 11, 29, 12, tzinfo=UTC),
+    )
+    target_airflow = FakeAirflow()
+    target_airflow.add_dag("canary")
+    target = ModelCheckedMwaa(target_airflow)
+    plan_import(AirflowApi(MwaaTransport(target, "airflow-dev")), doc)
+
+    sent = source.requests + target.requests
+    assert {r["Name"] for r in sent} == {"airflow-dev"}
+    # MWAA adds the /api/v2 prefix itself.
+    assert all(r["Path"].startswith("/") and not r["Path"].startswith("/api") for r in sent)
+    assert {"GET"} == {r["Method"] for r in sent}
+    assert any(r.get("QueryParameters", {}).get("state") == "success" for r in sent)
+
+
+def test_the_model_check_catches_a_request_mwaa_would_reject() -> None:
+    assert problems(SHAPE, {"Name": "airflow-dev", "Path": "/dags", "Method": "FETCH"})
+    assert problems(SHAPE, {"Name": "9-bad", "Path": "/dags", "Method": "GET"})
+    assert problems(SHAPE, {"Name": "airflow-dev", "Path": "/x" * 40, "Method": "GET"})
+
+
+def test_a_path_longer_than_mwaa_accepts_is_refused_before_the_call() -> None:
+    client = ModelCheckedMwaa(FakeAirflow())
+    with pytest.raises(ApiError, match="paths stop at 64"):
+        MwaaTransport(client, "airflow-dev").request("GET", "/dags/" + "d" * 70)
+    assert client.requests == []
+
+
+def test_real_boto3_client_sends_the_stubbed_shape_and_maps_api_errors() -> None:
+    client = boto3.client(
+        "mwaa", region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    transport = MwaaTransport(client, "airflow-dev")
+    with Stubber(client) as stub:
+        stub.add_response(
+            "invoke_rest_api",
+            {"RestApiStatusCode": 200, "RestApiResponse": {"version": "3.0.6"}},
+            {"Name": "airflow-dev", "Path": "/version", "Method": "GET"},
+        )
+        stub.add_client_error(
+            "invoke_rest_api",
+            service_error_code="RestApiClientException",
+            http_status_code=400,
+            modeled_fields={"RestApiStatusCode": 404, "RestApiResponse": {"detail": "gone"}},
+        )
+        assert AirflowApi(transport).version() == "3.0.6"
+        assert AirflowApi(transport).get_or_none("/pools/gone") is None

@@ -1,0 +1,204 @@
+"""Command line of the Airflow state transfer (see README, "Airflow state").
+
+    python -m tools.airflow_state export --stack dev --out state.json [--history-days 7]
+    python -m tools.airflow_state import --stack prod --in state.json [--dry-run] [--keep-paused]
+
+The stack's settings say where its Airflow is: MWAA (`InvokeRestApi`, with the caller's AWS
+credentials) or EKS (the API server at `--url`, or through `--port-forward`, as the user
+whose credentials the stack keeps in Secrets Manager). `--url` with
+AIRFLOW_STATE_USERNAME/AIRFLOW_STATE_PASSWORD reaches any Airflow 3 API server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from common.airflow_state import (
+    AirflowApi,
+    ApiError,
+    HttpTransport,
+    MwaaTransport,
+    StateDocumentError,
+    dump_document,
+    export_state,
+    load_document,
+    plan_import,
+    run_import,
+)
+from common.airflow_state.storage import read_text, write_text
+
+from components.platform import state_api_secret_name
+
+# kubectl port-forward target: the chart's API server Service (templates/api-server).
+API_SERVICE = "svc/airflow-api-server"
+API_NAMESPACE = "airflow"
+API_PORT = 8080
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a stack's Airflow is, from its settings."""
+
+    architecture: str
+    environment_name: str
+    region: str
+
+
+def stack_target(stack: str) -> Target:
+    from components.settings import load
+    from tools.plan import stack_config
+
+    project, config = stack_config(stack)
+    settings = load(project, stack, config)
+    return Target(settings.architecture, settings.environment_name, settings.region)
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m tools.airflow_state", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    export = commands.add_parser("export", help="write the state of a stack's Airflow")
+    export.add_argument("--out", required=True, help="file or s3://bucket/key")
+    export.add_argument("--history-days", type=int, default=0, help="runs of the last N days")
+    load = commands.add_parser("import", help="bring a state document into a stack's Airflow")
+    load.add_argument("--in", dest="source", required=True, help="file or s3://bucket/key")
+    load.add_argument(
+        "--dry-run", action="store_true", help="print what would change, write nothing"
+    )
+    load.add_argument(
+        "--keep-paused", action="store_true", help="leave every DAG paused (cut over later)"
+    )
+    for sub in (export, load):
+        where = sub.add_mutually_exclusive_group(required=True)
+        where.add_argument("--stack", help="dev, prod...: its settings say where Airflow is")
+        where.add_argument(
+            "--url", help="an Airflow 3 API server (AIRFLOW_STATE_USERNAME/_PASSWORD)"
+        )
+        sub.add_argument(
+            "--port-forward",
+            type=int,
+            metavar="LOCAL_PORT",
+            help="EKS from outside the VPC: kubectl port-forward the API server to this port",
+        )
+    return parser.parse_args(argv)
+
+
+@contextlib.contextmanager
+def port_forward(local_port: int) -> Iterator[str]:
+    """The API server Service on 127.0.0.1:<local_port> while the block runs."""
+    process = subprocess.Popen(
+        ["kubectl", "port-forward", "-n", API_NAMESPACE, API_SERVICE, f"{local_port}:{API_PORT}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        time.sleep(2)  # kubectl prints "Forwarding from" once listening; 2 s is plenty
+        if process.poll() is not None:
+            _, err = process.communicate()
+            raise SystemExit(f"error: kubectl port-forward failed: {err.decode().strip()}")
+        yield f"http://127.0.0.1:{local_port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def credentials(target: Target | None) -> tuple[str, str]:
+    """AIRFLOW_STATE_USERNAME/_PASSWORD, else the stack's Secrets Manager secret."""
+    user, password = (
+        os.environ.get("AIRFLOW_STATE_USERNAME"),
+        os.environ.get("AIRFLOW_STATE_PASSWORD"),
+    )
+    if user and password:
+        return user, password
+    if target is None:
+        raise SystemExit("error: --url needs AIRFLOW_STATE_USERNAME and AIRFLOW_STATE_PASSWORD")
+    import boto3
+
+    secrets = boto3.client("secretsmanager", region_name=target.region)
+    value = secrets.get_secret_value(SecretId=state_api_secret_name(target.environment_name))
+    data = json.loads(value["SecretString"])
+    return str(data["username"]), str(data["password"])
+
+
+@contextlib.contextmanager
+def connect(args: argparse.Namespace) -> Iterator[tuple[AirflowApi, str]]:
+    """The API of the chosen Airflow, and a name for it (the document's `source`)."""
+    target = stack_target(args.stack) if args.stack else None
+    if target is not None and target.architecture == "mwaa":
+        import boto3
+
+        client = boto3.client("mwaa", region_name=target.region)
+        yield (
+            AirflowApi(MwaaTransport(client, target.environment_name)),
+            f"mwaa:{target.environment_name}",
+        )
+        return
+    with contextlib.ExitStack() as stack:
+        url = args.url
+        if args.port_forward:
+            url = stack.enter_context(port_forward(args.port_forward))
+        if not url:
+            raise SystemExit(
+                "error: an EKS stack's API server needs --url (the ALB, from inside the VPC) "
+                "or --port-forward LOCAL_PORT"
+            )
+        user, password = credentials(target)
+        name = f"eks:{target.environment_name}" if target else url
+        yield AirflowApi(HttpTransport(url, user, password)), name
+
+
+def main(argv: Sequence[str] | None = None, api: AirflowApi | None = None) -> int:
+    """Exit 0 done, 1 the API failed, 2 the document was refused (nothing written)."""
+    args = parse_args(argv)
+    try:
+        with contextlib.ExitStack() as stack:
+            if api is None:
+                api, source = stack.enter_context(connect(args))
+            else:
+                source = args.stack or args.url
+            if args.command == "export":
+                return _export(api, source, args)
+            return _import(api, args)
+    except StateDocumentError as error:
+        print(f"error: {error}; nothing was written", file=sys.stderr)
+        return 2
+    except ApiError as error:
+        print(f"error: Airflow API: {error}", file=sys.stderr)
+        return 1
+
+
+def _export(api: AirflowApi, source: str, args: argparse.Namespace) -> int:
+    doc = export_state(api, source, history_days=args.history_days)
+    write_text(args.out, dump_document(doc))
+    for line in doc["omitted"]:
+        print(f"warning: {line}", file=sys.stderr)
+    counts = {k: len(doc[k]) for k in ("pools", "variables", "connections", "dags")}
+    print(f"exported {counts} from {source} to {args.out}")
+    return 0
+
+
+def _import(api: AirflowApi, args: argparse.Namespace) -> int:
+    doc: dict[str, Any] = load_document(read_text(args.source))
+    plan = plan_import(api, doc, keep_paused=args.keep_paused)
+    for line in plan.warnings:
+        print(f"warning: {line}", file=sys.stderr)
+    if args.dry_run:
+        for change in plan.changes:
+            print(f"would {change.summary}")
+        print(f"dry run: {len(plan.changes)} change(s), nothing written")
+        return 0
+    run_import(api, plan, report=lambda line: print(f"{line}"))
+    print(f"imported: {len(plan.changes)} change(s)" if plan.changes else "nothing to change")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
