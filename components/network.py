@@ -112,7 +112,7 @@ class Network(pulumi.ComponentResource):
         self.nat_gateway_count = 0
         self.interface_endpoint_services = ()
         if args.settings.existing:
-            self._existing(args.settings)
+            self._existing(args.settings, args.architecture)
         else:
             self._created(name, args)
         self.register_outputs(
@@ -125,7 +125,7 @@ class Network(pulumi.ComponentResource):
         )
 
     # ------------------------------------------------------------------ existing VPC
-    def _existing(self, settings: NetworkSettings) -> None:
+    def _existing(self, settings: NetworkSettings, architecture: str) -> None:
         """Look the VPC and subnets up and check what only EC2 knows, before any resource.
 
         Plain (blocking) invokes, as for the zones: a wrong id or a subnet elsewhere must stop
@@ -153,6 +153,13 @@ class Network(pulumi.ComponentResource):
                 f"existingVpcId: {vpc_id} has DNS support or DNS hostnames off; MWAA's private "
                 "web server and interface endpoints need both on"
             )
+        if architecture == "eks":
+            errors += [
+                f"existingPrivateSubnetIds: {s.id} is in {s.availability_zone} "
+                f"({s.availability_zone_id}), a zone where EKS cannot place a control plane"
+                for s in private
+                if s.availability_zone_id in UNSUPPORTED_ZONE_IDS
+            ]
         zones = list(dict.fromkeys(s.availability_zone for s in private))
         if len(zones) < 2:
             errors.append(

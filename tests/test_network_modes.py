@@ -151,6 +151,17 @@ def test_what_only_the_lookups_know_fails_with_the_setting_named(
     }
 
 
+def test_eks_refuses_subnets_in_zones_eks_cannot_use_mwaa_does_not() -> None:
+    ids = ["subnet-0aa11bb22cc33dd44", "subnet-0c3c3c3c3c3c3c3c7"]
+    with pytest.raises(SettingsError) as err:
+        network("eks", **existing(existingPrivateSubnetIds=ids))
+    assert str(err.value) == (
+        "existingPrivateSubnetIds: subnet-0c3c3c3c3c3c3c3c7 is in us-east-1c (use1-az3), a "
+        "zone where EKS cannot place a control plane"
+    )
+    assert network("mwaa", **existing(existingPrivateSubnetIds=ids)).value[4] == ids
+
+
 def test_a_failed_lookup_declares_nothing_first() -> None:
     bad = ["subnet-0aa11bb22cc33dd44", "subnet-0d3d3d3d3d3d3d3d4"]  # the second is elsewhere
     s = settings_for("mwaa", **existing(existingPrivateSubnetIds=bad))

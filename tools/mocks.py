@@ -102,6 +102,8 @@ EXAMPLE_SUBNETS = {
     "subnet-0ee55ff6600778899": ExistingSubnet(EXAMPLE_VPC_ID, "b", "10.80.32.0/19"),
     "subnet-0123456789abcdef0": ExistingSubnet(EXAMPLE_VPC_ID, "d", "10.80.64.0/19"),
     "subnet-0a0a0a0a0a0a0a0a1": ExistingSubnet(EXAMPLE_VPC_ID, "a", "10.80.96.0/19"),
+    # In zone c: us-east-1c is use1-az3 in the mocks, a zone EKS refuses.
+    "subnet-0c3c3c3c3c3c3c3c7": ExistingSubnet(EXAMPLE_VPC_ID, "c", "10.80.128.0/19"),
     "subnet-0b1b1b1b1b1b1b1b2": ExistingSubnet(EXAMPLE_VPC_ID, "a", "10.80.200.0/24", True),
     "subnet-0c2c2c2c2c2c2c2c3": ExistingSubnet(EXAMPLE_VPC_ID, "b", "10.80.201.0/24", True),
     "subnet-0d3d3d3d3d3d3d3d4": ExistingSubnet(OTHER_VPC_ID, "b", "10.90.0.0/19"),
