@@ -230,7 +230,7 @@ class MwaaAirflow(pulumi.ComponentResource):
             pulumi.log.warn(
                 "egress endpoints: MWAA installs dags/requirements.txt from PyPI, which this VPC "
                 "cannot reach; ship the wheels in plugins.zip and install with --find-links "
-                "(or --index-url to a CodeArtifact repository), see README 'Network modes'",
+                "(or --index-url to a CodeArtifact repository), see README 'The network'",
                 resource=self,
             )
         self.environment_arn = environment.arn

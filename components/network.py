@@ -180,13 +180,13 @@ class Network(pulumi.ComponentResource):
         self.flow_logs = False
         pulumi.log.warn(
             f"existing VPC {vpc_id}: no flow logs are created (the VPC is not ours; ask its "
-            "owner for them), and its egress is the owner's: see README 'Network modes' for "
+            "owner for them), and its egress is the owner's: see README 'The network' for "
             "what needs the internet and the subnet tags EKS expects",
             resource=self,
         )
 
-    def _subnets(self, key: str, ids: tuple[str, ...]) -> list[Any]:
-        found = []
+    def _subnets(self, key: str, ids: tuple[str, ...]) -> list[aws.ec2.GetSubnetResult]:
+        found: list[aws.ec2.GetSubnetResult] = []
         for subnet_id in ids:
             try:
                 found.append(

@@ -86,7 +86,7 @@ def internet_needs(eks: EksSettings) -> list[str]:
     return [
         "egress endpoints: the charts pull images from public registries this VPC cannot "
         f"reach ({registries}); add ECR pull-through cache rules and point the charts' image "
-        "repositories at them, see README 'Network modes'",
+        "repositories at them, see README 'The network'",
         f"egress endpoints: git-sync clones dagsRepoUrl from {host} over the internet; use a "
         "Git host reachable from the VPC (private Git, or a mirror behind a proxy)",
     ]
