@@ -9,7 +9,7 @@ FORMAT ?= text
 OUT ?= cost.png
 
 .PHONY: plan test lint typecheck unit test-dags test-tools tools charts helm preview up cost-curve config-docs clean \
-	state-export state-import
+	state-export state-import local local-status local-down
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -30,13 +30,25 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(VENV)/.installed
-	$(VENV)/bin/mypy __main__.py components tools finops policy bootstrap
+	$(VENV)/bin/mypy __main__.py components tools finops policy bootstrap local
 
 unit: $(VENV)/.installed tools charts
 	$(PY) -m pytest tests
 
 test-dags: $(VENV)/.installed
 	bash scripts/test-dags.sh
+
+## local: the STACK's Airflow on this machine (real servers, its own config); PORT=8080
+local: $(VENV)/.installed
+	@$(PY) -m local up --stack $(STACK) $(if $(PORT),--port $(PORT))
+
+## local-status: what the local platform runs and whether it is healthy
+local-status: $(VENV)/.installed
+	@$(PY) -m local status
+
+## local-down: stop everything `make local` started; KEEP=1 keeps the database
+local-down: $(VENV)/.installed
+	@$(PY) -m local down $(if $(KEEP),--keep)
 
 ## tools: promtool and amtool (Debian packages prometheus, prometheus-alertmanager)
 tools:

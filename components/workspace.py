@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import TypeVar
 
 import pulumi
 import pulumi_aws as aws
@@ -22,6 +23,23 @@ from components.platform import CONNECTIONS_PREFIX, VARIABLES_PREFIX
 ALERT_TOPIC_VARIABLE = "alert_topic_arn"
 DATA_BUCKET_VARIABLE = "data_bucket"
 DATA_LAKE_CONNECTION = "data_lake"
+
+T = TypeVar("T")
+
+
+def data_lake_connection(region: str) -> str:
+    """The `data_lake` connection: no keys, so tasks use the identity they run as."""
+    return json.dumps({"conn_type": "aws", "extra": {"region_name": region}})
+
+
+def secret_entries(alert_topic_arn: T, data_bucket: T, data_lake_connection: T) -> dict[str, T]:
+    """Secrets Manager name -> value of every secrets-backend entry the DAGs read. The
+    component stores Outputs; the local platform (local/config.py) seeds plain strings."""
+    return {
+        f"{VARIABLES_PREFIX}/{ALERT_TOPIC_VARIABLE}": alert_topic_arn,
+        f"{VARIABLES_PREFIX}/{DATA_BUCKET_VARIABLE}": data_bucket,
+        f"{CONNECTIONS_PREFIX}/{DATA_LAKE_CONNECTION}": data_lake_connection,
+    }
 
 
 @dataclass(frozen=True)
@@ -60,16 +78,11 @@ class AirflowWorkspace(pulumi.ComponentResource):
         bucket = secure_bucket(
             f"{name}-data", BucketSpec(key_arn=key.arn, protect=args.protect), parent=self
         ).bucket
-        values = {
-            f"{VARIABLES_PREFIX}/{ALERT_TOPIC_VARIABLE}": pulumi.Output.from_input(
-                args.alert_topic_arn
-            ),
-            f"{VARIABLES_PREFIX}/{DATA_BUCKET_VARIABLE}": bucket.bucket,
-            # A connection with no keys: tasks use the identity they run as.
-            f"{CONNECTIONS_PREFIX}/{DATA_LAKE_CONNECTION}": account.region.apply(
-                lambda region: json.dumps({"conn_type": "aws", "extra": {"region_name": region}})
-            ),
-        }
+        values = secret_entries(
+            alert_topic_arn=pulumi.Output.from_input(args.alert_topic_arn),
+            data_bucket=bucket.bucket,
+            data_lake_connection=account.region.apply(data_lake_connection),
+        )
         self.secret_arns = {}
         for secret_name, value in values.items():
             role = secret_name.replace("/", "-").replace("_", "-")

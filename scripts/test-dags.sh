@@ -2,44 +2,22 @@
 # Test dags/ in real Airflow 3.0.6, the version both stacks run: ruff, then pytest in
 # tests/dags (imports, house rules, no lookups at parse time, dag.test() runs, alerts).
 #
-# Airflow lives in its own venv, .venv-airflow, built on first use and rebuilt only when
-# the requirement set changes (a hash of it is stamped inside the venv), so a second run
-# takes seconds. Usage: bash scripts/test-dags.sh [pytest args], or `make test-dags`.
+# Airflow lives in its own venv, .venv-airflow (scripts/airflow-venv.sh), shared with the
+# local platform, built on first use and rebuilt only when its requirements change.
+# Usage: bash scripts/test-dags.sh [pytest args], or `make test-dags`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PYTHON=${PYTHON:-python3}
 VENV=.venv-airflow
 RUFF=.venv/bin/ruff
-REQUIREMENTS=tests/dags/requirements-airflow.txt
-# Everything that decides what gets installed; a change to any of them rebuilds the venv.
-REQUIREMENT_SET=("$REQUIREMENTS" tests/dags/constraints-airflow.txt dags/requirements.txt)
 
 [[ -x $RUFF ]] || { echo "error: $RUFF not found; run 'make test-dags' to build .venv" >&2; exit 1; }
-"$PYTHON" -c 'import sys; sys.exit(not (3, 9) <= sys.version_info[:2] <= (3, 12))' || {
-    echo "error: Airflow 3.0.6 supports Python 3.9 to 3.12; $PYTHON is $("$PYTHON" -V)" >&2
-    exit 1
-}
 
 echo "== ruff (dags/)"
 "$RUFF" check --select AIR,E,F,I,B,UP dags/
 "$RUFF" format --check dags/
 
-stamp=$VENV/.requirements.sha256
-wanted=$("$PYTHON" -c 'import hashlib, sys
-h = hashlib.sha256(sys.version.encode())
-for name in sys.argv[1:]:
-    h.update(open(name, "rb").read())
-print(h.hexdigest())' "${REQUIREMENT_SET[@]}")
-if [[ -x $VENV/bin/python && -f $stamp && $(<"$stamp") == "$wanted" ]]; then
-    echo "== $VENV is up to date"
-else
-    echo "== building $VENV (Airflow 3.0.6, a few minutes the first time)"
-    rm -rf "$VENV"
-    "$PYTHON" -m venv "$VENV"
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$REQUIREMENTS"
-    echo "$wanted" >"$stamp"  # written last: an interrupted install is redone next time
-fi
+bash scripts/airflow-venv.sh
 
 # A throwaway Airflow home with its own sqlite DB; the dag.test() tests migrate it once.
 AIRFLOW_HOME=$(mktemp -d "${TMPDIR:-/tmp}/airflow-home.XXXXXX")

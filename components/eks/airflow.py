@@ -45,6 +45,10 @@ REMOTE_LOG_CONN_ID = "aws_logs"
 # Versions, repositories and digests: charts.lock.yaml.
 AIRFLOW_CHART = pinned("airflow")
 KEDA_CHART = pinned("keda")
+# Airflow's metadata connection through PgBouncer: {0} user, {1} password, {2} PgBouncer host,
+# {3} its port, {4} release (PgBouncer's pooled database is `<release>-metadata`). The local
+# platform (local/config.py) formats the same template against its own PgBouncer.
+METADATA_CONNECTION = "postgresql://{0}:{1}@{2}:{3}/{4}-metadata?sslmode=disable"
 # Chart components that run Airflow code and may call AWS (logs, secrets backend, tasks).
 # The chart names their service accounts `<release>-<component>` (templates/_helpers.yaml).
 AWS_COMPONENTS = {
@@ -496,7 +500,7 @@ class AirflowRelease(pulumi.ComponentResource):
                 {
                     # Airflow goes through PgBouncer (in-cluster hop; PgBouncer -> RDS is TLS).
                     "connection": pulumi.Output.format(
-                        "postgresql://{0}:{1}@{2}:{3}/{4}-metadata?sslmode=disable",
+                        METADATA_CONNECTION,
                         DB_USER,
                         password,
                         pgbouncer_host,

@@ -41,6 +41,9 @@ DB_NAME = "airflow"
 DB_USER = "airflow"
 DB_PORT = 5432
 CACHE_PORT = 6379
+# Celery's broker URL for the ElastiCache group: {0} auth token, {1} primary endpoint, {2} port.
+# The local platform (local/config.py) formats the same template against its own Redis.
+BROKER_URL = "rediss://:{0}@{1}:{2}/0?ssl_cert_reqs=required"
 
 
 def dns_label(text: str, limit: int) -> str:
@@ -268,7 +271,7 @@ class AirflowData(pulumi.ComponentResource):
         )
         self.broker_url = pulumi.Output.secret(
             pulumi.Output.format(
-                "rediss://:{0}@{1}:{2}/0?ssl_cert_reqs=required",
+                BROKER_URL,
                 token.result,
                 self.cache.primary_endpoint_address,
                 CACHE_PORT,

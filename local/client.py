@@ -1,0 +1,96 @@
+"""A small client for Airflow's public REST API (v2), as a user or a script would use it:
+a token from `POST /auth/token`, then bearer-authenticated JSON calls. Standard library only,
+so the main venv and other test suites can import it."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+TERMINAL = {"success", "failed"}
+
+
+class ApiError(RuntimeError):
+    """A non-2xx answer, with the status and body."""
+
+    def __init__(self, status: int, body: str, url: str) -> None:
+        super().__init__(f"{status} from {url}: {body[:500]}")
+        self.status = status
+
+
+@dataclass
+class AirflowClient:
+    api_url: str
+    token: str
+
+    @classmethod
+    def login(cls, api_url: str, user: str, password: str) -> AirflowClient:
+        """POST /auth/token with the user's login; the token authenticates every call."""
+        body = _request("POST", f"{api_url}/auth/token", {"username": user, "password": password})
+        return cls(api_url, str(body["access_token"]))
+
+    def call(self, method: str, path: str, payload: Any = None) -> Any:
+        return _request(method, f"{self.api_url}/api/v2{path}", payload, self.token)
+
+    def get(self, path: str) -> Any:
+        return self.call("GET", path)
+
+    def unpause(self, dag_id: str) -> None:
+        self.call("PATCH", f"/dags/{dag_id}", {"is_paused": False})
+
+    def trigger(self, dag_id: str, conf: dict[str, Any] | None = None, run_id: str = "") -> str:
+        payload: dict[str, Any] = {"logical_date": None, "conf": conf or {}}
+        if run_id:
+            payload["dag_run_id"] = run_id
+        return str(self.call("POST", f"/dags/{dag_id}/dagRuns", payload)["dag_run_id"])
+
+    def run(self, dag_id: str, run_id: str) -> dict[str, Any]:
+        return dict(self.get(f"/dags/{dag_id}/dagRuns/{quote(run_id, safe='')}"))
+
+    def wait(self, dag_id: str, run_id: str, timeout: float = 300) -> str:
+        """Poll the run until it ends; returns its final state."""
+        deadline = time.monotonic() + timeout
+        state = ""
+        while time.monotonic() < deadline:
+            state = str(self.run(dag_id, run_id)["state"])
+            if state in TERMINAL:
+                return state
+            time.sleep(2)
+        raise TimeoutError(f"{dag_id} run {run_id} still {state!r} after {timeout:.0f} s")
+
+    def task_instances(self, dag_id: str, run_id: str) -> list[dict[str, Any]]:
+        path = f"/dags/{dag_id}/dagRuns/{quote(run_id, safe='')}/taskInstances?limit=1000"
+        return list(self.get(path)["task_instances"])
+
+    def log(self, dag_id: str, run_id: str, task_id: str, try_number: int = 1) -> str:
+        path = (
+            f"/dags/{dag_id}/dagRuns/{quote(run_id, safe='')}/taskInstances/{task_id}"
+            f"/logs/{try_number}?full_content=true"
+        )
+        body = self.get(path)
+        content = body.get("content", "")
+        if isinstance(content, list):
+            return "\n".join(
+                str(item.get("event", item)) if isinstance(item, dict) else str(item)
+                for item in content
+            )
+        return str(content)
+
+
+def _request(method: str, url: str, payload: Any = None, token: str = "") -> Any:
+    data = None if payload is None else json.dumps(payload).encode()
+    request = urllib.request.Request(url, data=data, method=method)
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            raw = response.read()
+    except urllib.error.HTTPError as exc:
+        raise ApiError(exc.code, exc.read().decode(errors="replace"), url) from None
+    return json.loads(raw) if raw else None

@@ -1,0 +1,323 @@
+"""The stack's settings -> the local platform's configuration, through the program's own code.
+
+Nothing here is a hand-written copy of what the components generate: the Airflow options
+come from `components.eks.airflow.airflow_config` and `chart_values` (prod) or
+`components.mwaa.airflow_options` (dev), the metadata connection and the broker URL from the
+templates the components format, PgBouncer's config from `pgbouncer_ini`, the secrets from
+`components.workspace.secret_entries`. Only what must differ on one machine is replaced:
+hosts and ports become 127.0.0.1 and local ports, paths become files under the state
+directory, the broker URL gets the throwaway CA, and AWS is a moto server.
+
+Two kinds of extra options are kept apart from the program's, each with its reason:
+`LOCAL_ONLY` (needed for one machine to work at all) and `FAST_TEST_TUNING` (shorter
+heartbeats and polls for the end-to-end test; never used by `make local`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from components.eks.airflow import (
+    METADATA_CONNECTION,
+    PGBOUNCER_PORT,
+    RELEASE,
+    REMOTE_LOG_CONN_ID,
+    ChartInputs,
+    airflow_config,
+    chart_values,
+    pgbouncer_ini,
+)
+from components.eks.data import BROKER_URL, DB_NAME, DB_USER, dns_label
+from components.mwaa import airflow_options
+from components.settings import Settings
+from components.workspace import data_lake_connection, secret_entries
+
+REPO = Path(__file__).resolve().parents[1]
+DAGS_FOLDER = REPO / "dags"
+# MWAA's default `celery.worker_autoscale` (max,min concurrent tasks per worker) per class
+# (Amazon MWAA User Guide, "Amazon MWAA environment class").
+MWAA_WORKER_AUTOSCALE = {
+    "mw1.micro": "3,3",
+    "mw1.small": "5,5",
+    "mw1.medium": "10,10",
+    "mw1.large": "20,20",
+    "mw1.xlarge": "40,40",
+    "mw1.2xlarge": "80,80",
+}
+# The chart's statsd defaults (values.yaml `config.metrics`): on, prefix `airflow`. On EKS
+# the host is the chart's statsd-exporter Service; here, a UDP port on loopback.
+STATSD_PREFIX = "airflow"
+ADMIN_USER = "admin"
+# What one machine needs and the platforms get elsewhere (one line each, why).
+LOCAL_ONLY = {
+    # Workers reach the Task Execution API on the local API server, not the chart's Service.
+    "core.execution_api_server_url": "{api_url}/execution/",
+    # One admin, password from the state directory (the chart uses its own user job).
+    "core.simple_auth_manager_users": f"{ADMIN_USER}:admin",
+    "core.simple_auth_manager_passwords_file": "{state}/passwords.json",
+}
+# Shorter heartbeats, polls and timeouts so the end-to-end test on two cores takes minutes,
+# not hours. Only `make e2e` / `make bench-local` use them; `make local` runs the program's
+# configuration untouched.
+FAST_TEST_TUNING = {
+    "scheduler.scheduler_heartbeat_sec": "2",
+    "scheduler.task_instance_heartbeat_timeout": "30",
+    "scheduler.task_instance_heartbeat_timeout_detection_interval": "5",
+    "scheduler.orphaned_tasks_check_interval": "15",
+    "scheduler.scheduler_health_check_threshold": "20",
+    "scheduler.task_queued_timeout": "60",
+    "dag_processor.refresh_interval": "5",
+    "dag_processor.min_file_process_interval": "5",
+    "dag_processor.parsing_processes": "1",
+    "triggerer.job_heartbeat_sec": "2",
+}
+
+
+@dataclass(frozen=True)
+class Ports:
+    """TCP/UDP ports on 127.0.0.1, one per server."""
+
+    api: int
+    """Airflow UI and REST API (`PORT=`, 8080 by default)."""
+    postgres: int
+    pgbouncer: int
+    redis: int
+    moto: int
+    statsd: int
+    """UDP: where Airflow sends statsd metrics (a listener may or may not be there)."""
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """Random values generated once per state directory (the chart's pinned secrets)."""
+
+    db_password: str
+    redis_password: str
+    fernet_key: str
+    jwt_secret: str
+    api_secret_key: str
+    admin_password: str
+
+
+@dataclass(frozen=True)
+class AirflowProcess:
+    """One long-running Airflow process: a name for pid files and logs, and its arguments."""
+
+    name: str
+    args: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LocalConfig:
+    """Everything the supervisor needs to start the platform of one stack."""
+
+    stack: str
+    architecture: str
+    airflow_version: str
+    env: dict[str, str]
+    """Environment of every Airflow process (AIRFLOW__*, AWS_*)."""
+    processes: tuple[AirflowProcess, ...]
+    database: str
+    """The PostgreSQL database Airflow's metadata lives in."""
+    pgbouncer_ini: str | None
+    """PgBouncer's config (prod); None when Airflow talks to PostgreSQL directly (dev)."""
+    pgbouncer_users: str | None
+    aws_secrets: dict[str, str]
+    """Secrets Manager name -> value, as the workspace component creates them."""
+    data_bucket: str
+    log_bucket: str | None
+    """Remote task-log bucket (prod: S3 as on EKS); None keeps logs on disk (dev)."""
+    alert_topic: str
+    region: str
+    account_id: str
+    api_url: str
+    options: dict[str, str] = field(default_factory=dict)
+    """The Airflow options as 'section.key' -> value, for status and tests."""
+
+    @property
+    def alert_topic_arn(self) -> str:
+        return f"arn:aws:sns:{self.region}:{self.account_id}:{self.alert_topic}"
+
+
+def env_name(option: str) -> str:
+    """'section.key' -> AIRFLOW__SECTION__KEY (how Airflow reads options from the env)."""
+    section, key = option.split(".", 1)
+    return f"AIRFLOW__{section.upper()}__{key.upper()}"
+
+
+def local_pgbouncer_ini(program_ini: str, ports: Ports, state: Path) -> str:
+    """The program's pgbouncer.ini with only host, ports and paths replaced."""
+    text = re.sub(r"host=\S+", "host=127.0.0.1", program_ini)
+    text = re.sub(rf"port={_DB_PORT_PATTERN}\b", f"port={ports.postgres}", text)
+    text = text.replace(f"listen_port = {PGBOUNCER_PORT}", f"listen_port = {ports.pgbouncer}")
+    text = text.replace("listen_addr = *", "listen_addr = 127.0.0.1")
+    text = text.replace("/etc/pgbouncer/users.txt", str(state / "pgbouncer" / "users.txt"))
+    # The Debian binary would otherwise put its socket in /tmp, shared with other platforms.
+    return text + f"unix_socket_dir = {state / 'pgbouncer'}\n"
+
+
+_DB_PORT_PATTERN = r"\d+"
+
+
+def _flatten(config: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+    return {f"{s}.{k}": str(v) for s, opts in config.items() for k, v in opts.items()}
+
+
+def local_config(
+    settings: Settings,
+    *,
+    ports: Ports,
+    secrets: Secrets,
+    state: Path,
+    ca_file: Path,
+    account_id: str,
+    fast: bool = False,
+) -> LocalConfig:
+    """The local platform of `settings.stack`: what the stack's platform would run."""
+    api_url = f"http://127.0.0.1:{ports.api}"
+    env_base = settings.environment_name
+    region = settings.region
+    data_bucket = f"{env_base}-data-local"
+    alert_topic = f"{env_base}-alerts"
+    # The broker URL the program generates, with host, port and the CA substituted.
+    broker = BROKER_URL.format(secrets.redis_password, "127.0.0.1", ports.redis)
+    broker += f"&ssl_ca_certs={ca_file}"
+    env: dict[str, str] = {}
+    pg_ini = pg_users = None
+    log_bucket: str | None = None
+
+    if settings.architecture == "eks":
+        log_bucket = dns_label(f"{env_base}-task-logs", 36) + "-local"
+        inputs = ChartInputs(
+            airflow=settings.airflow,
+            eks=settings.eks,
+            vpc_cidr=settings.network.cidr,
+            region=region,
+            log_bucket=log_bucket,
+            airflow_role_arn=f"arn:aws:iam::{account_id}:role/{env_base}-airflow",
+            web_url=api_url,
+        )
+        values = chart_values(inputs)
+        options = _flatten(airflow_config(inputs))
+        options["core.executor"] = values["executor"]
+        env.update({item["name"]: item["value"] for item in values["env"]})
+        metadata = METADATA_CONNECTION.format(
+            DB_USER, secrets.db_password, "127.0.0.1", ports.pgbouncer, RELEASE
+        )
+        pg_ini = local_pgbouncer_ini(pgbouncer_ini(RELEASE, "127.0.0.1"), ports, state)
+        pg_users = f'"{DB_USER}" "{secrets.db_password}"\n'
+        processes = _eks_processes(values)
+    else:
+        options = dict(airflow_options(settings.airflow))
+        # MWAA runs Celery (on SQS) and keeps its own metadata database, without PgBouncer.
+        options["core.executor"] = "CeleryExecutor"
+        options["celery.worker_autoscale"] = MWAA_WORKER_AUTOSCALE[settings.mwaa.environment_class]
+        options["api.base_url"] = api_url
+        env["AWS_DEFAULT_REGION"] = region
+        metadata = (
+            f"postgresql://{DB_USER}:{secrets.db_password}@127.0.0.1:{ports.postgres}/"
+            f"{DB_NAME}?sslmode=require"
+        )
+        processes = _mwaa_processes(settings.mwaa.schedulers)
+
+    options.update(
+        {
+            "database.sql_alchemy_conn": metadata,
+            "celery.broker_url": broker,
+            "celery.result_backend": "db+" + metadata,
+            "core.fernet_key": secrets.fernet_key,
+            "api_auth.jwt_secret": secrets.jwt_secret,
+            "api.secret_key": secrets.api_secret_key,
+            "core.dags_folder": str(DAGS_FOLDER),
+            "metrics.statsd_on": "True",
+            "metrics.statsd_host": "127.0.0.1",
+            "metrics.statsd_port": str(ports.statsd),
+            "metrics.statsd_prefix": STATSD_PREFIX,
+        }
+    )
+    for option, value in LOCAL_ONLY.items():
+        options[option] = value.format(api_url=api_url, state=state)
+    if fast:
+        options.update(FAST_TEST_TUNING)
+
+    env.update({env_name(option): value for option, value in options.items()})
+    env.update(
+        {
+            "AIRFLOW_HOME": str(state / "airflow"),
+            "AWS_ENDPOINT_URL": f"http://127.0.0.1:{ports.moto}",
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            # Never a real account from here, even on a laptop with credentials.
+            "AWS_CONFIG_FILE": "/dev/null",
+            "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }
+    )
+    topic_arn = f"arn:aws:sns:{region}:{account_id}:{alert_topic}"
+    return LocalConfig(
+        stack=settings.stack,
+        architecture=settings.architecture,
+        airflow_version=settings.airflow.version,
+        env=env,
+        processes=processes,
+        database=DB_NAME,
+        pgbouncer_ini=pg_ini,
+        pgbouncer_users=pg_users,
+        aws_secrets=secret_entries(
+            alert_topic_arn=topic_arn,
+            data_bucket=data_bucket,
+            data_lake_connection=data_lake_connection(region),
+        ),
+        data_bucket=data_bucket,
+        log_bucket=log_bucket,
+        alert_topic=alert_topic,
+        region=region,
+        account_id=account_id,
+        api_url=api_url,
+        options=options,
+    )
+
+
+def _eks_processes(values: Mapping[str, Any]) -> tuple[AirflowProcess, ...]:
+    """The chart's long-running Airflow pods, one process each (one API server: one port)."""
+    processes = [
+        AirflowProcess(f"scheduler-{i + 1}", ("scheduler",))
+        for i in range(values["scheduler"]["replicas"])
+    ]
+    processes.append(AirflowProcess("api-server", ("api-server",)))
+    if values["dagProcessor"]["enabled"]:
+        processes.append(AirflowProcess("dag-processor", ("dag-processor",)))
+    if values["triggerer"]["enabled"]:
+        processes.append(AirflowProcess("triggerer", ("triggerer",)))
+    processes.append(AirflowProcess("worker", ("celery", "worker")))
+    return tuple(processes)
+
+
+def _mwaa_processes(schedulers: int) -> tuple[AirflowProcess, ...]:
+    """MWAA's set: its schedulers (which also run the DAG processor and triggerer on 3.x),
+    a web server and the base worker."""
+    processes = [AirflowProcess(f"scheduler-{i + 1}", ("scheduler",)) for i in range(schedulers)]
+    processes += [
+        AirflowProcess("api-server", ("api-server",)),
+        AirflowProcess("dag-processor", ("dag-processor",)),
+        AirflowProcess("triggerer", ("triggerer",)),
+        AirflowProcess("worker", ("celery", "worker")),
+    ]
+    return tuple(processes)
+
+
+__all__ = [
+    "FAST_TEST_TUNING",
+    "LOCAL_ONLY",
+    "REMOTE_LOG_CONN_ID",
+    "AirflowProcess",
+    "LocalConfig",
+    "Ports",
+    "Secrets",
+    "env_name",
+    "local_config",
+]

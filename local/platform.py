@@ -1,0 +1,604 @@
+"""Start, check and stop the local platform: real servers and Airflow processes on 127.0.0.1.
+
+Everything lives under one state directory (`AIRFLOW_LOCAL_HOME`, default `.airflow-local/`
+in the repository): keys and certificates, the PostgreSQL cluster, PgBouncer's and Redis's
+files, Airflow's home, one log and one pid file per process. Every process is started in a
+session of its own and stopped by the pid the platform wrote, never by name.
+
+Servers (PostgreSQL, PgBouncer, Redis) are the Debian packages; PostgreSQL and PgBouncer
+refuse to run as root, so when this runs as root they run as the `postgres` user the Debian
+package creates. Airflow and the moto server run from `.venv-airflow`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets as random
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from base64 import urlsafe_b64encode
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from components.settings import Settings, load
+from local.config import (
+    DAGS_FOLDER,
+    REPO,
+    LocalConfig,
+    Ports,
+    Secrets,
+    local_config,
+)
+
+VENV = REPO / ".venv-airflow"
+DEFAULT_STATE = REPO / ".airflow-local"
+PG_BIN = Path("/usr/lib/postgresql")
+SERVICE_USER = "postgres"  # created by Debian's postgresql package
+DEBIAN_PACKAGES = {
+    "postgres": "postgresql",
+    "pgbouncer": "pgbouncer",
+    "redis-server": "redis-server",
+}
+HEALTH_PATH = "/api/v2/monitor/health"
+START_TIMEOUT = 240.0
+
+
+class PlatformError(RuntimeError):
+    """The platform could not start, or is not what was asked for."""
+
+
+@dataclass(frozen=True)
+class Platform:
+    """A running local platform: where it lives and how to reach it."""
+
+    stack: str
+    state: Path
+    ports: Ports
+    api_url: str
+    user: str
+    password: str
+    config: LocalConfig
+
+    def client(self) -> Any:
+        """A REST API client with a token (see `local.client`)."""
+        from local.client import AirflowClient
+
+        return AirflowClient.login(self.api_url, self.user, self.password)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def state_dir(path: str | Path | None = None) -> Path:
+    return Path(path or os.environ.get("AIRFLOW_LOCAL_HOME") or DEFAULT_STATE).resolve()
+
+
+def stack_settings(stack: str) -> Settings:
+    """The stack's validated settings, read as `make plan` reads them."""
+    from tools.plan import stack_config
+
+    project, config = stack_config(stack)
+    return load(project, stack, config)
+
+
+def _free_port(kind: int = socket.SOCK_STREAM) -> int:
+    with socket.socket(socket.AF_INET, kind) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def choose_ports(api: int, base: int | None) -> Ports:
+    """`base` pins the servers to base+1.. (tests use a fixed range); otherwise free ports."""
+    if base is not None:
+        return Ports(api, base + 1, base + 2, base + 3, base + 4, base + 5)
+    return Ports(
+        api, _free_port(), _free_port(), _free_port(), _free_port(), _free_port(socket.SOCK_DGRAM)
+    )
+
+
+def _service_user() -> dict[str, Any]:
+    """Popen arguments that drop root for servers that refuse it."""
+    return {"user": SERVICE_USER, "group": SERVICE_USER} if os.geteuid() == 0 else {}
+
+
+def _chown(path: Path) -> None:
+    if os.geteuid() == 0:
+        for p in [path, *path.rglob("*")]:
+            shutil.chown(p, SERVICE_USER, SERVICE_USER)
+
+
+def _pg_bin(name: str) -> str:
+    versions = sorted(PG_BIN.glob("*/bin"), key=lambda p: int(p.parent.name))
+    if not versions:
+        raise PlatformError("PostgreSQL is not installed (Debian package postgresql)")
+    return str(versions[-1] / name)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie child of this very process is dead for our purposes.
+    try:
+        with Path(f"/proc/{pid}/stat").open() as f:
+            return f.read().split(") ", 1)[1][0] != "Z"
+    except OSError:
+        return False
+
+
+def _wait(what: str, check: Callable[[], bool], timeout: float, log: Path | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.5)
+    tail = ""
+    if log and log.exists():
+        tail = "\n" + "\n".join(log.read_text(errors="replace").splitlines()[-20:])
+    raise PlatformError(f"{what} did not come up within {timeout:.0f} s{tail}")
+
+
+def _tcp_open(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def ensure_installed() -> None:
+    """Debian packages (apt, when root) and the Airflow venv (scripts/airflow-venv.sh)."""
+    missing = [pkg for binary, pkg in DEBIAN_PACKAGES.items() if not _installed(binary)]
+    if missing:
+        if os.geteuid() != 0:
+            raise PlatformError(f"install the Debian packages {' '.join(missing)} (apt-get)")
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+        subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=True, env=env)
+    subprocess.run(["bash", str(REPO / "scripts/airflow-venv.sh")], check=True)
+
+
+def _installed(binary: str) -> bool:
+    if binary == "postgres":
+        return any(PG_BIN.glob("*/bin/postgres"))
+    return shutil.which(binary) is not None or Path("/usr/sbin", binary).exists()
+
+
+def venv_airflow_version() -> str:
+    out = subprocess.run(
+        [str(VENV / "bin/python"), "-c", "import airflow; print(airflow.__version__)"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return out.stdout.strip()
+
+
+# --------------------------------------------------------------------------- supervisor
+
+
+class Supervisor:
+    """Processes of one state directory: start with a pid file, stop by that pid."""
+
+    def __init__(self, state: Path) -> None:
+        self.state = state
+        self.run = state / "run"
+        self.logs = state / "logs"
+
+    def pid(self, name: str) -> int | None:
+        path = self.run / f"{name}.pid"
+        return int(path.read_text()) if path.exists() else None
+
+    def names(self) -> list[str]:
+        order = self.run / "order"
+        return order.read_text().split() if order.exists() else []
+
+    def running(self) -> dict[str, bool]:
+        return {name: bool((pid := self.pid(name)) and _alive(pid)) for name in self.names()}
+
+    def start(
+        self,
+        name: str,
+        args: list[str],
+        env: Mapping[str, str] | None = None,
+        service_user: bool = False,
+    ) -> int:
+        self.run.mkdir(parents=True, exist_ok=True)
+        self.logs.mkdir(parents=True, exist_ok=True)
+        log = (self.logs / f"{name}.log").open("ab")  # the child inherits it; closed below
+        try:
+            proc = subprocess.Popen(
+                args,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=dict(env) if env is not None else None,
+                cwd=self.state,
+                start_new_session=True,  # its own process group: stopped as a whole
+                **(_service_user() if service_user else {}),
+            )
+        finally:
+            log.close()
+        (self.run / f"{name}.pid").write_text(str(proc.pid))
+        names = self.names()
+        if name not in names:
+            (self.run / "order").write_text(" ".join([*names, name]))
+        return proc.pid
+
+    def signal(self, name: str, sig: signal.Signals) -> None:
+        """Send `sig` to the process group `name` started (its children too)."""
+        pid = self.pid(name)
+        if pid and _alive(pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, sig)
+
+    def stop(self, name: str, timeout: float = 30.0) -> None:
+        pid = self.pid(name)
+        if pid:
+            self.signal(name, signal.SIGTERM)
+            deadline = time.monotonic() + timeout
+            while _alive(pid) and time.monotonic() < deadline:
+                time.sleep(0.2)
+            self.signal(name, signal.SIGKILL)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, os.WNOHANG)
+        (self.run / f"{name}.pid").unlink(missing_ok=True)
+
+    def stop_all(self) -> None:
+        for name in reversed(self.names()):
+            self.stop(name)
+        (self.run / "order").unlink(missing_ok=True)
+
+
+# --------------------------------------------------------------------------- servers
+
+
+def _pki(state: Path) -> Path:
+    """A throwaway CA and a server certificate for 127.0.0.1 (PostgreSQL and Redis TLS)."""
+    pki = state / "pki"
+    if (pki / "server.crt").exists():
+        return pki
+    pki.mkdir(parents=True, exist_ok=True)
+
+    def ssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], check=True, capture_output=True, cwd=pki)
+
+    ssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30", "-subj",
+        "/CN=airflow-local-ca", "-keyout", "ca.key", "-out", "ca.crt")  # fmt: skip
+    ssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
+        "-keyout", "server.key", "-out", "server.csr")  # fmt: skip
+    (pki / "san.ext").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    ssl("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
+        "-CAcreateserial", "-days", "30", "-extfile", "san.ext", "-out", "server.crt")  # fmt: skip
+    (pki / "server.key").chmod(0o600)
+    _chown(pki)
+    return pki
+
+
+def _secrets(state: Path) -> Secrets:
+    path = state / "secrets.json"
+    if path.exists():
+        return Secrets(**json.loads(path.read_text()))
+    value = Secrets(
+        db_password=random.token_hex(16),
+        redis_password=random.token_hex(24),
+        fernet_key=urlsafe_b64encode(random.token_bytes(32)).decode(),
+        jwt_secret=random.token_hex(32),
+        api_secret_key=random.token_hex(32),
+        admin_password=random.token_urlsafe(12),
+    )
+    path.write_text(json.dumps(asdict(value)))
+    path.chmod(0o600)
+    return value
+
+
+def _postgres(sup: Supervisor, cfg: LocalConfig, ports: Ports, secrets: Secrets, pki: Path) -> None:
+    data = sup.state / "postgres" / "data"
+    sock = sup.state / "postgres"
+    if not (data / "PG_VERSION").exists():
+        sock.mkdir(parents=True, exist_ok=True)
+        pwfile = sock / "pwfile"
+        pwfile.write_text(secrets.db_password + "\n")
+        _chown(sock)
+        subprocess.run(
+            [_pg_bin("initdb"), "-D", str(data), "-U", "airflow", "--pwfile", str(pwfile),
+             "--auth-local=scram-sha-256", "--auth-host=scram-sha-256", "-E", "UTF8"],
+            check=True, capture_output=True, **_service_user(),
+        )  # fmt: skip
+        pwfile.unlink()
+    sup.start(
+        "postgres",
+        [_pg_bin("postgres"), "-D", str(data), "-c", "listen_addresses=127.0.0.1",
+         "-c", f"port={ports.postgres}", "-c", f"unix_socket_directories={sock}",
+         "-c", "ssl=on", "-c", f"ssl_cert_file={pki / 'server.crt'}",
+         "-c", f"ssl_key_file={pki / 'server.key'}", "-c", "max_connections=200"],
+        service_user=True,
+    )  # fmt: skip
+    _wait("PostgreSQL", lambda: _tcp_open(ports.postgres), 30, sup.logs / "postgres.log")
+    psql = [_pg_bin("psql"), "-h", "127.0.0.1", "-p", str(ports.postgres), "-U", "airflow"]
+    env = {**os.environ, "PGPASSWORD": secrets.db_password}
+    _wait(
+        "PostgreSQL accepting logins",
+        lambda: subprocess.run([*psql, "-c", "select 1", "postgres"], env=env, check=False,
+                               capture_output=True).returncode == 0,
+        30,
+    )  # fmt: skip
+    exists = subprocess.run(
+        [*psql, "-tAc", f"select 1 from pg_database where datname='{cfg.database}'", "postgres"],
+        env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    if exists.stdout.strip() != "1":
+        subprocess.run([*psql, "-c", f'create database "{cfg.database}"', "postgres"],
+                       env=env, check=True, capture_output=True)  # fmt: skip
+
+
+def _pgbouncer(sup: Supervisor, cfg: LocalConfig, ports: Ports) -> None:
+    if cfg.pgbouncer_ini is None or cfg.pgbouncer_users is None:
+        return
+    home = sup.state / "pgbouncer"
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "pgbouncer.ini").write_text(cfg.pgbouncer_ini)
+    (home / "users.txt").write_text(cfg.pgbouncer_users)
+    (home / "users.txt").chmod(0o600)
+    _chown(home)
+    start_pgbouncer(sup)
+    _wait("PgBouncer", lambda: _tcp_open(ports.pgbouncer), 20, sup.logs / "pgbouncer.log")
+
+
+def start_pgbouncer(sup: Supervisor) -> None:
+    pgbouncer = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+    sup.start("pgbouncer", [pgbouncer, str(sup.state / "pgbouncer" / "pgbouncer.ini")],
+              service_user=True)  # fmt: skip
+
+
+def start_redis(sup: Supervisor, ports: Ports, secrets: Secrets) -> None:
+    """Redis with TLS only (the throwaway CA) and a password, like ElastiCache in transit."""
+    home, pki = sup.state / "redis", sup.state / "pki"
+    home.mkdir(parents=True, exist_ok=True)
+    _chown(home)
+    sup.start(
+        "redis",
+        ["redis-server", "--bind", "127.0.0.1", "--port", "0", "--tls-port", str(ports.redis),
+         "--tls-cert-file", str(pki / "server.crt"), "--tls-key-file", str(pki / "server.key"),
+         "--tls-ca-cert-file", str(pki / "ca.crt"), "--tls-auth-clients", "no",
+         "--requirepass", secrets.redis_password, "--dir", str(home),
+         "--appendonly", "yes", "--save", ""],
+        service_user=True,
+    )  # fmt: skip
+    _wait("Redis", lambda: _tcp_open(ports.redis), 20, sup.logs / "redis.log")
+
+
+def _moto(sup: Supervisor, ports: Ports) -> str:
+    """moto's server; returns its account id (STS), which ARNs are built from."""
+    sup.start("moto", [str(VENV / "bin/moto_server"), "-H", "127.0.0.1", "-p", str(ports.moto)])
+    _wait("moto server", lambda: _tcp_open(ports.moto), 60, sup.logs / "moto.log")
+    sts = aws_client("sts", ports.moto, "us-east-1")
+    return str(sts.get_caller_identity()["Account"])
+
+
+def aws_client(service: str, moto_port: int, region: str) -> Any:
+    """A botocore client for the moto server (the main venv has botocore, not boto3)."""
+    import botocore.session
+
+    session = botocore.session.get_session()
+    return session.create_client(
+        service,
+        region_name=region,
+        endpoint_url=f"http://127.0.0.1:{moto_port}",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+
+
+def seed_aws(cfg: LocalConfig, ports: Ports) -> None:
+    """What the workspace, data and alerting components create, by the same names."""
+    s3 = aws_client("s3", ports.moto, cfg.region)
+    for bucket in filter(None, (cfg.data_bucket, cfg.log_bucket)):
+        with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
+            s3.create_bucket(Bucket=bucket)
+    sm = aws_client("secretsmanager", ports.moto, cfg.region)
+    for name, value in cfg.aws_secrets.items():
+        try:
+            sm.create_secret(Name=name, SecretString=value)
+        except sm.exceptions.ResourceExistsException:
+            sm.put_secret_value(SecretId=name, SecretString=value)
+    aws_client("sns", ports.moto, cfg.region).create_topic(Name=cfg.alert_topic)
+
+
+# --------------------------------------------------------------------------- Airflow
+
+
+def _airflow(cfg: LocalConfig, *args: str) -> list[str]:
+    return [str(VENV / "bin/airflow"), *args]
+
+
+def start_airflow_process(sup: Supervisor, cfg: LocalConfig, name: str) -> None:
+    process = next(p for p in cfg.processes if p.name == name)
+    args = list(process.args)
+    if args == ["api-server"]:
+        args += ["--host", "127.0.0.1", "--port", cfg.api_url.rsplit(":", 1)[1]]
+    sup.start(name, _airflow(cfg, *args), env=airflow_env(cfg))
+
+
+def airflow_env(cfg: LocalConfig) -> dict[str, str]:
+    keep = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "AWS_"))}
+    return {**keep, **cfg.env, "PYTHONUNBUFFERED": "1"}
+
+
+def health(api_url: str) -> dict[str, Any] | None:
+    try:
+        with urllib.request.urlopen(api_url + HEALTH_PATH, timeout=3) as response:
+            return dict(json.loads(response.read()))
+    except (urllib.error.URLError, OSError, ValueError):
+        return None
+
+
+def healthy(api_url: str, components: Iterable[str]) -> bool:
+    report = health(api_url)
+    if not report:
+        return False
+    return all(report.get(c, {}).get("status") == "healthy" for c in components)
+
+
+def worker_ready(sup: Supervisor) -> bool:
+    log = sup.logs / "worker.log"
+    return log.exists() and " ready." in log.read_text(errors="replace")
+
+
+# --------------------------------------------------------------------------- API
+
+
+def start(
+    stack: str = "prod",
+    *,
+    port: int = 8080,
+    state: str | Path | None = None,
+    port_base: int | None = None,
+    fast: bool = False,
+    install: bool = True,
+    echo: Callable[[str], None] = print,
+) -> Platform:
+    """Start the local platform of `stack` and return once every process is healthy.
+
+    A platform already running in `state` is left as it is (and returned)."""
+    home = state_dir(state)
+    sup = Supervisor(home)
+    settings = stack_settings(stack)
+    if any(sup.running().values()):
+        meta = json.loads((home / "platform.json").read_text())
+        if meta["stack"] != stack:
+            raise PlatformError(f"{home} runs stack {meta['stack']}; `make local-down` first")
+        echo(f"The {stack} platform is already running in {home}; nothing changed.")
+        return _platform(home, settings, fast=meta["fast"])
+    if install:
+        ensure_installed()
+    version = venv_airflow_version()
+    if version != settings.airflow.version:
+        raise PlatformError(
+            f"airflowVersion: the {stack} stack runs Airflow {settings.airflow.version}, "
+            f".venv-airflow has {version} (tests/dags/requirements-airflow.txt pins it)"
+        )
+    home.mkdir(parents=True, exist_ok=True)
+    ports_file = home / "ports.json"
+    if ports_file.exists() and port_base is None:
+        ports = Ports(**{**json.loads(ports_file.read_text()), "api": port})
+    else:
+        ports = choose_ports(port, port_base)
+    ports_file.write_text(json.dumps(asdict(ports)))
+    (home / "platform.json").write_text(json.dumps({"stack": stack, "fast": fast}))
+    started = time.monotonic()
+    try:
+        _start_all(sup, settings, ports, fast, echo)
+    except BaseException:
+        sup.stop_all()
+        raise
+    platform = _platform(home, settings, fast=fast)
+    echo(f"Healthy in {time.monotonic() - started:.0f} s.")
+    return platform
+
+
+def _platform(home: Path, settings: Settings, fast: bool) -> Platform:
+    ports = Ports(**json.loads((home / "ports.json").read_text()))
+    secrets = _secrets(home)
+    account = json.loads((home / "platform.json").read_text()).get("account", "000000000000")
+    cfg = local_config(
+        settings,
+        ports=ports,
+        secrets=secrets,
+        state=home,
+        ca_file=home / "pki/ca.crt",
+        account_id=account,
+        fast=fast,
+    )
+    return Platform(settings.stack, home, ports, cfg.api_url, "admin", secrets.admin_password, cfg)
+
+
+def _start_all(
+    sup: Supervisor, settings: Settings, ports: Ports, fast: bool, echo: Callable[[str], None]
+) -> None:
+    home = sup.state
+    secrets = _secrets(home)
+    pki = _pki(home)
+    echo(f"Starting the {settings.stack} platform in {home}")
+    account = _moto(sup, ports)
+    meta = json.loads((home / "platform.json").read_text())
+    (home / "platform.json").write_text(json.dumps({**meta, "account": account}))
+    cfg = local_config(
+        settings,
+        ports=ports,
+        secrets=secrets,
+        state=home,
+        ca_file=pki / "ca.crt",
+        account_id=account,
+        fast=fast,
+    )
+    seed_aws(cfg, ports)
+    _postgres(sup, cfg, ports, secrets, pki)
+    _pgbouncer(sup, cfg, ports)
+    start_redis(sup, ports, secrets)
+    airflow_home = home / "airflow"
+    airflow_home.mkdir(parents=True, exist_ok=True)
+    (home / "passwords.json").write_text(json.dumps({"admin": secrets.admin_password}))
+    echo("Migrating the metadata database")
+    migrate = subprocess.run(
+        _airflow(cfg, "db", "migrate"),
+        env=airflow_env(cfg),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if migrate.returncode != 0:
+        raise PlatformError("airflow db migrate failed:\n" + migrate.stdout[-3000:]
+                            + migrate.stderr[-3000:])  # fmt: skip
+    for process in cfg.processes:
+        start_airflow_process(sup, cfg, process.name)
+    components = ["metadatabase", "scheduler", "triggerer", "dag_processor"]
+    _wait("Airflow (API server, schedulers, triggerer, DAG processor)",
+          lambda: healthy(cfg.api_url, components), START_TIMEOUT,
+          sup.logs / "api-server.log")  # fmt: skip
+    _wait("the Celery worker", lambda: worker_ready(sup), 60, sup.logs / "worker.log")
+
+
+def stop(state: str | Path | None = None, keep: bool = False) -> None:
+    """Stop every process the platform started (by pid); remove the state directory
+    unless `keep`, which keeps the database, keys and ports for the next start."""
+    home = state_dir(state)
+    Supervisor(home).stop_all()
+    if not keep and home.exists():
+        shutil.rmtree(home)
+
+
+def status(state: str | Path | None = None) -> dict[str, Any]:
+    """What runs (process -> pid, alive) and the API server's health report."""
+    home = state_dir(state)
+    sup = Supervisor(home)
+    report: dict[str, Any] = {"state": str(home), "processes": {}}
+    for name, alive in sup.running().items():
+        report["processes"][name] = {"pid": sup.pid(name), "alive": alive}
+    ports_file = home / "ports.json"
+    if ports_file.exists():
+        ports = Ports(**json.loads(ports_file.read_text()))
+        report["api_url"] = f"http://127.0.0.1:{ports.api}"
+        report["health"] = health(report["api_url"])
+    return report
+
+
+__all__ = [
+    "DAGS_FOLDER",
+    "Platform",
+    "PlatformError",
+    "Supervisor",
+    "start",
+    "status",
+    "stop",
+]

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Build .venv-airflow, the one Airflow venv of the repository: the DAG tests and the local
+# platform both run in it. Rebuilt only when the requirement set changes (a hash of it is
+# stamped inside the venv), so a second run takes a moment. Usage: bash scripts/airflow-venv.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+VENV=.venv-airflow
+REQUIREMENTS=tests/dags/requirements-airflow.txt
+# Everything that decides what gets installed; a change to any of them rebuilds the venv.
+REQUIREMENT_SET=("$REQUIREMENTS" tests/dags/constraints-airflow.txt dags/requirements.txt)
+
+"$PYTHON" -c 'import sys; sys.exit(not (3, 9) <= sys.version_info[:2] <= (3, 12))' || {
+    echo "error: Airflow 3.0 supports Python 3.9 to 3.12; $PYTHON is $("$PYTHON" -V)" >&2
+    exit 1
+}
+
+stamp=$VENV/.requirements.sha256
+wanted=$("$PYTHON" -c 'import hashlib, sys
+h = hashlib.sha256(sys.version.encode())
+for name in sys.argv[1:]:
+    h.update(open(name, "rb").read())
+print(h.hexdigest())' "${REQUIREMENT_SET[@]}")
+if [[ -x $VENV/bin/python && -f $stamp && $(<"$stamp") == "$wanted" ]]; then
+    echo "== $VENV is up to date"
+else
+    echo "== building $VENV (Airflow, a few minutes the first time)"
+    rm -rf "$VENV"
+    "$PYTHON" -m venv "$VENV"
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$REQUIREMENTS"
+    echo "$wanted" >"$stamp"  # written last: an interrupted install is redone next time
+fi

@@ -1,0 +1,167 @@
+"""local.config: the local platform runs what the program generates, not a copy of it."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from components.eks.airflow import pgbouncer_ini
+from components.platform import CONNECTIONS_PREFIX, SECRETS_BACKEND, VARIABLES_PREFIX
+from components.settings import Settings, load
+from components.workspace import secret_entries
+from local.config import (
+    FAST_TEST_TUNING,
+    LOCAL_ONLY,
+    LocalConfig,
+    Ports,
+    Secrets,
+    env_name,
+    local_config,
+)
+from tools.plan import stack_config
+
+REPO = Path(__file__).resolve().parents[2]
+PORTS = Ports(api=18080, postgres=18101, pgbouncer=18102, redis=18103, moto=18104, statsd=18105)
+SECRETS = Secrets("dbpw", "redispw", "fernet", "jwt", "apikey", "adminpw")
+STATE = Path("/tmp/state")
+CA = STATE / "pki/ca.crt"
+
+
+def settings_of(stack: str, **overrides: Any) -> Settings:
+    project, config = stack_config(stack)
+    config.update({f"{project}:{k}": v for k, v in overrides.items()})
+    return load(project, stack, config)
+
+
+def config_of(stack: str, fast: bool = False, **overrides: Any) -> LocalConfig:
+    return local_config(
+        settings_of(stack, **overrides),
+        ports=PORTS,
+        secrets=SECRETS,
+        state=STATE,
+        ca_file=CA,
+        account_id="111122223333",
+        fast=fast,
+    )
+
+
+def test_prod_broker_is_the_programs_rediss_url_on_local_redis_with_the_ca() -> None:
+    cfg = config_of("prod")
+    assert cfg.env["AIRFLOW__CELERY__BROKER_URL"] == (
+        f"rediss://:redispw@127.0.0.1:{PORTS.redis}/0?ssl_cert_reqs=required&ssl_ca_certs={CA}"
+    )
+
+
+def test_prod_metadata_goes_through_pgbouncer_to_the_pooled_database() -> None:
+    cfg = config_of("prod")
+    conn = cfg.env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
+    assert (
+        conn
+        == f"postgresql://airflow:dbpw@127.0.0.1:{PORTS.pgbouncer}/airflow-metadata?sslmode=disable"
+    )
+    assert cfg.env["AIRFLOW__CELERY__RESULT_BACKEND"] == "db+" + conn
+    assert cfg.pgbouncer_ini is not None
+    pooled = re.search(r"^airflow-metadata = (.*)$", cfg.pgbouncer_ini, re.M)
+    assert pooled, "PgBouncer must serve the database the connection names"
+    assert f"port={PORTS.postgres}" in pooled.group(1) and "dbname=airflow" in pooled.group(1)
+    assert f"listen_port = {PORTS.pgbouncer}" in cfg.pgbouncer_ini
+    assert cfg.pgbouncer_users == '"airflow" "dbpw"\n'
+
+
+def test_pgbouncer_ini_differs_from_the_programs_only_in_hosts_ports_and_paths() -> None:
+    program = pgbouncer_ini("airflow", "db.example.internal").splitlines()
+    local = (config_of("prod").pgbouncer_ini or "").splitlines()
+    changed = [(a, b) for a, b in zip(program, local, strict=False) if a != b]
+    for before, after in changed:
+        shape = re.sub(r"(host=|port=|= )\S+", r"\1X", before)
+        assert shape == re.sub(r"(host=|port=|= )\S+", r"\1X", after), (before, after)
+    assert len(local) == len(program) + 1 and local[-1].startswith("unix_socket_dir = ")
+    # Auth, pooling and TLS to the database are the program's.
+    for line in ("auth_type = scram-sha-256", "pool_mode = transaction",
+                 "server_tls_sslmode = require"):  # fmt: skip
+        assert line in local
+
+
+def test_prod_airflow_options_are_the_charts_config() -> None:
+    cfg = config_of("prod", airflowConfigOptions='["core.default_timezone=utc"]')
+    env = cfg.env
+    assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
+    assert env["AIRFLOW__SECRETS__BACKEND"] == SECRETS_BACKEND
+    assert json.loads(env["AIRFLOW__SECRETS__BACKEND_KWARGS"]) == {
+        "connections_prefix": CONNECTIONS_PREFIX,
+        "variables_prefix": VARIABLES_PREFIX,
+    }
+    assert env["AIRFLOW__LOGGING__REMOTE_LOGGING"] == "True"
+    assert env["AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER"] == f"s3://{cfg.log_bucket}/logs"
+    assert env["AIRFLOW__LOGGING__REMOTE_LOG_CONN_ID"] == "aws_logs"
+    assert env["AIRFLOW_CONN_AWS_LOGS"] == "aws://?region_name=us-east-1"
+    assert env["AIRFLOW__CELERY__WORKER_CONCURRENCY"] == "16"
+    assert env["AIRFLOW__CORE__DEFAULT_TIMEZONE"] == "utc"  # settings flow through
+    assert env["AIRFLOW__API__BASE_URL"] == "http://127.0.0.1:18080"  # the ALB, rewritten
+
+
+def test_a_setting_changes_the_local_run() -> None:
+    cfg = config_of("prod", airflowWorkerConcurrency="4", airflowSchedulerReplicas="3")
+    assert cfg.env["AIRFLOW__CELERY__WORKER_CONCURRENCY"] == "4"
+    assert [p.name for p in cfg.processes if p.args == ("scheduler",)] == [
+        "scheduler-1", "scheduler-2", "scheduler-3"]  # fmt: skip
+
+
+def test_prod_runs_the_charts_processes() -> None:
+    names = [p.name for p in config_of("prod").processes]
+    assert names == [
+        "scheduler-1",
+        "scheduler-2",
+        "api-server",
+        "dag-processor",
+        "triggerer",
+        "worker",
+    ]
+
+
+def test_dev_runs_the_mwaa_options_and_class_defaults() -> None:
+    cfg = config_of("dev", mwaaSchedulers="3", mwaaEnvironmentClass="mw1.medium")
+    assert cfg.env["AIRFLOW__SECRETS__BACKEND"] == SECRETS_BACKEND
+    assert cfg.env["AIRFLOW__CORE__LOAD_EXAMPLES"] == "False"
+    assert cfg.env["AIRFLOW__CELERY__WORKER_AUTOSCALE"] == "10,10"
+    assert cfg.pgbouncer_ini is None and cfg.log_bucket is None
+    assert "AIRFLOW__LOGGING__REMOTE_LOGGING" not in cfg.env  # MWAA logs to CloudWatch
+    assert [p.name for p in cfg.processes if p.args == ("scheduler",)] == [
+        "scheduler-1", "scheduler-2", "scheduler-3"]  # fmt: skip
+
+
+def test_secrets_are_the_workspaces_names_with_local_values() -> None:
+    cfg = config_of("prod")
+    names = secret_entries("a", "b", "c").keys()
+    assert set(cfg.aws_secrets) == set(names)
+    assert cfg.aws_secrets[f"{VARIABLES_PREFIX}/alert_topic_arn"] == cfg.alert_topic_arn
+    assert cfg.alert_topic_arn == "arn:aws:sns:us-east-1:111122223333:airflow-prod-alerts"
+    assert cfg.aws_secrets[f"{VARIABLES_PREFIX}/data_bucket"] == cfg.data_bucket
+    assert json.loads(cfg.aws_secrets[f"{CONNECTIONS_PREFIX}/data_lake"])["conn_type"] == "aws"
+
+
+def test_test_tuning_only_when_asked_and_kept_apart() -> None:
+    normal, fast = config_of("prod"), config_of("prod", fast=True)
+    for option, value in FAST_TEST_TUNING.items():
+        assert normal.env.get(env_name(option)) != value
+        assert fast.env[env_name(option)] == value
+    assert set(LOCAL_ONLY).isdisjoint(FAST_TEST_TUNING)
+
+
+def test_aws_is_the_moto_server_never_a_real_account() -> None:
+    env = config_of("prod").env
+    assert env["AWS_ENDPOINT_URL"] == f"http://127.0.0.1:{PORTS.moto}"
+    assert env["AWS_SHARED_CREDENTIALS_FILE"] == "/dev/null"
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_airflow_venv_pins_the_stacks_airflow_version(stack: str) -> None:
+    pins = (REPO / "tests/dags/requirements-airflow.txt").read_text()
+    version = settings_of(stack).airflow.version
+    assert f"\napache-airflow=={version}\n" in pins, (
+        f"airflowVersion {version} of {stack} is not what .venv-airflow installs"
+    )

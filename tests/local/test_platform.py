@@ -1,0 +1,54 @@
+"""local.platform's supervision, with real (tiny) processes: start by pid file, stop by pid."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from local.platform import Supervisor, _alive, choose_ports
+
+
+def _pids_in_group(pgid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            fields = stat.rsplit(") ", 1)[1].split()
+            if int(fields[2]) == pgid and fields[0] != "Z":
+                found.append(int(entry.name))
+    return found
+
+
+def test_stop_ends_the_process_and_its_children(tmp_path: Path) -> None:
+    sup = Supervisor(tmp_path)
+    pid = sup.start("shell", ["bash", "-c", "sleep 60 & sleep 60 & wait"])
+    deadline = time.monotonic() + 5
+    while len(_pids_in_group(pid)) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(_pids_in_group(pid)) == 3, "bash and its two children run in one group"
+    assert sup.running() == {"shell": True}
+    sup.stop_all()
+    assert not _alive(pid)
+    assert _pids_in_group(pid) == [], "children are stopped with their parent"
+    assert sup.names() == [] and not (tmp_path / "run/shell.pid").exists()
+
+
+def test_a_dead_process_is_reported_as_not_running(tmp_path: Path) -> None:
+    sup = Supervisor(tmp_path)
+    pid = sup.start("short", ["true"])
+    deadline = time.monotonic() + 5
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert sup.running() == {"short": False}
+    os.waitpid(pid, 0)
+
+
+def test_ports_pinned_from_a_base_stay_in_its_range() -> None:
+    ports = choose_ports(18080, 18100)
+    assert (ports.api, ports.postgres, ports.statsd) == (18080, 18101, 18105)
+    free = choose_ports(18080, None)
+    assert len({free.postgres, free.pgbouncer, free.redis, free.moto}) == 4
