@@ -40,6 +40,8 @@ RELEASE = "airflow"
 NAMESPACE = "airflow"
 API_SERVER_PORT = 8080
 PGBOUNCER_PORT = 6543
+# Where the API server reads live task logs (chart values ports.workerLogs / triggererLogs).
+LOG_PORTS = {"worker": 8793, "triggerer": 8794}
 HEALTH_CHECK_PATH = "/api/v2/monitor/health"
 REMOTE_LOG_CONN_ID = "aws_logs"
 # Versions, repositories and digests: charts.lock.yaml.
@@ -49,6 +51,7 @@ KEDA_CHART = pinned("keda")
 # {3} its port, {4} release (PgBouncer's pooled database is `<release>-metadata`). The local
 # platform (local/config.py) formats the same template against its own PgBouncer.
 METADATA_CONNECTION = "postgresql://{0}:{1}@{2}:{3}/{4}-metadata?sslmode=disable"
+KEDA_NAMESPACE = "keda"
 # Chart components that run Airflow code and may call AWS (logs, secrets backend, tasks).
 # The chart names their service accounts `<release>-<component>` (templates/_helpers.yaml).
 AWS_COMPONENTS = {
@@ -143,6 +146,21 @@ def pgbouncer_ini(release: str, db_host: str) -> str:
             "",
         ]
     )
+
+
+def log_access_policy(component: str, port: int, release: str = RELEASE) -> dict[str, Any]:
+    """NetworkPolicy spec: the API server may open `component`'s log server port."""
+    airflow = {"tier": "airflow", "release": release}
+    return {
+        "podSelector": {"matchLabels": {**airflow, "component": component}},
+        "policyTypes": ["Ingress"],
+        "ingress": [
+            {
+                "from": [{"podSelector": {"matchLabels": {**airflow, "component": "api-server"}}}],
+                "ports": [{"protocol": "TCP", "port": port}],
+            }
+        ],
+    }
 
 
 def _resources(cpu: str, memory: str, cpu_limit: str, memory_limit: str) -> dict[str, Any]:
@@ -297,6 +315,9 @@ def chart_values(inputs: ChartInputs) -> dict[str, Any]:
                 "maxReplicaCount": eks.max_workers,
                 # KEDA queries RDS directly (kedaConnection), not through PgBouncer.
                 "usePgbouncer": False,
+                # PgBouncer's policy admits the KEDA operator from this namespace (the chart
+                # renders that peer regardless); KEDA runs in its own.
+                "namespaceLabels": {"kubernetes.io/metadata.name": KEDA_NAMESPACE},
             },
             "persistence": {"enabled": False},  # task logs go to S3
             "nodeSelector": dict(WORKER_LABELS),
@@ -391,7 +412,7 @@ class AirflowRelease(pulumi.ComponentResource):
             chart=KEDA_CHART.chart,
             version=KEDA_CHART.version,
             repository_opts=KEDA_CHART.repository_opts(),
-            namespace="keda",
+            namespace=KEDA_NAMESPACE,
             create_namespace=True,
             atomic=True,
             timeout=600,
@@ -432,6 +453,7 @@ class AirflowRelease(pulumi.ComponentResource):
             ),
         )
         self._bind_api_server(args, alb_group, target_group)
+        self._let_api_server_read_logs(namespace)
         self.dag_location = pulumi.Output.from_input(
             f"{eks.dags_repo_url}@{eks.dags_repo_branch}:{eks.dags_repo_subpath}"
         )
@@ -717,6 +739,22 @@ class AirflowRelease(pulumi.ComponentResource):
         self.load_balancer_arn_suffix = alb.arn_suffix
         self.target_group_arn_suffix = target_group.arn_suffix
         return group, target_group
+
+    def _let_api_server_read_logs(self, namespace: k8s.core.v1.Namespace) -> None:
+        """Chart 1.18's worker and triggerer NetworkPolicies admit only `component: webserver`,
+        which Airflow 3 does not run: the UI could not show logs of running or deferred tasks
+        (fixed upstream in chart 1.22, apache/airflow#65754). Policies add up, so this one lets
+        the API server in on the log ports and changes nothing else."""
+        for component, port in LOG_PORTS.items():
+            k8s.networking.v1.NetworkPolicy(
+                f"{self._name}-{component}-log-access",
+                metadata={
+                    "name": f"{RELEASE}-{component}-log-access",
+                    "namespace": namespace.metadata["name"],
+                },
+                spec=log_access_policy(component, port),
+                opts=self._cluster.k8s_opts(namespace, parent=self),
+            )
 
     def _bind_api_server(
         self,

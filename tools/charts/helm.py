@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 from components.charts import PinnedChart
-from tools.charts.packages import CACHE, ROOT, package
+from tools.charts.packages import CACHE, ROOT, unpacked
 
 HELM = CACHE / "helm-v3.19.0" / "helm"
 HELM_SERIES = "v3.19."
@@ -65,6 +65,7 @@ class RenderRequest:
                 self.kube_version,
                 sorted(self.api_versions),
                 HELM_SERIES,
+                "unpacked",
             ],
             sort_keys=True,
         )
@@ -87,7 +88,7 @@ def template(request: RenderRequest, *, use_cache: bool = True) -> list[dict[str
             str(helm_binary()),
             "template",
             request.release,
-            str(package(request.pin)),
+            str(unpacked(request.pin)),
             "--namespace",
             request.namespace,
             "--values",
@@ -123,4 +124,13 @@ _Loader.add_constructor("tag:yaml.org,2002:value", yaml.SafeLoader.construct_yam
 
 
 def _documents(text: str) -> list[dict[str, Any]]:
-    return [d for d in yaml.load_all(text, Loader=_Loader) if isinstance(d, dict) and d]
+    """The objects Helm would apply: documents, with `kind: List` flattened as Helm does."""
+    found: list[dict[str, Any]] = []
+    for doc in yaml.load_all(text, Loader=_Loader):
+        if not isinstance(doc, dict) or not doc:
+            continue
+        if doc.get("kind") == "List" and doc.get("apiVersion") == "v1":
+            found += [item for item in doc.get("items") or [] if item]
+        else:
+            found.append(doc)
+    return found

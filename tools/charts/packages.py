@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import shutil
 import subprocess
 import tarfile
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -82,6 +84,17 @@ def _pull(pin: PinnedChart, target: Path) -> Path:
     return target
 
 
+def unpacked(pin: PinnedChart) -> Path:
+    """The verified package unpacked, for Helm to load as a directory: Helm then applies the
+    chart's .helmignore as `helm package` does (the offline copies of some charts are tars of
+    the source tree, which still hold the files .helmignore leaves out of published packages)."""
+    target = CACHE / "unpacked" / pin.sha256 / pin.chart
+    if not (target / "Chart.yaml").exists():
+        with tarfile.open(package(pin)) as tgz:
+            tgz.extractall(target.parent, filter="data")
+    return target
+
+
 def read_member(pin: PinnedChart, member: str) -> bytes:
     """A file of the pinned package, path relative to the chart directory."""
     with tarfile.open(package(pin)) as tgz:
@@ -124,3 +137,40 @@ def main() -> int:
     for name, path in found.items():
         print(f"{name:<30} {lock()[name].version:<10} {path}")
     return 0
+
+
+def _deep_merge(base: Any, override: Any) -> Any:
+    if isinstance(base, dict) and isinstance(override, dict):
+        return {**base, **{k: _deep_merge(base.get(k), v) for k, v in override.items()}}
+    return override if override is not None else base
+
+
+def declared_values(pin: PinnedChart) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The chart's default values and values schema, with every dependency chart's under its
+    name or alias (as Helm coalesces them)."""
+    files: dict[str, bytes] = {}
+    with tarfile.open(package(pin)) as tgz:
+        for m in tgz.getmembers():
+            if m.isfile() and m.name.endswith(("Chart.yaml", "values.yaml", "values.schema.json")):
+                data = tgz.extractfile(m)
+                assert data is not None
+                files[m.name] = data.read()
+
+    def load(chart_dir: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        values = yaml.safe_load(files.get(f"{chart_dir}/values.yaml", b"") or b"{}") or {}
+        schema = json.loads(files.get(f"{chart_dir}/values.schema.json", b"{}"))
+        meta = yaml.safe_load(files[f"{chart_dir}/Chart.yaml"])
+        for dep in meta.get("dependencies") or []:
+            key = dep.get("alias") or dep["name"]
+            sub_dir = f"{chart_dir}/charts/{dep['name']}"
+            if f"{sub_dir}/Chart.yaml" not in files:
+                continue
+            sub_values, sub_schema = load(sub_dir)
+            values[key] = _deep_merge(sub_values, values.get(key) or {})
+            if schema.get("properties") is not None or sub_schema:
+                schema.setdefault("properties", {}).setdefault(
+                    key, sub_schema or {"type": "object"}
+                )
+        return values, schema
+
+    return load(pin.chart)

@@ -1,0 +1,59 @@
+"""No values key is silently ignored: every key the program sets is declared by the chart
+(its values.yaml or values.schema.json) or changes the rendered output when removed."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.charts.conftest import prod_stack
+from tools.charts.helm import HelmError, RenderRequest, template
+from tools.charts.kube import undeclared_paths, without
+from tools.charts.packages import declared_values
+from tools.charts.releases import PlannedRelease
+
+
+def ignored_keys(release: PlannedRelease, values: dict) -> list[str]:
+    request = release.request
+    defaults, schema = declared_values(request.pin)
+    baseline = template(_with_values(request, values))
+    ignored = []
+    for path in undeclared_paths(values, defaults, schema or None):
+        if template(_with_values(request, without(values, path))) == baseline:
+            ignored.append(".".join(path))
+    return ignored
+
+
+def _with_values(request: RenderRequest, values: dict) -> RenderRequest:
+    return RenderRequest(
+        request.pin,
+        request.release,
+        request.namespace,
+        values,
+        request.kube_version,
+        request.api_versions,
+    )
+
+
+def test_no_values_key_is_silently_ignored() -> None:
+    for chart, release in prod_stack().releases.items():
+        ignored = ignored_keys(release, release.request.values)
+        assert ignored == [], f"{chart} ignores these values keys: {ignored}"
+
+
+def test_a_key_the_chart_does_not_know_is_caught() -> None:
+    # kube-prometheus-stack has no values schema: Helm renders misspelt keys without a word.
+    release = prod_stack().release("kube-prometheus-stack")
+    values = prod_stack().values("kube-prometheus-stack")
+    values["kubeSchedulr"] = {"enabled": False}
+    values["alertmanager"]["alertmanagerSpec"]["replica"] = 3
+    assert sorted(ignored_keys(release, values)) == [
+        "alertmanager.alertmanagerSpec.replica",
+        "kubeSchedulr",
+    ]
+
+
+def test_helm_refuses_keys_outside_the_airflow_charts_schema() -> None:
+    values = prod_stack().values("airflow")
+    values["apiServer"]["replica"] = 3
+    with pytest.raises(HelmError, match="additional properties 'replica' not allowed"):
+        template(_with_values(prod_stack().release("airflow").request, values))
