@@ -21,7 +21,7 @@ import base64
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 import pulumi_aws as aws
@@ -748,11 +748,10 @@ class AirflowRelease(pulumi.ComponentResource):
         for component, port in LOG_PORTS.items():
             k8s.networking.v1.NetworkPolicy(
                 f"{self._name}-{component}-log-access",
-                metadata={
-                    "name": f"{RELEASE}-{component}-log-access",
-                    "namespace": namespace.metadata["name"],
-                },
-                spec=log_access_policy(component, port),
+                metadata=k8s.meta.v1.ObjectMetaArgs(
+                    name=f"{RELEASE}-{component}-log-access", namespace=namespace.metadata["name"]
+                ),
+                spec=cast(Any, log_access_policy(component, port)),
                 opts=self._cluster.k8s_opts(namespace, parent=self),
             )
 
