@@ -470,3 +470,25 @@ def test_amtool_check_fails_on_a_broken_config(tmp_path: Path) -> None:
     config = alertmanager_config(TOPIC, "us-east-1", "airflow-prod")
     del config["receivers"][0]["sns_configs"][0]["topic_arn"]  # SNS with no destination
     assert amtool(tmp_path, config).returncode != 0
+
+
+def routed_to(tmp_path: Path, config: dict[str, Any], *labels: str) -> str:
+    """The receiver amtool's route test picks for an alert with `labels`."""
+    path = tmp_path / "routes.yml"
+    path.write_text(yaml.safe_dump(config))
+    binary = shutil.which("amtool")
+    assert binary, "amtool is missing: install Debian package prometheus-alertmanager"
+    done = subprocess.run(
+        [binary, "config", "routes", "test", f"--config.file={path}", *labels],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.stdout.strip()
+
+
+def test_watchdog_and_info_inhibitor_reach_nobody(tmp_path: Path) -> None:
+    config = alertmanager_config(TOPIC, "us-east-1", "airflow-prod")
+    assert routed_to(tmp_path, config, "alertname=Watchdog", "severity=none") == "null"
+    assert routed_to(tmp_path, config, "alertname=InfoInhibitor", "severity=none") == "null"
+    assert routed_to(tmp_path, config, "alertname=KubePodCrashLooping") != "null"

@@ -29,6 +29,8 @@ PROMETHEUS_STACK = pinned("kube-prometheus-stack")  # version: charts.lock.yaml
 PROMETHEUS_STACK_CHART = PROMETHEUS_STACK.chart
 MONITORING_NAMESPACE = "monitoring"
 STATSD_PORT = "statsd-scrape"
+# kube-prometheus-stack scrape targets EKS does not expose.
+EKS_HIDDEN_COMPONENTS = ("kubeScheduler", "kubeControllerManager", "kubeEtcd", "kubeProxy")
 
 
 # ------------------------------------------------------------------------- Alertmanager
@@ -57,7 +59,12 @@ def alertmanager_config(topic_arn: str, region: str, environment: str) -> dict[s
             "group_wait": "30s",
             "group_interval": "5m",
             "repeat_interval": "4h",
-            "routes": [{"receiver": "null", "matchers": ['alertname = "Watchdog"']}],
+            # Watchdog always fires and InfoInhibitor fires while any info alert does: both
+            # exist for inhibition and dead-man's switches, not for people.
+            "routes": [
+                {"receiver": "null", "matchers": ['alertname = "Watchdog"']},
+                {"receiver": "null", "matchers": ['alertname = "InfoInhibitor"']},
+            ],
         },
         # When the exporter is down, every Airflow metric alert fires too: say it once.
         "inhibit_rules": [
@@ -305,6 +312,9 @@ def prometheus_stack_values(
                 "limits": {"memory": "512Mi"},
             },
         },
+        # EKS runs the scheduler, controller manager and etcd out of reach and binds kube-proxy's
+        # metrics to localhost: scraping them only makes KubeSchedulerDown and friends fire.
+        **{component: {"enabled": False} for component in EKS_HIDDEN_COMPONENTS},
         "prometheusOperator": {**placement},
         "kube-state-metrics": {**placement},
     }
