@@ -163,6 +163,21 @@ def log_access_policy(component: str, port: int, release: str = RELEASE) -> dict
     }
 
 
+# Pod Security `restricted` (the namespace enforces it): no root, no privilege escalation, no
+# capabilities, the runtime's default seccomp profile. UIDs are the images' own users.
+_RESTRICTED_POD = {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
+_RESTRICTED_CONTAINER = {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}}
+
+
+def _restricted(uid: int, gid: int | None = None) -> dict[str, Any]:
+    """`securityContexts` values for a chart component running as `uid`."""
+    group = {} if gid is None else {"runAsGroup": gid, "fsGroup": gid}
+    return {
+        "pod": {"runAsUser": uid, **group, **_RESTRICTED_POD},
+        "container": dict(_RESTRICTED_CONTAINER),
+    }
+
+
 def _resources(cpu: str, memory: str, cpu_limit: str, memory_limit: str) -> dict[str, Any]:
     return {
         "requests": {"cpu": cpu, "memory": memory},
@@ -226,6 +241,8 @@ def chart_values(inputs: ChartInputs) -> dict[str, Any]:
         "ref": eks.dags_repo_branch,
         "subPath": eks.dags_repo_subpath,
         "depth": 1,
+        # git-sync's image user (the chart's dags.gitSync.uid default).
+        "securityContexts": {"container": {"runAsUser": 65533, **_RESTRICTED_CONTAINER}},
         "resources": _resources("50m", "64Mi", "200m", "256Mi"),
     }
     if eks.dags_repo_token.get_secret_value():
@@ -235,6 +252,11 @@ def chart_values(inputs: ChartInputs) -> dict[str, Any]:
         "defaultAirflowTag": inputs.airflow.version,
         "executor": "CeleryExecutor",
         "nodeSelector": dict(SYSTEM_LABELS),
+        # Airflow images run as 50000 in group 0 (the chart's uid/gid defaults).
+        "securityContexts": {
+            "pod": {"runAsUser": 50000, "runAsGroup": 0, "fsGroup": 0, **_RESTRICTED_POD},
+            "containers": dict(_RESTRICTED_CONTAINER),
+        },
         "fernetKeySecretName": secrets.fernet,
         "apiSecretKeySecretName": secrets.api_secret_key,
         "jwtSecretName": secrets.jwt,
@@ -245,6 +267,7 @@ def chart_values(inputs: ChartInputs) -> dict[str, Any]:
         },
         "redis": {
             "enabled": in_cluster_redis,
+            "securityContexts": _restricted(999, 999),  # the redis image's user
             **({"passwordSecretName": secrets.redis_password} if in_cluster_redis else {}),
             "resources": _resources("100m", "128Mi", "500m", "512Mi"),
         },
@@ -253,6 +276,7 @@ def chart_values(inputs: ChartInputs) -> dict[str, Any]:
             "replicas": 2,
             "podDisruptionBudget": {"enabled": True},
             "configSecretName": secrets.pgbouncer_config,
+            "securityContexts": _restricted(65534),  # nobody, the chart's pgbouncer uid
             "metricsExporterSidecar": {
                 "statsSecretName": secrets.pgbouncer_stats,
                 "resources": _resources("20m", "32Mi", "100m", "64Mi"),
@@ -328,6 +352,7 @@ def chart_values(inputs: ChartInputs) -> dict[str, Any]:
         },
         "statsd": {
             "enabled": True,
+            "securityContexts": _restricted(65534),
             "resources": _resources("50m", "64Mi", "200m", "128Mi"),
             # Let Prometheus (kube-prometheus-stack, any namespace) scrape the exporter.
             "extraNetworkPolicies": [
@@ -399,7 +424,7 @@ class AirflowRelease(pulumi.ComponentResource):
             metadata={
                 "name": NAMESPACE,
                 "labels": {
-                    "pod-security.kubernetes.io/enforce": "baseline",
+                    "pod-security.kubernetes.io/enforce": "restricted",
                     "pod-security.kubernetes.io/warn": "restricted",
                 },
             },
