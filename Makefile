@@ -8,7 +8,7 @@ STACK ?= dev
 FORMAT ?= text
 OUT ?= cost.png
 
-.PHONY: plan test lint typecheck unit test-dags test-tools tools charts helm preview up cost-curve config-docs clean \
+.PHONY: plan test lint typecheck unit test-charts test-dags test-tools tools charts helm preview up cost-curve config-docs clean \
 	state-export state-import local local-status local-down
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -22,8 +22,8 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 plan: $(VENV)/.installed
 	@$(PY) -m tools.plan --stack $(STACK) --format $(FORMAT)
 
-## test: lint, type check, unit tests, real-tool checks and the DAGs in real Airflow
-test: lint typecheck unit test-dags
+## test: lint, type check, unit tests, real-tool checks, the charts rendered, the DAGs in Airflow
+test: lint typecheck unit test-charts test-dags
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
@@ -34,6 +34,10 @@ typecheck: $(VENV)/.installed
 
 unit: $(VENV)/.installed tools charts
 	$(PY) -m pytest tests
+
+## test-charts: every Helm release of the prod stack rendered by Helm and checked (tests/charts)
+test-charts: $(VENV)/.installed tools charts
+	CHART_RENDER_TESTS=1 $(PY) -m pytest tests/charts
 
 test-dags: $(VENV)/.installed
 	bash scripts/test-dags.sh

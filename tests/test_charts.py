@@ -51,3 +51,15 @@ def test_a_package_with_another_digest_is_never_used(
 def test_the_pinned_packages_match_the_lock() -> None:
     for name, path in packages.ensure_all(pull=False).items():
         assert packages.sha256(path) == lock()[name].sha256
+
+
+def test_the_plan_lists_each_chart_with_its_pinned_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tools import plan as planner
+    from tools.charts import helm
+
+    monkeypatch.setattr(helm, "helm_cached", lambda: False)  # the plan never downloads Helm
+    charts = planner.to_dict(planned("prod"))["charts"]
+    assert {c["chart"]: c["version"] for c in charts} == {n: p.version for n, p in lock().items()}
+    assert all(c["manifests"] is None for c in charts)
+    assert "not rendered (run `make charts`" in planner.to_text(planned("prod"))
+    assert planner.to_dict(planned("dev"))["charts"] == []

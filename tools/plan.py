@@ -264,6 +264,36 @@ def _network_settings(network: Any) -> dict[str, Any]:
             "egress": egress}  # fmt: skip
 
 
+def chart_summary(plan: Plan) -> list[dict[str, Any]]:
+    """Each Helm release: chart, pinned version and, when Helm is cached (`make charts`), how
+    many manifests it renders. The plan never downloads: without Helm the count is None."""
+    if plan.settings is None or plan.settings.architecture != "eks":
+        return []
+    from tools.charts.helm import HelmError, helm_cached, manifest_count
+    from tools.charts.packages import ChartPackageError
+    from tools.charts.releases import planned_releases
+
+    releases = planned_releases(plan.resources(), plan.settings.eks.kubernetes_version)
+    summary = []
+    for r in releases:
+        count: int | None = None
+        if helm_cached():
+            try:
+                count = manifest_count(r.request)
+            except (ChartPackageError, HelmError):
+                count = None
+        summary.append(
+            {
+                "release": r.request.release,
+                "namespace": r.request.namespace,
+                "chart": r.request.pin.chart,
+                "version": r.request.pin.version,
+                "manifests": count,
+            }
+        )
+    return summary
+
+
 def to_dict(plan: Plan) -> dict[str, Any]:
     cloud = plan.cloud_resources()
     return {
@@ -281,6 +311,7 @@ def to_dict(plan: Plan) -> dict[str, Any]:
                 {"type": r.type, "name": r.name, "parent": r.parent.split("::")[-1]} for r in cloud
             ],
         },
+        "charts": chart_summary(plan),
         "outputs": {k: v for k, v in plan.outputs.items() if not _is_secret_output(k)},
         "cost": plan.cost.to_dict() if plan.cost is not None else None,
         "egress": plan.egress.to_dict() if plan.egress is not None else None,
@@ -309,6 +340,7 @@ def to_text(plan: Plan) -> str:
         for token, count in sorted(counts.items()):
             lines.append(f"{'  ' * (d + 2)}{count:>3} x {_short_type(token)}")
     lines.append(f"Total: {len(plan.cloud_resources())} cloud resources")
+    lines += _chart_lines(chart_summary(plan))
     lines += ["", "Cost:"]
     lines.append(plan.cost.to_text() if plan.cost is not None else "  (estimator not available)")
     if plan.egress is not None:
@@ -319,6 +351,22 @@ def to_text(plan: Plan) -> str:
     lines += _findings_lines(plan) or ["  none"]
     lines.append(f"\nPlanned in {plan.seconds:.2f} s")
     return "\n".join(lines)
+
+
+def _chart_lines(charts: list[dict[str, Any]]) -> list[str]:
+    if not charts:
+        return []
+    lines = ["", "Helm charts (charts.lock.yaml):"]
+    for c in charts:
+        rendered = (
+            f"{c['manifests']} manifests"
+            if c["manifests"] is not None
+            else "not rendered (run `make charts` to cache Helm)"
+        )
+        lines.append(
+            f"  {c['chart']:<30} {c['version']:<9} {c['namespace']}/{c['release']}: {rendered}"
+        )
+    return lines
 
 
 def _findings_lines(plan: Plan) -> list[str]:

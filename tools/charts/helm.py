@@ -104,7 +104,17 @@ def template(request: RenderRequest, *, use_cache: bool = True) -> list[dict[str
         raise HelmError(f"helm template {request.pin.package}: {done.stderr.strip()}")
     cache.parent.mkdir(parents=True, exist_ok=True)
     cache.write_text(done.stdout)
-    return _documents(done.stdout)
+    documents = _documents(done.stdout)
+    cache.with_suffix(".count").write_text(str(len(documents)))
+    return documents
+
+
+def manifest_count(request: RenderRequest) -> int:
+    """How many objects the release renders (from the cache's count when there is one)."""
+    count = render_cache(request).with_suffix(".count")
+    if count.exists():
+        return int(count.read_text())
+    return len(template(request))
 
 
 def render_all(requests: Sequence[RenderRequest]) -> list[list[dict[str, Any]]]:
