@@ -210,6 +210,9 @@ class MwaaAirflow(pulumi.ComponentResource):
             # CUSTOMER: the owner of a shared VPC creates the database and web server endpoints
             # from the endpoint services exported below.
             endpoint_management=args.mwaa.endpoint_management,
+            # Sent on UpdateEnvironment only (CreateEnvironment has no such member): an
+            # upgrade, a new requirements.txt or a config change lets running tasks finish.
+            worker_replacement_strategy=args.mwaa.worker_replacement_strategy,
             # MWAA needs a .py under the DAG path, writes to our log groups, and works with
             # the execution role's permissions from its first minute to its last.
             opts=assuming(

@@ -31,6 +31,7 @@ Architecture = Literal["mwaa", "eks"]
 NatStrategy = Literal["", "single", "per-az"]  # "": the architecture's default
 Egress = Literal["nat", "endpoints"]
 EndpointManagement = Literal["SERVICE", "CUSTOMER"]
+WorkerReplacement = Literal["GRACEFUL", "FORCED"]
 LogLevel = Literal["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"]
 MwaaClass = Literal[
     "mw1.micro", "mw1.small", "mw1.medium", "mw1.large", "mw1.xlarge", "mw1.2xlarge"
@@ -548,6 +549,12 @@ class MwaaSettings(_Group):
         "SERVICE",
         "Who creates MWAA's VPC endpoints: SERVICE (MWAA) or CUSTOMER (the owner of a shared "
         "VPC, from the endpoint services the stack exports; needs existingVpcId).",
+    )
+    worker_replacement_strategy: WorkerReplacement = _key(
+        "mwaaWorkerReplacementStrategy",
+        "GRACEFUL",
+        "How an update replaces workers: GRACEFUL (running tasks finish, up to 12 hours, "
+        "before a worker stops) or FORCED (workers stop at once; their running tasks fail).",
     )
 
     @field_validator("maintenance_window")

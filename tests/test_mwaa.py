@@ -86,6 +86,17 @@ def env_of(d: Declared) -> Any:
     return d.one("aws:mwaa/environment:Environment")
 
 
+# Inputs the provider sends on UpdateEnvironment only (CreateEnvironment has no such member;
+# hashicorp/terraform-provider-aws#43946, which pulumi-aws 7 bridges).
+UPDATE_ONLY = {"workerReplacementStrategy"}
+
+
+def create_call(env: Any) -> dict[str, Any]:
+    """The CreateEnvironment request the provider makes from the environment's inputs."""
+    inputs = {k: v for k, v in env.inputs.items() if k not in UPDATE_ONLY}
+    return dict(to_api(operation_input("mwaa", "CreateEnvironment"), inputs))
+
+
 def test_dag_files_are_everything_under_dags_but_docs_requirements_and_caches(dags: Path) -> None:
     keys = [k for k, _ in dag_files(dags)]
     assert keys == [
@@ -358,8 +369,7 @@ def test_environment_arguments_satisfy_the_mwaa_api_model(
     dags: Path, overrides: dict[str, Any]
 ) -> None:
     shape = operation_input("mwaa", "CreateEnvironment")
-    inputs = dict(env_of(build(dags, **overrides)).inputs)
-    call = to_api(shape, inputs)
+    call = create_call(env_of(build(dags, **overrides)))
     assert problems(shape, call) == []
     assert call["EnvironmentClass"] in {
         "mw1.micro", "mw1.small", "mw1.medium", "mw1.large", "mw1.xlarge", "mw1.2xlarge"
@@ -368,7 +378,7 @@ def test_environment_arguments_satisfy_the_mwaa_api_model(
 
 def test_the_api_model_check_catches_what_aws_would_reject(dags: Path) -> None:
     shape = operation_input("mwaa", "CreateEnvironment")
-    call = to_api(shape, dict(env_of(build(dags)).inputs))
+    call = create_call(env_of(build(dags)))
     broken = {**call, "WebserverAccessMode": "PUBLIC_AND_PRIVATE_AND_MORE", "MinWorkers": 0}
     del broken["DagS3Path"]
     found = problems(shape, broken)
@@ -416,10 +426,10 @@ def test_objects_and_environment_wait_for_the_bucket_baseline(dags: Path) -> Non
 
 def test_endpoint_management_reaches_the_api_and_defaults_to_service(dags: Path) -> None:
     shape = operation_input("mwaa", "CreateEnvironment")
-    default = to_api(shape, dict(env_of(build(dags)).inputs))
+    default = create_call(env_of(build(dags)))
     assert default["EndpointManagement"] == "SERVICE"
     customer = build(dags, mwaaEndpointManagement="CUSTOMER", **SHARED_VPC)
-    call = to_api(shape, dict(env_of(customer).inputs))
+    call = create_call(env_of(customer))
     assert call["EndpointManagement"] == "CUSTOMER"
     assert problems(shape, call) == []
 
@@ -443,3 +453,20 @@ def test_customer_endpoints_export_the_services_the_vpc_owner_needs(dags: Path) 
     assert not {"mwaaDatabaseVpcEndpointService", "mwaaWebserverVpcEndpointService"} & set(
         own.value
     )
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [({}, "GRACEFUL"), ({"mwaaWorkerReplacementStrategy": "FORCED"}, "FORCED")],
+)
+def test_updates_replace_workers_gracefully_unless_forced(
+    dags: Path, overrides: dict[str, Any], expected: str
+) -> None:
+    inputs = env_of(build(dags, **overrides)).inputs
+    assert inputs["workerReplacementStrategy"] == expected
+    # The member lives on UpdateEnvironment: an upgrade or a config change is an update.
+    update = operation_input("mwaa", "UpdateEnvironment")
+    assert "WorkerReplacementStrategy" not in operation_input("mwaa", "CreateEnvironment").members
+    call = to_api(update, {"name": inputs["name"], "workerReplacementStrategy": expected})
+    assert problems(update, call) == []
+    assert problems(update, {**call, "WorkerReplacementStrategy": "ROLLING"}) != []

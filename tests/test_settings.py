@@ -155,6 +155,11 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
         {"mwaaEndpointManagement": "customer"},
         "mwaaEndpointManagement: 'customer' is not one of SERVICE, CUSTOMER",
     ),
+    (
+        "mwaa",
+        {"mwaaWorkerReplacementStrategy": "ROLLING"},
+        "mwaaWorkerReplacementStrategy: 'ROLLING' is not one of GRACEFUL, FORCED",
+    ),
     ("mwaa", {"azCont": 3}, "azCont: is not a setting of this project; did you mean azCount?"),
     ("mwaa", {"logRetentionDays": 10}, "logRetentionDays: 10 is not a CloudWatch retention period"),
     ("mwaa", {"environmentName": "9lives"}, "environmentName: '9lives' is not 2-24 lower-case"),
