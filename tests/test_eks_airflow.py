@@ -520,3 +520,41 @@ def test_target_group_binding_ties_the_api_server_service_to_the_alb() -> None:
     assert rule["ports"] == [{"protocol": "TCP", "port": 8080}]
     assert d.depends_on(binding, d.release("aws-load-balancer-controller"))
     assert d.depends_on(binding, d.release("airflow"))
+
+
+def test_the_api_server_may_read_live_task_logs() -> None:
+    # Chart 1.18 admits only the Airflow 2 webserver to the log servers (tests/charts proves
+    # the flows on the rendered policies); these policies add the API server.
+    d = build()
+    policies = {
+        p.inputs["metadata"]["name"]: p
+        for p in d.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")
+    }
+    namespace = d.one("kubernetes:core/v1:Namespace")
+    for component, port in {"worker": 8793, "triggerer": 8794}.items():
+        policy = policies[f"airflow-{component}-log-access"]
+        spec = policy.inputs["spec"]
+        assert spec["podSelector"]["matchLabels"]["component"] == component
+        [rule] = spec["ingress"]
+        assert rule["from"] == [
+            {
+                "podSelector": {
+                    "matchLabels": {
+                        "tier": "airflow",
+                        "release": "airflow",
+                        "component": "api-server",
+                    }
+                }
+            }
+        ]
+        assert rule["ports"] == [{"protocol": "TCP", "port": port}]
+        assert policy.inputs["metadata"]["namespace"] == "airflow"
+        assert d.depends_on(policy, namespace)
+
+
+def test_the_airflow_namespace_enforces_pod_security_restricted() -> None:
+    labels = build().one("kubernetes:core/v1:Namespace").inputs["metadata"]["labels"]
+    assert labels["pod-security.kubernetes.io/enforce"] == "restricted"
+    v = render()
+    assert v["securityContexts"]["pod"]["runAsNonRoot"] is True
+    assert v["securityContexts"]["pod"]["seccompProfile"] == {"type": "RuntimeDefault"}
