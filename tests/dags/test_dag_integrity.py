@@ -13,7 +13,7 @@ import pytest
 from airflow.models.dagbag import DagBag
 
 DAGS_FOLDER = Path(__file__).resolve().parents[2] / "dags"
-EXPECTED_DAG_IDS = {"canary", "s3_etl", "failure_notification"}
+EXPECTED_DAG_IDS = {"canary", "s3_etl", "failure_notification", "metadata_backup"}
 MAX_ACTIVE_RUNS_LIMIT = 5
 
 # Every way DAG code can reach a Variable or a Connection in Airflow 3.0.6: the public
