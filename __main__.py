@@ -56,6 +56,7 @@ workspace = AirflowWorkspace(
         alert_topic_arn=alerting.topic_arn,
         alert_key_arn=alerting.key_arn,
         protect=settings.protect,
+        state_backup_days=settings.stack_settings.state_backup_days,
     ),
     opts=opts,
 )

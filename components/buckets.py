@@ -31,6 +31,8 @@ class BucketSpec:
     """More bucket-policy statements."""
     bucket_prefix: str | None = None
     """Name prefix (MWAA wants `airflow-`); None lets Pulumi name it after the resource."""
+    prefix_expire_days: Mapping[str, int] = field(default_factory=dict)
+    """Key prefix -> days after which objects (and their old versions) under it expire."""
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,10 @@ def secure_bucket(name: str, spec: BucketSpec, parent: pulumi.Resource) -> Secur
             opts=child,
         ),
         aws.s3.BucketLifecycleConfiguration(
-            f"{name}-lifecycle", bucket=bucket.id, rules=[_lifecycle_rule(spec)], opts=child
+            f"{name}-lifecycle",
+            bucket=bucket.id,
+            rules=[_lifecycle_rule(spec), *_prefix_rules(spec)],
+            opts=child,
         ),
     ]
     return SecureBucket(bucket=bucket, configured=configured)
@@ -132,3 +137,20 @@ def _lifecycle_rule(spec: BucketSpec) -> aws.s3.BucketLifecycleConfigurationRule
             else None
         ),
     )
+
+
+def _prefix_rules(spec: BucketSpec) -> list[aws.s3.BucketLifecycleConfigurationRuleArgs]:
+    return [
+        aws.s3.BucketLifecycleConfigurationRuleArgs(
+            id=f"expire-{prefix.strip('/').replace('/', '-')}",
+            status="Enabled",
+            filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=prefix),
+            expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=days),
+            noncurrent_version_expiration=(
+                aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
+                    noncurrent_days=days
+                )
+            ),
+        )
+        for prefix, days in sorted(spec.prefix_expire_days.items())
+    ]

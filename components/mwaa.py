@@ -42,6 +42,8 @@ LOG_TYPES = {
     "worker_logs": "Worker",
 }
 DAG_PATH = "dags"
+# The Airflow role the metadata_backup DAG's InvokeRestApi calls are mapped to.
+STATE_BACKUP_AIRFLOW_ROLE = "Op"
 SKIPPED = {"README.md", "requirements.txt"}
 
 
@@ -414,6 +416,14 @@ def execution_policy(
     return policy_document(
         [
             {"Effect": "Allow", "Action": "airflow:PublishMetrics", "Resource": env_arn},
+            {
+                # dags/metadata_backup.py reads this environment's state through its REST API,
+                # as Airflow's Op role (pools, variables, connections, DAG runs; no admin).
+                "Sid": "BackupOwnState",
+                "Effect": "Allow",
+                "Action": "airflow:InvokeRestApi",
+                "Resource": account.arn("airflow", f"role/{env}/{STATE_BACKUP_AIRFLOW_ROLE}"),
+            },
             {"Effect": "Deny", "Action": "s3:ListAllMyBuckets", "Resource": [bucket_arn, objects]},
             {
                 "Effect": "Allow",

@@ -167,6 +167,13 @@ class StackSettings(_Group):
     log_retention_days: int = _key(
         "logRetentionDays", 30, "Retention of every CloudWatch log group the program creates."
     )
+    state_backup_days: int = _key(
+        "stateBackupDays",
+        30,
+        "Days the metadata_backup DAG's state documents (data bucket, airflow-state/) are kept.",
+        ge=1,
+        le=3650,
+    )
     policy_exceptions: tuple[str, ...] = _key(
         "policyExceptions",
         (),

@@ -23,6 +23,9 @@ from components.platform import CONNECTIONS_PREFIX, VARIABLES_PREFIX
 ALERT_TOPIC_VARIABLE = "alert_topic_arn"
 DATA_BUCKET_VARIABLE = "data_bucket"
 DATA_LAKE_CONNECTION = "data_lake"
+# dags/metadata_backup.py writes here and counts each backup in this CloudWatch namespace.
+STATE_BACKUP_PREFIX = "airflow-state"
+STATE_BACKUP_NAMESPACE = "AirflowState"
 
 T = TypeVar("T")
 
@@ -52,6 +55,8 @@ class WorkspaceArgs:
     """The alert topic's key (publishing encrypts with it)."""
     protect: bool
     """Protect the key, the bucket, and keep deleted secrets recoverable for 30 days."""
+    state_backup_days: int = 30
+    """Days the metadata_backup DAG's documents under `airflow-state/` are kept."""
 
 
 class AirflowWorkspace(pulumi.ComponentResource):
@@ -76,7 +81,13 @@ class AirflowWorkspace(pulumi.ComponentResource):
             protect=args.protect,
         )
         bucket = secure_bucket(
-            f"{name}-data", BucketSpec(key_arn=key.arn, protect=args.protect), parent=self
+            f"{name}-data",
+            BucketSpec(
+                key_arn=key.arn,
+                protect=args.protect,
+                prefix_expire_days={f"{STATE_BACKUP_PREFIX}/": args.state_backup_days},
+            ),
+            parent=self,
         ).bucket
         values = secret_entries(
             alert_topic_arn=pulumi.Output.from_input(args.alert_topic_arn),
@@ -142,6 +153,13 @@ def _task_policy(
                 "Effect": "Allow",
                 "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
                 "Resource": pulumi.Output.concat(bucket.arn, "/*"),
+            },
+            {
+                "Sid": "CountStateBackups",
+                "Effect": "Allow",
+                "Action": "cloudwatch:PutMetricData",
+                "Resource": "*",  # PutMetricData has no resource type; scoped by namespace
+                "Condition": {"StringEquals": {"cloudwatch:namespace": STATE_BACKUP_NAMESPACE}},
             },
             {
                 "Sid": "PublishAlerts",

@@ -275,7 +275,23 @@ def test_execution_role_has_the_documented_minimum_scoped_to_this_environment(da
         "sqs.us-east-1.amazonaws.com",
         "s3.us-east-1.amazonaws.com",
     ]
-    assert len(doc) == 7
+    assert len(doc) == 8  # the seven documented statements, plus the state backup's
+
+
+def test_execution_role_may_call_only_its_own_environments_rest_api_as_op(dags: Path) -> None:
+    """metadata_backup exports through InvokeRestApi: exactly that action, this environment,
+    Airflow's Op role (reads pools, variables, connections, runs; not admin)."""
+    doc = role_policies(build(dags))[f"{ENV}-execution-mwaa"]
+    invoke = [s for s in doc if "airflow:InvokeRestApi" in json.dumps(s["Action"])]
+
+    assert invoke == [
+        {
+            "Sid": "BackupOwnState",
+            "Effect": "Allow",
+            "Action": "airflow:InvokeRestApi",
+            "Resource": f"arn:aws:airflow:us-east-1:{ACCOUNT}:role/{ENV}/Op",
+        }
+    ]
 
 
 def test_execution_role_reads_only_the_two_secret_prefixes(dags: Path) -> None:

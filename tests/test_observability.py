@@ -3,6 +3,7 @@ Prometheus stack wired to SNS and CloudWatch."""
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import shutil
@@ -107,12 +108,12 @@ def alarms(d: Declared) -> dict[str, Any]:
 MWAA_ALARMS = {
     "scheduler-heartbeat", "oldest-queued-task", "queued-not-running", "task-failures",
     "import-errors", "scheduler-cpu", "scheduler-memory", "baseworker-cpu", "baseworker-memory",
-    "webserver-cpu", "webserver-memory", "db-cpu", "db-freeable-memory",
+    "webserver-cpu", "webserver-memory", "db-cpu", "db-freeable-memory", "state-backup-missing",
 }  # fmt: skip
 EKS_ALARMS = {
     "db-cpu", "db-free-storage", "db-connections", "db-freeable-memory", "cache-0-cpu",
     "cache-0-memory", "cache-0-evictions", "cache-1-cpu", "cache-1-memory", "cache-1-evictions",
-    "node-count", "pod-restarts", "alb-5xx",
+    "node-count", "pod-restarts", "alb-5xx", "state-backup-missing",
 }  # fmt: skip
 
 
@@ -180,6 +181,36 @@ def test_the_put_metric_alarm_check_catches_a_bad_alarm() -> None:
     found = problems(shape, bad)
     assert any("EvaluationPeriods" in p for p in found)
     assert any("ComparisonOperator" in p for p in found)
+
+
+def _dag_constant(name: str) -> str:
+    """A string constant of dags/metadata_backup.py (Airflow is not in this venv)."""
+    tree = ast.parse((Path(__file__).parents[1] / "dags" / "metadata_backup.py").read_text())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == name:
+            return str(ast.literal_eval(node.value))
+    raise AssertionError(f"{name} not in metadata_backup.py")
+
+
+@pytest.mark.parametrize("arch", ["mwaa", "eks"])
+def test_state_backup_alarm_fires_after_26_silent_hours_of_the_dags_metric(arch: str) -> None:
+    a = alarms(build(arch))["airflow-dev-state-backup-missing"].inputs
+
+    # What the DAG puts, with the dimension it sets (the environment name).
+    assert a["namespace"] == _dag_constant("METRIC_NAMESPACE")
+    assert a["metricName"] == _dag_constant("METRIC_NAME")
+    assert a["dimensions"] == {"Environment": "airflow-dev"}
+    assert (a["statistic"], a["comparisonOperator"], a["threshold"]) == (
+        "Sum",
+        "LessThanThreshold",
+        1,
+    )
+    # No data is the failure this alarm exists for; every one of 26 hourly periods silent.
+    assert a["treatMissingData"] == "breaching"
+    assert a["period"] * a["evaluationPeriods"] == 26 * 3600
+    assert a["datapointsToAlarm"] == a["evaluationPeriods"]
+    # PutMetricAlarm: period x evaluation periods <= 7 days, and <= 1 day under an hour.
+    assert a["period"] >= 3600 and a["period"] * a["evaluationPeriods"] <= 7 * 86400
 
 
 def test_mwaa_scheduler_heartbeat_treats_silence_as_failure() -> None:

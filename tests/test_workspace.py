@@ -15,7 +15,7 @@ TOPIC = "arn:aws:sns:us-east-1:111122223333:airflow-dev-alerts"
 TOPIC_KEY = "arn:aws:kms:us-east-1:111122223333:key/0000-topic"
 
 
-def build(protect: bool = False) -> Declared:
+def build(protect: bool = False, state_backup_days: int = 30) -> Declared:
     def program() -> pulumi.Output[str]:
         ws = AirflowWorkspace(
             "ws",
@@ -24,6 +24,7 @@ def build(protect: bool = False) -> Declared:
                 alert_topic_arn=TOPIC,
                 alert_key_arn=TOPIC_KEY,
                 protect=protect,
+                state_backup_days=state_backup_days,
             ),
         )
         return ws.task_policy_json
@@ -121,4 +122,24 @@ def test_task_policy_reads_only_the_two_prefixes_and_publishes_only_to_the_topic
     for s in doc.values():
         actions = s["Action"] if isinstance(s["Action"], list) else [s["Action"]]
         assert all(a != "*" and not a.endswith(":*") for a in actions)
-        assert s["Resource"] != "*"
+        # PutMetricData has no resource type: the one `*`, held to our namespace instead.
+        assert s["Resource"] != "*" or s["Sid"] == "CountStateBackups"
+    assert doc["CountStateBackups"] == {
+        "Sid": "CountStateBackups",
+        "Effect": "Allow",
+        "Action": "cloudwatch:PutMetricData",
+        "Resource": "*",
+        "Condition": {"StringEquals": {"cloudwatch:namespace": "AirflowState"}},
+    }
+
+
+def test_state_backups_in_the_data_bucket_expire_after_the_setting() -> None:
+    d = build(state_backup_days=45)
+    (lifecycle,) = d.of_type("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")
+    rules = {r["id"]: r for r in lifecycle.inputs["rules"]}
+
+    state = rules["expire-airflow-state"]
+    assert state["filter"] == {"prefix": "airflow-state/"}
+    assert state["expiration"]["days"] == 45
+    assert state["noncurrentVersionExpiration"]["noncurrentDays"] == 45
+    assert "expire-old-versions" in rules  # the baseline rule stays

@@ -23,6 +23,7 @@ from components.observability.cloudwatch import (
     dashboard_body,
     eks_alarms,
     mwaa_alarms,
+    state_backup_alarm,
 )
 from components.observability.prometheus import (
     alertmanager_config,
@@ -79,6 +80,7 @@ class Observability(pulumi.ComponentResource):
             if platform.architecture == "mwaa"
             else eks_alarms(platform.watch, args.thresholds)
         )
+        specs = [*specs, state_backup_alarm(platform.environment_name)]
         alarms = [self._alarm(name, platform.environment_name, spec) for spec in specs]
         self.alarm_arns = [a.arn for a in alarms]
         dashboard = aws.cloudwatch.Dashboard(

@@ -42,6 +42,33 @@ class AlarmSpec:
     period: int = PERIOD
 
 
+# dags/metadata_backup.py counts each state backup here (components/workspace.py allows it).
+BACKUP_NAMESPACE = "AirflowState"
+BACKUP_METRIC = "BackupsWritten"
+BACKUP_SILENCE_HOURS = 26  # a daily DAG, plus two hours for a slow or retried run
+
+
+def state_backup_alarm(env: pulumi.Input[str]) -> AlarmSpec:
+    """No state backup for 26 hours. Hourly sums, 26 of 26 missing or zero: a single backup
+    in the window keeps it OK. PutMetricAlarm allows period x evaluation periods up to
+    7 days once the period is an hour or more (1 day below that), so 26 x 1 h is allowed."""
+    return AlarmSpec(
+        role="state-backup-missing",
+        description=f"No Airflow state backup (metadata_backup DAG) for {BACKUP_SILENCE_HOURS} "
+        "hours: the state a rebuilt environment would get back is getting old.",
+        namespace=BACKUP_NAMESPACE,
+        metric=BACKUP_METRIC,
+        statistic="Sum",
+        dimensions={"Environment": env},
+        comparison="LessThanThreshold",
+        threshold=1,
+        evaluation_periods=BACKUP_SILENCE_HOURS,
+        datapoints=BACKUP_SILENCE_HOURS,
+        missing="breaching",
+        period=3600,
+    )
+
+
 def mwaa_alarms(env: pulumi.Input[str], t: ObservabilitySettings) -> list[AlarmSpec]:
     """MWAA alarms: AWS's recommended set plus the Airflow signals that matter."""
     executor = {"Function": "Executor", "Environment": env}
