@@ -214,3 +214,18 @@ def logs_key_statement(account: Account, log_group_pattern: str) -> dict[str, An
             }
         },
     }
+
+
+def eks_addon_version(
+    addon_name: str, kubernetes_version: str, parent: pulumi.Resource
+) -> pulumi.Output[str]:
+    """The version of an EKS add-on that AWS makes the default for `kubernetes_version`
+    (DescribeAddonVersions). Pinning it ties the add-on to the cluster's version: when
+    `eksKubernetesVersion` moves, the plan shows each add-on moving with it, instead of an
+    add-on left at whatever was the default on the day the cluster was created."""
+    return aws.eks.get_addon_version_output(
+        addon_name=addon_name,
+        kubernetes_version=kubernetes_version,
+        most_recent=False,  # the default for that version, not a newer one it merely accepts
+        opts=pulumi.InvokeOutputOptions(parent=parent),
+    ).version

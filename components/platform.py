@@ -39,6 +39,8 @@ class KubernetesAccess:
     statsd_labels: Mapping[str, str]
     """Labels of the Airflow chart's statsd-exporter Service (for a ServiceMonitor)."""
     system_node_selector: Mapping[str, str]
+    kubernetes_version: str
+    """The cluster's Kubernetes version (add-ons take the version AWS pairs with it)."""
     depends_on: Sequence[pulumi.Resource] = ()
     """Resources an add-on must wait for (node groups, the EBS CSI driver)."""
     airflow_ready: Sequence[pulumi.Resource] = ()

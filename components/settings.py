@@ -44,7 +44,8 @@ QueueMode = Literal["elasticache", "in-cluster"]
 MWAA_AIRFLOW_VERSIONS = ("2.7.2", "2.8.1", "2.9.2", "2.10.1", "2.10.3", "2.11.0", "3.0.6")
 # Airflow versions the pinned chart (1.18.x) runs with the program's Airflow 3 values.
 CHART_AIRFLOW_VERSIONS = ("3.0.6",)
-# EKS versions in standard support through 2027-03 (1.34 leaves it on 2026-12-02; EKS calendar).
+# EKS versions in standard support (EKS user guide, "Kubernetes version lifecycle", read
+# 2026-11-30): 1.35 to 2027-03-27, 1.36 (the newest) to 2027-08; 1.34 leaves it 2026-12-02.
 EKS_STANDARD_VERSIONS = ("1.35", "1.36")
 # CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827,
@@ -610,7 +611,9 @@ class EksSettings(_Group):
     """EKS + the official Airflow chart (architecture eks)."""
 
     kubernetes_version: str = _key(
-        "eksKubernetesVersion", "1.35", "EKS Kubernetes version (one in standard support)."
+        "eksKubernetesVersion",
+        "1.36",
+        "EKS Kubernetes version (one in standard support; 1.36 is supported the longest).",
     )
     public_endpoint: bool = _key(
         "eksPublicEndpoint", False, "Open the API server endpoint to eksPublicAccessCidrs."

@@ -7,7 +7,7 @@ the FinOps issue; the real plan replaces them as soon as it exists:
 - dev: MWAA mw1.small, workers 1..5, 2 schedulers, 2 web servers, 2 AZs, one NAT gateway,
   five pre-created MWAA log groups and a flow-log group (30-day retention), 4 KMS keys,
   20 alarms, 1 dashboard, 2 secrets, one DAG bucket, an SNS topic with one subscription.
-- prod: EKS 1.35 (STANDARD support), 3 AZs with one NAT gateway each, system nodes
+- prod: EKS 1.36 (STANDARD support), 3 AZs with one NAT gateway each, system nodes
   3 x t4g.medium on-demand, Celery worker nodes 1 x m7g.large spot (0..10), 40 GiB gp3 per
   node, RDS db.t4g.small Multi-AZ 20 GiB gp3, ElastiCache 2 x cache.t4g.micro, one internal
   ALB, Prometheus with a 50 GiB volume, Container Insights, pre-created control-plane,
@@ -146,7 +146,7 @@ def prod_plan() -> Plan:
         _res(
             "eks:index:Cluster",
             "prod-eks",
-            version="1.35",
+            version="1.36",
             upgradePolicy={"supportType": "STANDARD"},
             skipDefaultNodeGroup=True,
             enabledClusterLogTypes=[

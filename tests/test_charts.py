@@ -19,7 +19,7 @@ def prod_resources() -> list[dict]:
 
 
 def test_every_release_installs_exactly_what_the_lock_pins() -> None:
-    found = planned_releases(prod_resources(), "1.35")
+    found = planned_releases(prod_resources(), "1.36")
     charts = {r.request.pin.chart for r in found}
     assert charts == set(lock()), "the lock pins a chart no Release installs, or the reverse"
     for release in found:
@@ -31,7 +31,7 @@ def test_a_release_off_the_lock_is_refused() -> None:
     release = next(r for r in resources if r["type"] == RELEASE_TYPE)
     release["inputs"]["version"] = "0.0.1"
     with pytest.raises(ReleaseError, match=r"charts\.lock\.yaml pins"):
-        planned_releases(resources, "1.35")
+        planned_releases(resources, "1.36")
 
 
 def test_a_package_with_another_digest_is_never_used(

@@ -17,7 +17,7 @@ from components.eks.cluster import (
 from components.settings import EKS_STANDARD_VERSIONS
 from tests.conftest import policy, statements
 from tests.test_eks_platform import ADMIN_ROLE, Built, build
-from tools.mocks import Registration
+from tools.mocks import AwsMocks, Registration
 
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
@@ -66,10 +66,10 @@ def policies_of(d: Built, role: Registration) -> tuple[list[dict], list[str]]:
 
 def test_version_from_settings_in_standard_support() -> None:
     cluster = build().one(CLUSTER)
-    assert cluster.inputs["version"] == "1.35"
+    assert cluster.inputs["version"] == "1.36"  # the newest, in standard support the longest
     assert cluster.inputs["upgradePolicy"] == {"supportType": "STANDARD"}
     assert cluster.inputs["name"] == "airflow-test"
-    assert build(eksKubernetesVersion="1.36").one(CLUSTER).inputs["version"] == "1.36"
+    assert build(eksKubernetesVersion="1.35").one(CLUSTER).inputs["version"] == "1.35"
 
 
 def test_private_endpoint_and_no_public_endpoint_by_default() -> None:
@@ -205,7 +205,7 @@ def test_system_group_on_demand_spread_over_the_private_subnets_of_every_zone() 
     assert system.inputs["labels"] == {"role": "system"}
     assert "taints" not in system.inputs
     assert system.inputs["amiType"] == "AL2023_ARM_64_STANDARD"
-    assert system.inputs["version"] == "1.35"
+    assert system.inputs["version"] == "1.36"
 
 
 def test_worker_group_spot_graviton_types_labelled_and_tainted_for_celery() -> None:
@@ -321,6 +321,17 @@ def test_coredns_and_ebs_csi_are_added_once_nodes_exist() -> None:
     assert all(a.inputs["clusterName"] == "airflow-test" for a in addons.values())
 
 
+@pytest.mark.parametrize("version", EKS_STANDARD_VERSIONS)
+def test_every_addon_runs_the_version_aws_pairs_with_the_cluster_version(version: str) -> None:
+    # An add-on without a version keeps the default of the day it was created: after a
+    # cluster upgrade it would lag. Pinned from the lookup, it moves with eksKubernetesVersion.
+    addons = build(eksKubernetesVersion=version).of_type(ADDON)
+    assert {a.inputs["addonName"]: a.inputs["addonVersion"] for a in addons} == {
+        name: AwsMocks.addon_default_version(name, version)
+        for name in ("vpc-cni", "coredns", "aws-ebs-csi-driver")
+    }
+
+
 def test_default_storage_class_is_encrypted_gp3_on_the_csi_driver() -> None:
     d = build()
     sc = d.one("kubernetes:storage.k8s.io/v1:StorageClass")
@@ -360,10 +371,10 @@ def test_cluster_autoscaler_release_is_pinned_and_runs_on_system_nodes() -> None
     assert values["autoDiscovery"] == {"clusterName": "airflow-test"}
     assert values["cloudProvider"] == "aws" and values["awsRegion"] == "us-east-1"
     assert values["nodeSelector"] == {"role": "system"}
-    assert values["image"] == {"tag": "v1.35.0"}
-    assert build(eksKubernetesVersion="1.36").release("cluster-autoscaler").inputs["values"][
+    assert values["image"] == {"tag": "v1.36.1"}  # the autoscaler's minor is the cluster's
+    assert build(eksKubernetesVersion="1.35").release("cluster-autoscaler").inputs["values"][
         "image"
-    ] == {"tag": "v1.36.1"}
+    ] == {"tag": "v1.35.0"}
     sa = values["rbac"]["serviceAccount"]
     role = role_trusted_by(d, "system:serviceaccount:kube-system:cluster-autoscaler")
     assert sa["name"] == "cluster-autoscaler"

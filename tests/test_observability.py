@@ -28,6 +28,7 @@ from components.platform import AirflowPlatform, KubernetesAccess, NodeGroupWatc
 from tests.aws_model import operation_input, problems, to_api
 from tests.conftest import Declared, run_program, settings_for, statements
 from tests.eventbridge import matches
+from tools.mocks import AwsMocks
 
 ROOT = Path(__file__).resolve().parent.parent
 TOPIC = "arn:aws:sns:us-east-1:111122223333:airflow-dev-alerts"
@@ -76,6 +77,7 @@ def eks_platform(env: str) -> AirflowPlatform:
             airflow_namespace="airflow",
             statsd_labels=STATSD_LABELS,
             system_node_selector={"role": "system"},
+            kubernetes_version="1.36",
         ),
     )
 
@@ -464,6 +466,9 @@ def test_container_insights_add_on_with_its_own_role_and_log_retention() -> None
     d = build("eks")
     addon = d.one("aws:eks/addon:Addon")
     assert addon.inputs["addonName"] == "amazon-cloudwatch-observability"
+    assert addon.inputs["addonVersion"] == AwsMocks.addon_default_version(
+        "amazon-cloudwatch-observability", "1.36"
+    )
     role = role_named(d, "-cloudwatch-agent")
     assert addon.inputs["serviceAccountRoleArn"] == role.outputs["arn"]
     (trust,) = statements(role.inputs["assumeRolePolicy"])

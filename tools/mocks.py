@@ -154,6 +154,23 @@ class AwsMocks(pulumi.runtime.Mocks):
             "state": "available",
         }, []
 
+    @staticmethod
+    def addon_default_version(addon: str, kubernetes_version: str) -> str:
+        """A synthetic answer shaped like DescribeAddonVersions' default version
+        (`v<x.y.z>-eksbuild.<n>`), different for each add-on and Kubernetes version, so a
+        test sees which Kubernetes version an add-on was looked up for."""
+        minor = kubernetes_version.split(".")[1]
+        return f"v1.{minor}.{len(addon)}-eksbuild.1"
+
+    def _addon_version(self, a: dict[str, Any]) -> tuple[dict, list[tuple[str, str]]]:
+        addon, version = str(a["addonName"]), str(a["kubernetesVersion"])
+        return {
+            "id": addon,
+            "addonName": addon,
+            "kubernetesVersion": version,
+            "version": self.addon_default_version(addon, version),
+        }, []
+
     def _caller_identity(self, a: dict[str, Any]) -> tuple[dict, list[tuple[str, str]]]:
         return {
             "accountId": ACCOUNT_ID,
@@ -506,6 +523,7 @@ _INVOKES = {
     "aws:ec2/getManagedPrefixList:getManagedPrefixList": AwsMocks._prefix_list,
     "aws:ec2/getVpc:getVpc": AwsMocks._existing_vpc,
     "aws:ec2/getSubnet:getSubnet": AwsMocks._existing_subnet,
+    "aws:eks/getAddonVersion:getAddonVersion": AwsMocks._addon_version,
 }
 
 

@@ -191,6 +191,7 @@ class EksPlatform(pulumi.ComponentResource):
                 airflow_namespace=NAMESPACE,
                 statsd_labels=statsd_labels(),
                 system_node_selector=dict(SYSTEM_LABELS),
+                kubernetes_version=s.kubernetes_version,
                 depends_on=[*cluster.ready, *cluster.storage_ready],
                 airflow_ready=[self.airflow.namespace],
             ),

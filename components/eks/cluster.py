@@ -39,6 +39,7 @@ from components.aws_helpers import (
     GrantedRole,
     assuming,
     customer_key,
+    eks_addon_version,
     logs_key_statement,
     policy_document,
     service_trust,
@@ -316,6 +317,7 @@ class EksCluster(pulumi.ComponentResource):
             f"{name}-coredns",
             cluster_name=self.cluster_name,
             addon_name="coredns",
+            addon_version=eks_addon_version("coredns", args.settings.kubernetes_version, self),
             resolve_conflicts_on_create="OVERWRITE",
             resolve_conflicts_on_update="OVERWRITE",
             opts=pulumi.ResourceOptions(parent=self, depends_on=nodes),
@@ -400,6 +402,7 @@ class EksCluster(pulumi.ComponentResource):
             f"{self._name}-vpc-cni",
             cluster_name=self.cluster_name,
             addon_name="vpc-cni",
+            addon_version=eks_addon_version("vpc-cni", args.settings.kubernetes_version, self),
             service_account_role_arn=role.arn,
             configuration_values=json.dumps({"enableNetworkPolicy": "true"}),
             resolve_conflicts_on_create="OVERWRITE",
@@ -547,6 +550,9 @@ class EksCluster(pulumi.ComponentResource):
             f"{self._name}-ebs-csi",
             cluster_name=self.cluster_name,
             addon_name="aws-ebs-csi-driver",
+            addon_version=eks_addon_version(
+                "aws-ebs-csi-driver", args.settings.kubernetes_version, self
+            ),
             service_account_role_arn=role.arn,
             resolve_conflicts_on_create="OVERWRITE",
             resolve_conflicts_on_update="OVERWRITE",

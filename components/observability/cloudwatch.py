@@ -11,7 +11,13 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import pulumi
 import pulumi_aws as aws
 
-from components.aws_helpers import Account, assuming, customer_key, logs_key_statement
+from components.aws_helpers import (
+    Account,
+    assuming,
+    customer_key,
+    eks_addon_version,
+    logs_key_statement,
+)
 from components.irsa import ServiceAccount, aws_managed_policy, irsa_role
 from components.platform import AirflowPlatform, KubernetesAccess, WatchTargets
 from components.settings import ObservabilitySettings
@@ -664,6 +670,9 @@ def container_insights(
         f"{name}-container-insights",
         cluster_name=kube.cluster_name,
         addon_name="amazon-cloudwatch-observability",
+        addon_version=eks_addon_version(
+            "amazon-cloudwatch-observability", kube.kubernetes_version, parent
+        ),
         service_account_role_arn=role.arn,
         resolve_conflicts_on_create="OVERWRITE",
         resolve_conflicts_on_update="OVERWRITE",
