@@ -382,6 +382,13 @@ def irsa_problems(cluster: Cluster, registrations: list[Any]) -> list[str]:
 
 def test_irsa_roles_trust_exactly_the_rendered_service_accounts() -> None:
     stack = prod_stack()
+    annotated = [
+        sa
+        for sa in stack.cluster().of_kind("ServiceAccount")
+        if "eks.amazonaws.com/role-arn" in (sa["metadata"].get("annotations") or {})
+    ]
+    # Airflow's five, Alertmanager, Grafana, the autoscaler and the ALB controller.
+    assert len(annotated) >= 9, [sa["metadata"]["name"] for sa in annotated]
     problems = irsa_problems(stack.cluster(), stack.registrations)
     assert problems == [], "\n".join(problems)
 

@@ -212,6 +212,11 @@ def _kube_validator(kube_version: str, api_version: str, kind: str) -> Draft2020
     file = f"{kind.lower()}-{group + '-' if group else ''}{version}.json"
     base = importlib.resources.files("kubernetes_validate") / "kubernetes-json-schema"
     folder = base / f"v{kube_version}.0-local-strict"
+    if not folder.is_dir():
+        raise ValueError(
+            f"kubernetes-validate has no schemas for Kubernetes {kube_version}: "
+            "raise its pin in requirements-dev.txt"
+        )
     schema_file = folder / file
     if not schema_file.is_file():
         return None
