@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -102,11 +103,18 @@ def template(request: RenderRequest, *, use_cache: bool = True) -> list[dict[str
         done = subprocess.run(args, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise HelmError(f"helm template {request.pin.package}: {done.stderr.strip()}")
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    cache.write_text(done.stdout)
     documents = _documents(done.stdout)
-    cache.with_suffix(".count").write_text(str(len(documents)))
+    _write(cache.with_suffix(".count"), str(len(documents)))
+    _write(cache, done.stdout)
     return documents
+
+
+def _write(path: Path, text: str) -> None:
+    """Write whole or not at all (several test runs may share the cache)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}")
+    partial.write_text(text)
+    partial.replace(path)
 
 
 def manifest_count(request: RenderRequest) -> int:

@@ -90,8 +90,15 @@ def unpacked(pin: PinnedChart) -> Path:
     the source tree, which still hold the files .helmignore leaves out of published packages)."""
     target = CACHE / "unpacked" / pin.sha256 / pin.chart
     if not (target / "Chart.yaml").exists():
+        # Unpacked beside, then renamed: a concurrent run never sees half a chart.
+        target.parent.parent.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(dir=target.parent.parent))
         with tarfile.open(package(pin)) as tgz:
-            tgz.extractall(target.parent, filter="data")
+            tgz.extractall(work, filter="data")
+        try:
+            work.rename(target.parent)
+        except OSError:  # another run got there first
+            shutil.rmtree(work, ignore_errors=True)
     return target
 
 
