@@ -54,6 +54,7 @@ workspace = AirflowWorkspace(
     WorkspaceArgs(
         environment_name=name,
         alert_topic_arn=alerting.topic_arn,
+        chat_topic_arn=alerting.chat_topic_arn,
         alert_key_arn=alerting.key_arn,
         protect=settings.protect,
         state_backup_days=settings.stack_settings.state_backup_days,
@@ -107,6 +108,7 @@ observability = Observability(
         thresholds=settings.observability,
         eks=settings.eks if settings.architecture == "eks" else None,
         alert_topic_arn=alerting.topic_arn,
+        chat_topic_arn=alerting.chat_topic_arn,
         alert_key_arn=alerting.key_arn,
         log_retention_days=retention,
         protect=settings.protect,
@@ -118,6 +120,7 @@ pulumi.export("architecture", settings.architecture)
 pulumi.export("webUrl", platform.web_url)
 pulumi.export("dagLocation", platform.dag_location)
 pulumi.export("alertTopicArn", alerting.topic_arn)
+pulumi.export("chatTopicArn", alerting.chat_topic_arn)
 pulumi.export("dataBucket", workspace.data_bucket)
 pulumi.export("dashboard", observability.dashboard_name)
 pulumi.export("vpcId", network.vpc_id)

@@ -1,9 +1,15 @@
-"""One alert topic per stack, and every way people hear from it.
+"""Two alert topics per stack, and every way people hear from them.
 
-An encrypted SNS topic that only EventBridge, CloudWatch and AWS Budgets (of this account)
-may publish to; subscriptions from settings (e-mail, SMS, HTTPS, mobile push, Slack and
-Teams through AWS Chatbot); EventBridge rules that turn platform events into one readable
-line; and a monthly cost budget that warns on actual and forecast spend.
+- `<env>-alerts` carries one readable line per alert to e-mail, SMS, HTTPS and push.
+- `<env>-alerts-chat` feeds Slack and Teams through AWS Chatbot, which drops plain text and
+  events changed by an input transformer: every message on it is Chatbot's
+  custom-notification JSON (`chat_message`), or a Budgets notification Chatbot reads natively.
+
+Both are encrypted with one customer key and carry the same policy: only EventBridge,
+CloudWatch and AWS Budgets of this account (and IAM principals of the account) may publish.
+EventBridge rules send each platform event to both, in each topic's format, and a monthly
+cost budget warns on actual and forecast spend (one budget per topic: a Budgets notification
+takes a single SNS subscriber).
 """
 
 from __future__ import annotations
@@ -26,19 +32,74 @@ from components.aws_helpers import (
 )
 from components.settings import AlertingSettings
 
+RETRY_POLICY = aws.cloudwatch.EventTargetRetryPolicyArgs(
+    maximum_event_age_in_seconds=3600, maximum_retry_attempts=10
+)
 PUBLISHERS = ("events.amazonaws.com", "cloudwatch.amazonaws.com", "budgets.amazonaws.com")
 READ_ONLY_GUARDRAIL = "policy/ReadOnlyAccess"  # AWS managed; what Chatbot users may run
 
 
+CHAT_SOURCE = "custom"  # Chatbot custom notifications: version 1.0, source custom
+CHAT_VERSION = "1.0"
+
+
+@dataclass(frozen=True)
+class ChatCard:
+    """What a chat channel shows for an event: Chatbot custom-notification content.
+
+    Texts may hold input-transformer placeholders (`<alarm>`) of the route's paths, but only
+    of values that never contain a quote or backslash (names, ARNs, states, timestamps):
+    EventBridge does not escape what it inserts, and the card must stay valid JSON.
+    """
+
+    title: str
+    """One line, e.g. `[<state>] <alarm>`."""
+    description: str
+    """What happened, where and when (client-markdown)."""
+    next_steps: tuple[str, ...]
+    """What to do, e.g. the console link."""
+    keywords: tuple[str, ...]
+    """Chatbot shows these as tags."""
+
+
 @dataclass(frozen=True)
 class EventRoute:
-    """An EventBridge rule to the topic: what it matches and the line people read."""
+    """An EventBridge rule to both topics: what it matches, the line people read, the card
+    chat channels show."""
 
     role: str
     description: str
     pattern: Mapping[str, Any]
     paths: Mapping[str, str]
     template: str
+    chat: ChatCard
+    free_text: frozenset[str] = frozenset()
+    """Variables whose values are free text (may hold quotes): the readable line only."""
+
+
+def chat_message(card: ChatCard, environment: str) -> dict[str, Any]:
+    """A Chatbot custom notification (version 1.0, source custom) carrying `card`."""
+    return {
+        "version": CHAT_VERSION,
+        "source": CHAT_SOURCE,
+        "content": {
+            "textType": "client-markdown",
+            "title": card.title,
+            "description": card.description,
+            "nextSteps": list(card.next_steps),
+            "keywords": list(card.keywords),
+        },
+        "metadata": {"additionalContext": {"environment": environment}},
+    }
+
+
+def chat_template(route: EventRoute, environment: str) -> str:
+    """The input template that turns the route's events into a Chatbot custom notification."""
+    template = json.dumps(chat_message(route.chat, environment))
+    for var in route.free_text:
+        if f"<{var}>" in template:
+            raise ValueError(f"{route.role}: <{var}> is free text and would break the chat JSON")
+    return template
 
 
 @dataclass(frozen=True)
@@ -89,6 +150,17 @@ def event_routes(
                 f'"[<state>] <alarm> ({environment}, {region}) at <time>: <reason> '
                 f'{console}/cloudwatch/home?region={region}#alarmsV2:alarm/<alarm>"'
             ),
+            chat=ChatCard(
+                title="[<state>] <alarm>",
+                description=f"Alarm *<alarm>* of {environment} ({region}) is *<state>* "
+                "since <time>.",
+                next_steps=(
+                    "See the reason and the graph: "
+                    f"{console}/cloudwatch/home?region={region}#alarmsV2:alarm/<alarm>",
+                ),
+                keywords=(environment, "alarm"),
+            ),
+            free_text=frozenset({"reason"}),
         )
     ]
     if architecture == "mwaa":
@@ -103,11 +175,22 @@ def event_routes(
                         f"arn:aws:airflow:{region}:{account_id}:environment/{environment}"
                     ],
                 },
-                paths={"detail": "$.detail", "time": "$.time"},
+                paths={"detail": "$.detail", "status": "$.detail.status", "time": "$.time"},
                 template=(
                     f'"[MWAA] {environment} ({region}) changed status at <time>: <detail> '
                     f'{console}/mwaa/home?region={region}#environments/{environment}"'
                 ),
+                chat=ChatCard(
+                    title=f"[MWAA] {environment} is <status>",
+                    description=f"The MWAA environment *{environment}* ({region}) changed "
+                    "status to *<status>* at <time>.",
+                    next_steps=(
+                        f"Open the environment: {console}/mwaa/home?region={region}"
+                        f"#environments/{environment}",
+                    ),
+                    keywords=(environment, "mwaa"),
+                ),
+                free_text=frozenset({"detail"}),
             )
         )
     else:
@@ -130,6 +213,16 @@ def event_routes(
                 template=(
                     f'"[EKS] <what> on {environment} ({region}) at <time>: <addon> '
                     f'{console}/eks/home?region={region}#/clusters/{environment}?selectedTab=cluster-add-ons-tab"'
+                ),
+                chat=ChatCard(
+                    title=f"[EKS] <what> on {environment}",
+                    description=f"*<what>* on the cluster *{environment}* ({region}) at "
+                    "<time>: <addon>",
+                    next_steps=(
+                        f"Open the add-ons: {console}/eks/home?region={region}#/clusters/"
+                        f"{environment}?selectedTab=cluster-add-ons-tab",
+                    ),
+                    keywords=(environment, "eks", "add-on"),
                 ),
             ),
             EventRoute(
@@ -156,16 +249,28 @@ def event_routes(
                     f'"[EKS] <call> on {environment} ({region}) failed at <time>: <error> '
                     f'(by <who>) {console}/cloudtrail/home?region={region}#/events"'
                 ),
+                chat=ChatCard(
+                    title=f"[EKS] <call> on {environment} failed",
+                    description=f"*<call>* on the cluster *{environment}* ({region}) failed "
+                    "at <time> with *<error>*, called by <who>.",
+                    next_steps=(
+                        f"Find the call in CloudTrail: {console}/cloudtrail/home?region={region}"
+                        "#/events",
+                    ),
+                    keywords=(environment, "eks", "api-error"),
+                ),
             ),
         ]
     return routes
 
 
 class Alerting(pulumi.ComponentResource):
-    """The alert topic, its subscribers, event routing and the budget."""
+    """The alert and chat topics, their subscribers, event routing and the budgets."""
 
     topic_arn: pulumi.Output[str]
+    chat_topic_arn: pulumi.Output[str]
     key_arn: pulumi.Output[str]
+    """Encrypts both topics."""
     rule_names: list[pulumi.Output[str]]
 
     def __init__(
@@ -175,33 +280,50 @@ class Alerting(pulumi.ComponentResource):
         account = Account.lookup(self)
         key = customer_key(
             f"{name}-alerts",
-            description=f"Alert topic of {args.environment_name}",
+            description=f"Alert topics of {args.environment_name}",
             account=account,
             service_statements=_publishers_key_statements(account),
             parent=self,
             protect=args.protect,
         )
+        topic = self._topic(f"{name}-alerts", f"{args.environment_name}-alerts", key, account, args)
+        chat_topic = self._topic(
+            f"{name}-alerts-chat", f"{args.environment_name}-alerts-chat", key, account, args
+        )
+        self._subscriptions(name, topic, args.settings)
+        self._chat(name, chat_topic, account, args)
+        self.rule_names = self._rules(name, topic, chat_topic, account, args)
+        self._budget(f"{name}-budget", f"{args.environment_name}-monthly", topic, args)
+        self._budget(
+            f"{name}-budget-chat", f"{args.environment_name}-monthly-chat", chat_topic, args
+        )
+
+        self.topic_arn = topic.arn
+        self.chat_topic_arn = chat_topic.arn
+        self.key_arn = key.arn
+        self.register_outputs(
+            {"topicArn": self.topic_arn, "chatTopicArn": self.chat_topic_arn, "keyArn": key.arn}
+        )
+
+    def _topic(
+        self, name: str, topic_name: str, key: aws.kms.Key, account: Account, args: AlertingArgs
+    ) -> aws.sns.Topic:
+        """An SNS topic encrypted with the alert key, publishable only by the alert services
+        and principals of this account."""
         topic = aws.sns.Topic(
-            f"{name}-alerts",
-            name=f"{args.environment_name}-alerts",
+            name,
+            name=topic_name,
             display_name=f"Airflow {args.environment_name}",
             kms_master_key_id=key.arn,
             opts=pulumi.ResourceOptions(parent=self),
         )
         aws.sns.TopicPolicy(
-            f"{name}-alerts-policy",
+            f"{name}-policy",
             arn=topic.arn,
             policy=_topic_policy(topic.arn, account),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        self._subscriptions(name, topic, args.settings)
-        self._chat(name, topic, account, args)
-        self.rule_names = self._rules(name, topic, account, args)
-        self._budget(name, topic, args)
-
-        self.topic_arn = topic.arn
-        self.key_arn = key.arn
-        self.register_outputs({"topicArn": self.topic_arn, "keyArn": self.key_arn})
+        return topic
 
     def _subscriptions(self, name: str, topic: aws.sns.Topic, s: AlertingSettings) -> None:
         kinds = (
@@ -274,7 +396,12 @@ class Alerting(pulumi.ComponentResource):
             )
 
     def _rules(
-        self, name: str, topic: aws.sns.Topic, account: Account, args: AlertingArgs
+        self,
+        name: str,
+        topic: aws.sns.Topic,
+        chat_topic: aws.sns.Topic,
+        account: Account,
+        args: AlertingArgs,
     ) -> list[pulumi.Output[str]]:
         # The routes depend on region and account, which are Outputs; their number does not,
         # so the rules are declared here and only their texts are resolved later.
@@ -300,13 +427,30 @@ class Alerting(pulumi.ComponentResource):
                     input_paths=route.apply(_paths),
                     input_template=route.apply(lambda r: r.template),
                 ),
-                retry_policy={"maximum_event_age_in_seconds": 3600, "maximum_retry_attempts": 10},
+                retry_policy=RETRY_POLICY,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            # Chatbot drops plain text: chat gets the same event as a custom notification.
+            aws.cloudwatch.EventTarget(
+                f"{name}-{role}-chat-target",
+                rule=rule.name,
+                arn=chat_topic.arn,
+                input_transformer=aws.cloudwatch.EventTargetInputTransformerArgs(
+                    input_paths=route.apply(_paths),
+                    input_template=route.apply(
+                        functools.partial(_chat_template, args.environment_name)
+                    ),
+                ),
+                retry_policy=RETRY_POLICY,
                 opts=pulumi.ResourceOptions(parent=self),
             )
             names.append(rule.name)
         return names
 
-    def _budget(self, name: str, topic: aws.sns.Topic, args: AlertingArgs) -> None:
+    def _budget(
+        self, name: str, budget_name: str, topic: aws.sns.Topic, args: AlertingArgs
+    ) -> None:
+        """A monthly cost budget notifying `topic` (Chatbot reads Budgets messages natively)."""
         s = args.settings
         tag_key, tag_value = args.budget_tag
         notifications = [
@@ -321,8 +465,8 @@ class Alerting(pulumi.ComponentResource):
             for kind in ("ACTUAL", "FORECASTED")
         ]
         aws.budgets.Budget(
-            f"{name}-budget",
-            name=f"{args.environment_name}-monthly",
+            name,
+            name=budget_name,
             budget_type="COST",
             time_unit="MONTHLY",
             limit_amount=f"{s.monthly_budget_usd:.2f}",
@@ -339,6 +483,10 @@ def _nth(i: int, routes: list[EventRoute]) -> EventRoute:
 
 def _paths(route: EventRoute) -> dict[str, str]:
     return dict(route.paths)
+
+
+def _chat_template(environment: str, route: EventRoute) -> str:
+    return chat_template(route, environment)
 
 
 def _publishers_key_statements(account: Account) -> list[dict[str, Any]]:

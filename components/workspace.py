@@ -21,6 +21,7 @@ from components.platform import CONNECTIONS_PREFIX, VARIABLES_PREFIX
 
 # The DAGs read these names (dags/README.md); renaming one breaks them on both platforms.
 ALERT_TOPIC_VARIABLE = "alert_topic_arn"
+CHAT_TOPIC_VARIABLE = "chat_topic_arn"
 DATA_BUCKET_VARIABLE = "data_bucket"
 DATA_LAKE_CONNECTION = "data_lake"
 # dags/metadata_backup.py writes here and counts each backup in this CloudWatch namespace.
@@ -35,11 +36,14 @@ def data_lake_connection(region: str) -> str:
     return json.dumps({"conn_type": "aws", "extra": {"region_name": region}})
 
 
-def secret_entries(alert_topic_arn: T, data_bucket: T, data_lake_connection: T) -> dict[str, T]:
+def secret_entries(
+    alert_topic_arn: T, chat_topic_arn: T, data_bucket: T, data_lake_connection: T
+) -> dict[str, T]:
     """Secrets Manager name -> value of every secrets-backend entry the DAGs read. The
     component stores Outputs; the local platform (local/config.py) seeds plain strings."""
     return {
         f"{VARIABLES_PREFIX}/{ALERT_TOPIC_VARIABLE}": alert_topic_arn,
+        f"{VARIABLES_PREFIX}/{CHAT_TOPIC_VARIABLE}": chat_topic_arn,
         f"{VARIABLES_PREFIX}/{DATA_BUCKET_VARIABLE}": data_bucket,
         f"{CONNECTIONS_PREFIX}/{DATA_LAKE_CONNECTION}": data_lake_connection,
     }
@@ -50,7 +54,9 @@ class WorkspaceArgs:
     environment_name: str
     """Names the key and the bucket."""
     alert_topic_arn: pulumi.Input[str]
-    """Published to by the DAGs' failure callback."""
+    """Published to by the DAGs' failure callback (a readable message)."""
+    chat_topic_arn: pulumi.Input[str]
+    """Published to by the same callback (a Chatbot custom notification)."""
     alert_key_arn: pulumi.Input[str]
     """The alert topic's key (publishing encrypts with it)."""
     protect: bool
@@ -91,6 +97,7 @@ class AirflowWorkspace(pulumi.ComponentResource):
         ).bucket
         values = secret_entries(
             alert_topic_arn=pulumi.Output.from_input(args.alert_topic_arn),
+            chat_topic_arn=pulumi.Output.from_input(args.chat_topic_arn),
             data_bucket=bucket.bucket,
             data_lake_connection=account.region.apply(data_lake_connection),
         )
@@ -165,7 +172,7 @@ def _task_policy(
                 "Sid": "PublishAlerts",
                 "Effect": "Allow",
                 "Action": "sns:Publish",
-                "Resource": args.alert_topic_arn,
+                "Resource": [args.alert_topic_arn, args.chat_topic_arn],
             },
             {
                 "Sid": "EncryptAlerts",

@@ -3,7 +3,8 @@
 
 Exercises the failure alert that every DAG uses (`common/alerts.py`): when a task fails,
 a short message with the DAG, task, run, error and log link goes to the stack's SNS alert
-topic (Airflow Variable `alert_topic_arn`).
+topic (Airflow Variable `alert_topic_arn`), and a Chatbot card to its chat topic
+(`chat_topic_arn`).
 
 Runs only when triggered. With the default params it succeeds and sends nothing; trigger
 it with `{"fail": true}` to make `maybe_fail` fail on purpose and check that the alert

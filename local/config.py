@@ -132,6 +132,8 @@ class LocalConfig:
     log_bucket: str | None
     """Remote task-log bucket (prod: S3 as on EKS); None keeps logs on disk (dev)."""
     alert_topic: str
+    chat_topic: str
+    """The chat topic (AWS Chatbot custom notifications), next to the alert topic."""
     region: str
     account_id: str
     api_url: str
@@ -183,6 +185,7 @@ def local_config(
     region = settings.region
     data_bucket = f"{env_base}-data-local"
     alert_topic = f"{env_base}-alerts"
+    chat_topic = f"{env_base}-alerts-chat"
     # The broker URL the program generates, with host, port and the CA substituted.
     broker = BROKER_URL.format(secrets.redis_password, "127.0.0.1", ports.redis)
     broker += f"&ssl_ca_certs={ca_file}"
@@ -258,6 +261,7 @@ def local_config(
         }
     )
     topic_arn = f"arn:aws:sns:{region}:{account_id}:{alert_topic}"
+    chat_topic_arn = f"arn:aws:sns:{region}:{account_id}:{chat_topic}"
     return LocalConfig(
         stack=settings.stack,
         architecture=settings.architecture,
@@ -269,12 +273,14 @@ def local_config(
         pgbouncer_users=pg_users,
         aws_secrets=secret_entries(
             alert_topic_arn=topic_arn,
+            chat_topic_arn=chat_topic_arn,
             data_bucket=data_bucket,
             data_lake_connection=data_lake_connection(region),
         ),
         data_bucket=data_bucket,
         log_bucket=log_bucket,
         alert_topic=alert_topic,
+        chat_topic=chat_topic,
         region=region,
         account_id=account_id,
         api_url=api_url,

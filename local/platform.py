@@ -412,7 +412,9 @@ def seed_aws(cfg: LocalConfig, ports: Ports) -> None:
             sm.create_secret(Name=name, SecretString=value)
         except sm.exceptions.ResourceExistsException:
             sm.put_secret_value(SecretId=name, SecretString=value)
-    aws_client("sns", ports.moto, cfg.region).create_topic(Name=cfg.alert_topic)
+    sns = aws_client("sns", ports.moto, cfg.region)
+    for topic in (cfg.alert_topic, cfg.chat_topic):
+        sns.create_topic(Name=topic)
 
 
 # --------------------------------------------------------------------------- Airflow

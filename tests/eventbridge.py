@@ -3,6 +3,7 @@ program uses: exact values, prefix, exists, anything-but, $or, nested objects, a
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -46,12 +47,20 @@ def _rule(rule: Any, value: Any, whole: Any) -> bool:
 
 def transform(paths: Mapping[str, str], template: str, event: Mapping[str, Any]) -> str:
     """Apply an input transformer whose template is a JSON string literal (a text message)."""
+    text = render(paths, template, event)
+    assert text.startswith('"') and text.endswith('"'), "an SNS text message is a JSON string"
+    return text[1:-1]
+
+
+def render(paths: Mapping[str, str], template: str, event: Mapping[str, Any]) -> str:
+    """Apply an input transformer the way EventBridge does: each `<var>` replaced by the value
+    at its path, strings inserted as they are (EventBridge does not escape them), anything
+    else as JSON. Returns what the target receives."""
     text = template
     for var, path in paths.items():
         value: Any = event
         for part in path.removeprefix("$.").replace("]", "").replace("[", ".").split("."):
             value = value[int(part)] if isinstance(value, list) else value.get(part, "")
-        rendered = value if isinstance(value, str) else __import__("json").dumps(value)
+        rendered = value if isinstance(value, str) else json.dumps(value)
         text = text.replace(f"<{var}>", rendered)
-    assert text.startswith('"') and text.endswith('"'), "an SNS text message is a JSON string"
-    return text[1:-1]
+    return text

@@ -1,5 +1,5 @@
-"""Alerting: encrypted topic only AWS publishers may use, subscribers from settings, event
-routes that match real events, and the monthly budget."""
+"""Alerting: encrypted topics only AWS publishers may use, subscribers from settings, event
+routes that match real events and reach each channel in a format it accepts, the budgets."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from components.alerting import Alerting, AlertingArgs, event_routes
+from components.alerting import Alerting, AlertingArgs, chat_template, event_routes
+from tests.chatbot import chat_problems
 from tests.conftest import (
     Declared,
     assumers_missing_grants,
@@ -18,9 +19,11 @@ from tests.conftest import (
     settings_for,
     statements,
 )
-from tests.eventbridge import matches, transform
+from tests.eventbridge import matches, render, transform
 
 REGION, ACCOUNT, ENV = "us-east-1", "111122223333", "airflow-dev"
+TOPIC, CHAT_TOPIC = "alerting-alerts", "alerting-alerts-chat"
+SNS_TOPIC = "aws:sns/topic:Topic"
 PUSH_APP = "arn:aws:sns:us-east-1:111122223333:app/GCM/oncall"
 PUSH_ENDPOINT = f"{PUSH_APP.replace(':app/', ':endpoint/')}/5d2e3b3c-1111-2222-3333-444455556666"
 
@@ -167,6 +170,56 @@ def test_transformer_says_what_where_state_and_links_the_console(
     assert len(message) < 600
 
 
+CHAT_CASES = [
+    ("mwaa", "alarms", ALARM_EVENT, ["[ALARM]", f"{ENV}-scheduler-heartbeat", "alarmsV2"]),
+    (
+        "mwaa",
+        "alarms",
+        other(ALARM_EVENT, detail__state__value="OK", detail__previousState__value="ALARM"),
+        ["[OK]"],
+    ),
+    ("mwaa", "mwaa-status", MWAA_EVENT, ["[MWAA]", "UNAVAILABLE", "/mwaa/home"]),
+    ("eks", "eks-addons", ADDON_EVENT, ["Health Degraded", "aws-ebs-csi-driver", "add-ons"]),
+    ("eks", "eks-api-errors", API_ERROR_EVENT, ["UpdateNodegroupConfig", "InvalidParameter"]),
+]
+
+
+@pytest.mark.parametrize(("architecture", "role", "event", "must_contain"), CHAT_CASES)
+def test_chat_target_renders_a_chatbot_custom_notification(
+    architecture: str, role: str, event: dict[str, Any], must_contain: list[str]
+) -> None:
+    route = routes(architecture)[role]
+    message = render(route.paths, chat_template(route, ENV), event)
+    assert chat_problems(message) == []
+    shown = json.dumps(json.loads(message)["content"])
+    for text in must_contain:
+        assert text in shown
+    assert "<" not in json.loads(message)["content"]["title"], "a placeholder was left"
+
+
+@pytest.mark.parametrize("architecture", ["mwaa", "eks"])
+def test_chat_cards_stay_json_whatever_free_text_an_event_carries(architecture: str) -> None:
+    # EventBridge inserts values unescaped: a quote in an alarm reason or an MWAA detail must
+    # not reach the chat template, so those variables are the readable line's only.
+    hostile = 'say "hi" \\ and\nleave'
+    for route in routes(architecture).values():
+        paths = {var: f"$.values.{var}" for var in route.paths}
+        for var in route.free_text:
+            event = {"values": {v: hostile if v == var else f"value-{v}" for v in route.paths}}
+            assert chat_problems(render(paths, chat_template(route, ENV), event)) == [], var
+            # ... while the readable line carries it.
+            assert hostile in render(paths, route.template, event)
+
+
+def test_a_free_text_variable_in_a_chat_card_is_refused() -> None:
+    route = routes("mwaa")["alarms"]
+    broken = type(route)(**{**route.__dict__, "chat": route.chat.__class__(
+        title="<reason>", description="d", next_steps=(), keywords=()
+    )})  # fmt: skip
+    with pytest.raises(ValueError, match="reason"):
+        chat_template(broken, ENV)
+
+
 def test_each_architecture_routes_only_its_own_events() -> None:
     assert set(routes("mwaa")) == {"alarms", "mwaa-status"}
     assert set(routes("eks")) == {"alarms", "eks-addons", "eks-api-errors"}
@@ -188,11 +241,12 @@ def build(arch: str = "mwaa", **overrides: Any) -> Declared:
     )
 
 
-def test_topic_is_encrypted_with_a_key_the_publishers_may_use() -> None:
+def test_topics_are_encrypted_with_a_key_the_publishers_may_use() -> None:
     d = build()
     key = d.one("aws:kms/key:Key")
-    topic = d.one("aws:sns/topic:Topic")
-    assert topic.inputs["kmsMasterKeyId"] == key.outputs["arn"]
+    topics = d.of_type("aws:sns/topic:Topic")
+    assert sorted(t.inputs["name"] for t in topics) == [f"{ENV}-alerts", f"{ENV}-alerts-chat"]
+    assert {t.inputs["kmsMasterKeyId"] for t in topics} == {key.outputs["arn"]}
     assert key.inputs["enableKeyRotation"] is True
     doc = {s["Sid"]: s for s in statements(key.inputs["policy"])}
     services = doc["EventBridgeAndCloudWatch"]
@@ -209,10 +263,14 @@ def test_topic_is_encrypted_with_a_key_the_publishers_may_use() -> None:
         assert set(statement["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
 
 
-def test_topic_policy_allows_the_three_services_of_this_account_and_nobody_else() -> None:
+@pytest.mark.parametrize("topic_name", [TOPIC, CHAT_TOPIC])
+def test_topic_policy_allows_the_three_services_of_this_account_and_nobody_else(
+    topic_name: str,
+) -> None:
     d = build()
-    topic = d.one("aws:sns/topic:Topic")
-    doc = statements(d.one("aws:sns/topicPolicy:TopicPolicy").inputs["policy"])
+    topic = d.one(SNS_TOPIC, topic_name)
+    doc = statements(d.named(f"{topic_name}-policy").inputs["policy"])
+    assert d.named(f"{topic_name}-policy").inputs["arn"] == topic.outputs["arn"]
     allows = [s for s in doc if s["Effect"] == "Allow"]
     for s in allows:
         assert s["Resource"] == topic.outputs["arn"]
@@ -243,7 +301,7 @@ def test_each_subscription_kind_is_created_from_settings() -> None:
         pushPlatformApplicationArn=PUSH_APP,
         pushEndpointArns=[PUSH_ENDPOINT],
     )
-    topic_arn = d.one("aws:sns/topic:Topic").outputs["arn"]
+    topic_arn = d.one(SNS_TOPIC, TOPIC).outputs["arn"]
     subs = d.of_type("aws:sns/topicSubscription:TopicSubscription")
     got = sorted((s.inputs["protocol"], s.inputs["endpoint"]) for s in subs)
     assert got == sorted(
@@ -266,7 +324,7 @@ def test_slack_and_teams_through_chatbot_with_read_only_guardrail() -> None:
         teamsTeamId="66666666-7777-8888-9999-000000000000",
         teamsChannelId="19:abc@thread.tacv2",
     )
-    topic_arn = d.one("aws:sns/topic:Topic").outputs["arn"]
+    topic_arn = d.one(SNS_TOPIC, CHAT_TOPIC).outputs["arn"]
     slack = d.one("aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration")
     teams = d.one("aws:chatbot/teamsChannelConfiguration:TeamsChannelConfiguration")
     assert (slack.inputs["slackTeamId"], slack.inputs["slackChannelId"]) == (
@@ -275,6 +333,7 @@ def test_slack_and_teams_through_chatbot_with_read_only_guardrail() -> None:
     )
     assert teams.inputs["channelId"] == "19:abc@thread.tacv2"
     for chat in (slack, teams):
+        # The chat topic only: the readable lines of the alert topic would be dropped.
         assert chat.inputs["snsTopicArns"] == [topic_arn]
         assert chat.inputs["guardrailPolicyArns"] == ["arn:aws:iam::aws:policy/ReadOnlyAccess"]
     role = d.one("aws:iam/role:Role")
@@ -288,27 +347,42 @@ def test_slack_and_teams_through_chatbot_with_read_only_guardrail() -> None:
 
 
 @pytest.mark.parametrize("arch", ["mwaa", "eks"])
-def test_every_rule_targets_the_topic_with_its_transformer(arch: str) -> None:
+def test_every_rule_targets_both_topics_each_in_its_format(arch: str) -> None:
     d = build(arch)
-    topic_arn = d.one("aws:sns/topic:Topic").outputs["arn"]
+    topic_arn = d.one(SNS_TOPIC, TOPIC).outputs["arn"]
+    chat_arn = d.one(SNS_TOPIC, CHAT_TOPIC).outputs["arn"]
     rules = {r.inputs["name"]: r for r in d.of_type("aws:cloudwatch/eventRule:EventRule")}
     targets = d.of_type("aws:cloudwatch/eventTarget:EventTarget")
     expected = {f"{ENV}-{role}" for role in routes(arch)}
     assert set(rules) == expected
-    assert {t.inputs["rule"] for t in targets} == expected
+    by_topic = sorted((t.inputs["rule"], t.inputs["arn"]) for t in targets)
+    assert by_topic == sorted((r, arn) for r in expected for arn in (topic_arn, chat_arn))
     for target in targets:
         rule = rules[target.inputs["rule"]]
         route = routes(arch)[rule.inputs["name"].removeprefix(f"{ENV}-")]
-        assert target.inputs["arn"] == topic_arn
         assert json.loads(rule.inputs["eventPattern"]) == route.pattern
-        assert target.inputs["inputTransformer"]["inputTemplate"] == route.template
-        assert target.inputs["inputTransformer"]["inputPaths"] == route.paths
+        transformer = target.inputs["inputTransformer"]
+        assert transformer["inputPaths"] == route.paths
+        if target.inputs["arn"] == topic_arn:
+            assert transformer["inputTemplate"] == route.template  # the readable line
+        else:
+            assert transformer["inputTemplate"] == chat_template(route, ENV)
+            # Plain text never reaches the chat topic.
+            assert not transformer["inputTemplate"].startswith('"')
 
 
-def test_budget_notifies_the_topic_on_actual_and_forecast() -> None:
+@pytest.mark.parametrize(
+    ("budget_name", "topic_name"),
+    [("alerting-budget", TOPIC), ("alerting-budget-chat", CHAT_TOPIC)],
+)
+def test_budget_notifies_each_topic_on_actual_and_forecast(
+    budget_name: str, topic_name: str
+) -> None:
+    # A Budgets notification takes one SNS subscriber, so each topic has its budget; Chatbot
+    # reads Budgets messages natively.
     d = build(monthlyBudgetUsd=450, budgetThresholdsPercent=[90, 100])
-    topic_arn = d.one("aws:sns/topic:Topic").outputs["arn"]
-    budget = d.one("aws:budgets/budget:Budget")
+    topic_arn = d.one(SNS_TOPIC, topic_name).outputs["arn"]
+    budget = d.named(budget_name)
     assert budget.inputs["budgetType"] == "COST"
     assert budget.inputs["timeUnit"] == "MONTHLY"
     assert (budget.inputs["limitAmount"], budget.inputs["limitUnit"]) == ("450.00", "USD")

@@ -24,14 +24,18 @@ from components.observability import (
     prometheus_stack_values,
     service_monitor_spec,
 )
+from components.observability.prometheus import chat_message_template, json_text
+from components.observability.prometheus import rule_groups as prometheus_rule_groups
 from components.platform import AirflowPlatform, KubernetesAccess, NodeGroupWatch, WatchTargets
 from tests.aws_model import operation_input, problems, to_api
+from tests.chatbot import chat_problems
 from tests.conftest import Declared, run_program, settings_for, statements
 from tests.eventbridge import matches
 from tools.mocks import AwsMocks
 
 ROOT = Path(__file__).resolve().parent.parent
 TOPIC = "arn:aws:sns:us-east-1:111122223333:airflow-dev-alerts"
+CHAT_TOPIC = "arn:aws:sns:us-east-1:111122223333:airflow-dev-alerts-chat"
 TOPIC_KEY = "arn:aws:kms:us-east-1:111122223333:key/1111"
 CLOUDWATCH = yaml.safe_load((ROOT / "monitoring" / "cloudwatch.yaml").read_text())
 STATSD_LABELS = {"tier": "airflow", "component": "statsd", "release": "airflow"}
@@ -94,6 +98,7 @@ def build(arch: str, **overrides: Any) -> Declared:
                 thresholds=s.observability,
                 eks=s.eks if arch == "eks" else None,
                 alert_topic_arn=TOPIC,
+                chat_topic_arn=CHAT_TOPIC,
                 alert_key_arn=TOPIC_KEY,
                 log_retention_days=30,
                 protect=s.protect,
@@ -357,6 +362,7 @@ def values() -> dict[str, Any]:
     s = settings_for("eks", prometheusRetention="30d", prometheusStorageGib=80)
     return prometheus_stack_values(
         topic_arn=TOPIC,
+        chat_topic_arn=CHAT_TOPIC,
         region="us-east-1",
         environment="airflow-prod",
         alertmanager_role_arn="arn:aws:iam::111122223333:role/am",
@@ -382,9 +388,12 @@ def test_alertmanager_routes_every_alert_to_the_sns_topic_with_irsa() -> None:
     }
     config = am["config"]
     assert config["route"]["receiver"] == "sns"
-    (sns,) = next(r for r in config["receivers"] if r["name"] == "sns")["sns_configs"]
-    assert sns["topic_arn"] == TOPIC and sns["sigv4"] == {"region": "us-east-1"}
-    assert sns["send_resolved"] is True
+    sns, chat = next(r for r in config["receivers"] if r["name"] == "sns")["sns_configs"]
+    assert sns["topic_arn"] == TOPIC and chat["topic_arn"] == CHAT_TOPIC
+    for each in (sns, chat):
+        assert each["sigv4"] == {"region": "us-east-1"}
+        assert each["send_resolved"] is True
+    assert chat["message"] == chat_message_template("airflow-prod")
 
 
 def test_grafana_reads_prometheus_and_cloudwatch_with_a_generated_password() -> None:
@@ -447,7 +456,7 @@ def test_alertmanager_role_publishes_only_to_the_topic_and_is_scoped_to_its_acco
         p for p in d.of_type("aws:iam/rolePolicy:RolePolicy") if p.name.endswith("-publish")
     )
     doc = statements(policy.inputs["policy"])
-    assert doc[0] == {"Effect": "Allow", "Action": "sns:Publish", "Resource": TOPIC}
+    assert doc[0] == {"Effect": "Allow", "Action": "sns:Publish", "Resource": [TOPIC, CHAT_TOPIC]}
     assert doc[1]["Resource"] == TOPIC_KEY
 
 
@@ -495,15 +504,17 @@ def amtool(tmp_path: Path, config: dict[str, Any]) -> subprocess.CompletedProces
 
 
 def test_rendered_alertmanager_config_passes_amtool(tmp_path: Path) -> None:
-    result = amtool(tmp_path, alertmanager_config(TOPIC, "us-east-1", "airflow-prod"))
+    result = amtool(
+        tmp_path, alertmanager_config(TOPIC, "us-east-1", "airflow-prod", chat_topic_arn=CHAT_TOPIC)
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_amtool_check_fails_on_a_broken_config(tmp_path: Path) -> None:
-    config = alertmanager_config(TOPIC, "us-east-1", "airflow-prod")
+    config = alertmanager_config(TOPIC, "us-east-1", "airflow-prod", chat_topic_arn=CHAT_TOPIC)
     config["route"]["receiver"] = "nobody"  # a route to a receiver that does not exist
     assert amtool(tmp_path, config).returncode != 0
-    config = alertmanager_config(TOPIC, "us-east-1", "airflow-prod")
+    config = alertmanager_config(TOPIC, "us-east-1", "airflow-prod", chat_topic_arn=CHAT_TOPIC)
     del config["receivers"][0]["sns_configs"][0]["topic_arn"]  # SNS with no destination
     assert amtool(tmp_path, config).returncode != 0
 
@@ -524,7 +535,129 @@ def routed_to(tmp_path: Path, config: dict[str, Any], *labels: str) -> str:
 
 
 def test_watchdog_and_info_inhibitor_reach_nobody(tmp_path: Path) -> None:
-    config = alertmanager_config(TOPIC, "us-east-1", "airflow-prod")
+    config = alertmanager_config(TOPIC, "us-east-1", "airflow-prod", chat_topic_arn=CHAT_TOPIC)
     assert routed_to(tmp_path, config, "alertname=Watchdog", "severity=none") == "null"
     assert routed_to(tmp_path, config, "alertname=InfoInhibitor", "severity=none") == "null"
     assert routed_to(tmp_path, config, "alertname=KubePodCrashLooping") != "null"
+
+
+# ------------------------------------------------- what Alertmanager sends, rendered by amtool
+
+
+def amtool_render(tmp_path: Path, template: str, data: dict[str, Any]) -> str:
+    """Render an SNS message template the way Alertmanager does, with amtool's renderer."""
+    binary = shutil.which("amtool")
+    assert binary, "amtool is missing: install Debian package prometheus-alertmanager"
+    (tmp_path / "none.tmpl").write_text('{{ define "unused" }}{{ end }}')
+    (tmp_path / "data.json").write_text(json.dumps(data))
+    result = subprocess.run(
+        [
+            binary,
+            "template",
+            "render",
+            f"--template.glob={tmp_path}/*.tmpl",
+            f"--template.text={template}",
+            f"--template.data={tmp_path / 'data.json'}",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def rule_alerts() -> list[dict[str, Any]]:
+    """Every alert rule of monitoring/rules as Alertmanager receives it, plus one whose texts
+    carry what would break JSON (quotes, backslashes, line breaks, tabs)."""
+    alerts = [
+        {
+            "labels": {"alertname": rule["alert"], "namespace": "airflow", **rule["labels"]},
+            "annotations": rule.get("annotations", {}),
+        }
+        for groups in prometheus_rule_groups().values()
+        for group in groups
+        for rule in group["rules"]
+        if "alert" in rule
+    ]
+    alerts.append(
+        {
+            "labels": {"alertname": 'Odd "one"', "severity": "warning"},
+            "annotations": {
+                "summary": 'DAG "etl" \\ failed',
+                "description": "line 1\nline 2\tend",
+                "runbook": 'https://runbooks.example.com/"odd"',
+            },
+        }
+    )
+    return alerts
+
+
+def alertmanager_data(alerts: list[dict[str, Any]], status: str) -> dict[str, Any]:
+    """Alertmanager's template data (github.com/prometheus/alertmanager/template.Data)."""
+    common = {k: v for k, v in alerts[0]["labels"].items() if k == "alertname"}
+    return {
+        "receiver": "sns",
+        "status": status,
+        "alerts": [
+            {
+                "status": status,
+                **a,
+                "startsAt": "2026-11-21T08:00:00Z",
+                "endsAt": "0001-01-01T00:00:00Z",
+                "generatorURL": "http://prometheus:9090/graph",
+                "fingerprint": f"{i:016x}",
+            }
+            for i, a in enumerate(alerts)
+        ],
+        "groupLabels": common,
+        "commonLabels": common,
+        "commonAnnotations": {},
+        "externalURL": "http://alertmanager:9093",
+    }
+
+
+def sns_configs() -> tuple[dict[str, Any], dict[str, Any]]:
+    config = alertmanager_config(TOPIC, "us-east-1", "airflow-prod", chat_topic_arn=CHAT_TOPIC)
+    readable, chat = next(r for r in config["receivers"] if r["name"] == "sns")["sns_configs"]
+    return readable, chat
+
+
+@pytest.mark.parametrize("status", ["firing", "resolved"])
+def test_every_alert_reaches_chat_as_a_chatbot_custom_notification(
+    tmp_path: Path, status: str
+) -> None:
+    _, chat = sns_configs()
+    assert chat["topic_arn"] == CHAT_TOPIC
+    alerts = rule_alerts()
+    for group in ([a] for a in alerts):
+        message = amtool_render(tmp_path, chat["message"], alertmanager_data(group, status))
+        assert chat_problems(message) == [], message
+        content = json.loads(message)["content"]
+        assert content["title"].startswith(f"[airflow-prod] {status.upper()}: ")
+        assert group[0]["annotations"]["summary"] in content["description"]
+    # A group of several alerts is one notification with a next step per alert.
+    message = amtool_render(tmp_path, chat["message"], alertmanager_data(alerts, status))
+    assert chat_problems(message) == []
+    assert len(json.loads(message)["content"]["nextSteps"]) == len(alerts)
+
+
+def test_the_chat_schema_refuses_what_chatbot_drops(tmp_path: Path) -> None:
+    readable, _ = sns_configs()
+    data = alertmanager_data(rule_alerts()[:1], "firing")
+    plain = amtool_render(tmp_path, readable["message"], data)
+    assert chat_problems(plain)  # the readable text would be dropped by Chatbot
+    unescaped = chat_message_template("airflow-prod").replace(
+        json_text(".Annotations.summary"), "{{ .Annotations.summary }}"
+    )
+    odd = alertmanager_data(rule_alerts()[-1:], "firing")
+    assert chat_problems(amtool_render(tmp_path, unescaped, odd))
+
+
+def test_e_mail_keeps_the_readable_lines(tmp_path: Path) -> None:
+    readable, _ = sns_configs()
+    assert readable["topic_arn"] == TOPIC
+    alert = rule_alerts()[0]
+    text = amtool_render(tmp_path, readable["message"], alertmanager_data([alert], "firing"))
+    assert text.startswith(f"{alert['labels']['severity']}: {alert['annotations']['summary']}")
+    assert f"runbook: {alert['annotations']['runbook']}" in text

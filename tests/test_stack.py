@@ -128,6 +128,18 @@ def test_plan_formats(stack: str) -> None:
     assert "Resources by component:" in text and f"Total: {data['resources']['total']}" in text
 
 
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_plan_shows_both_alert_topics_and_the_web_ui(stack: str) -> None:
+    plan = planned(stack)
+    env = plan.settings.environment_name
+    shown = planner.key_settings(plan)
+    assert shown["alert topic"].startswith(f"{env}-alerts (e-mail")
+    assert shown["chat topic"].startswith(f"{env}-alerts-chat (Slack, Teams")
+    assert shown["web UI"] == plan.outputs["webUrl"]
+    for text in (planner.to_text(plan), planner.to_markdown(plan)):
+        assert f"{env}-alerts-chat" in text and str(plan.outputs["webUrl"]) in text
+
+
 def test_make_plan_command_prints_json() -> None:
     out = subprocess.run(
         [sys.executable, "-m", "tools.plan", "--stack", "dev", "--format", "json"],
@@ -216,17 +228,19 @@ def test_no_rendered_policy_document_allows_a_wildcard_action(stack: str) -> Non
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
-def test_every_planned_alarm_is_routed_to_the_alert_topic(stack: str) -> None:
+def test_every_planned_alarm_is_routed_to_both_alert_topics(stack: str) -> None:
     from tests.eventbridge import matches
 
     regs = planned(stack).registrations
-    (topic,) = [r for r in regs if r.type == "aws:sns/topic:Topic"]
-    rules = {r.outputs["name"]: r for r in regs if r.type == "aws:cloudwatch/eventRule:EventRule"}
     env = planned(stack).settings.environment_name
+    topics = {r.inputs["name"]: r for r in regs if r.type == "aws:sns/topic:Topic"}
+    assert set(topics) == {f"{env}-alerts", f"{env}-alerts-chat"}
+    rules = {r.outputs["name"]: r for r in regs if r.type == "aws:cloudwatch/eventRule:EventRule"}
     alarm_rule = rules[f"{env}-alarms"]
     targets = [r for r in regs if r.type == "aws:cloudwatch/eventTarget:EventTarget"]
-    assert [t.inputs["arn"] for t in targets if t.inputs["rule"] == f"{env}-alarms"] == [
-        topic.outputs["arn"]
+    assert sorted(t.inputs["arn"] for t in targets if t.inputs["rule"] == f"{env}-alarms") == [
+        topics[f"{env}-alerts"].outputs["arn"],
+        topics[f"{env}-alerts-chat"].outputs["arn"],
     ]
     pattern = json.loads(alarm_rule.inputs["eventPattern"])
     alarms = [r for r in regs if r.type == "aws:cloudwatch/metricAlarm:MetricAlarm"]

@@ -12,6 +12,7 @@ from components.workspace import AirflowWorkspace, WorkspaceArgs
 from tests.conftest import Declared, run_program, statements
 
 TOPIC = "arn:aws:sns:us-east-1:111122223333:airflow-dev-alerts"
+CHAT_TOPIC = "arn:aws:sns:us-east-1:111122223333:airflow-dev-alerts-chat"
 TOPIC_KEY = "arn:aws:kms:us-east-1:111122223333:key/0000-topic"
 
 
@@ -22,6 +23,7 @@ def build(protect: bool = False, state_backup_days: int = 30) -> Declared:
             WorkspaceArgs(
                 environment_name="airflow-dev",
                 alert_topic_arn=TOPIC,
+                chat_topic_arn=CHAT_TOPIC,
                 alert_key_arn=TOPIC_KEY,
                 protect=protect,
                 state_backup_days=state_backup_days,
@@ -45,6 +47,7 @@ def test_secrets_backend_entries_the_dags_read() -> None:
     values = secret_values(d)
     bucket = d.one("aws:s3/bucket:Bucket").outputs["bucket"]
     assert values["airflow/variables/alert_topic_arn"] == TOPIC
+    assert values["airflow/variables/chat_topic_arn"] == CHAT_TOPIC
     assert values["airflow/variables/data_bucket"] == bucket
     assert json.loads(values["airflow/connections/data_lake"]) == {
         "conn_type": "aws",
@@ -103,7 +106,7 @@ def test_data_bucket_has_the_baseline() -> None:
         assert r.inputs["bucket"] == bucket_id
 
 
-def test_task_policy_reads_only_the_two_prefixes_and_publishes_only_to_the_topic() -> None:
+def test_task_policy_reads_only_the_two_prefixes_and_publishes_only_to_the_topics() -> None:
     d = build()
     doc = {s["Sid"]: s for s in statements(d.value)}
     assert doc["ReadAirflowSecrets"]["Resource"] == [
@@ -114,7 +117,7 @@ def test_task_policy_reads_only_the_two_prefixes_and_publishes_only_to_the_topic
         "Sid": "PublishAlerts",
         "Effect": "Allow",
         "Action": "sns:Publish",
-        "Resource": TOPIC,
+        "Resource": [TOPIC, CHAT_TOPIC],
     }
     assert doc["EncryptAlerts"]["Resource"] == TOPIC_KEY
     bucket_arn = d.one("aws:s3/bucket:Bucket").outputs["arn"]

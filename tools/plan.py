@@ -250,6 +250,12 @@ def key_settings(plan: Plan) -> dict[str, Any]:
             "database": f"{e.db_instance_class}{' Multi-AZ' if e.db_multi_az else ''}",
             "queue": e.queue_mode,
         }
+    outputs = plan.outputs
+    common |= {
+        "alert topic": _name_of(outputs.get("alertTopicArn")) + " (e-mail, SMS, HTTPS, push)",
+        "chat topic": _name_of(outputs.get("chatTopicArn")) + " (Slack, Teams via AWS Chatbot)",
+        "web UI": outputs.get("webUrl", "unknown"),
+    }
     return common
 
 
@@ -292,6 +298,11 @@ def chart_summary(plan: Plan) -> list[dict[str, Any]]:
             }
         )
     return summary
+
+
+def _name_of(arn: Any) -> str:
+    """The resource name at the end of an ARN (`arn:aws:sns:<region>:<account>:<name>`)."""
+    return str(arn).rsplit(":", maxsplit=1)[-1] if arn else "unknown"
 
 
 def to_dict(plan: Plan) -> dict[str, Any]:

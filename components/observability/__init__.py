@@ -55,6 +55,9 @@ class ObservabilityArgs:
     eks: EksSettings | None
     """Prometheus retention and storage (EKS only)."""
     alert_topic_arn: pulumi.Input[str]
+    """Readable alerts (e-mail, SMS, HTTPS, push)."""
+    chat_topic_arn: pulumi.Input[str]
+    """Chatbot custom notifications (Slack, Teams)."""
     alert_key_arn: pulumi.Input[str]
     log_retention_days: int
     protect: bool

@@ -36,8 +36,49 @@ EKS_HIDDEN_COMPONENTS = ("kubeScheduler", "kubeControllerManager", "kubeEtcd", "
 # ------------------------------------------------------------------------- Alertmanager
 
 
-def alertmanager_config(topic_arn: str, region: str, environment: str) -> dict[str, Any]:
-    """Alertmanager routes every alert to the stack's SNS topic (IRSA signs the calls)."""
+def json_text(expression: str) -> str:
+    """A Go-template action printing `expression` as the inside of a JSON string.
+
+    Alertmanager's template functions have no JSON encoder (before v0.28), so backslashes,
+    quotes and line breaks are escaped with `reReplaceAll`, other control characters dropped.
+    """
+    return (
+        f'{{{{ {expression} | reReplaceAll `\\\\` `\\\\` | reReplaceAll `"` `\\"`'
+        " | reReplaceAll `\\n` `\\n` | reReplaceAll `[\\x00-\\x1f]` ` ` }}"
+    )
+
+
+def chat_message_template(environment: str) -> str:
+    """Alertmanager's SNS message for the chat topic: an AWS Chatbot custom notification
+    (version 1.0, source custom) with the alerts' summaries, and their runbooks as next steps.
+    Rendered by the tests with amtool and validated against Chatbot's schema."""
+    title = f"[{environment}] {{{{ .Status | toUpper }}}}: " + json_text(".CommonLabels.alertname")
+    description = (
+        "{{ range .Alerts }}*"
+        + json_text(".Labels.severity | toUpper")
+        + "* "
+        + json_text(".Annotations.summary")
+        + "\\n"
+        + json_text(".Annotations.description")
+        + "\\n\\n{{ end }}"
+    )
+    next_steps = (
+        "{{ range $i, $a := .Alerts }}{{ if $i }}, {{ end }}"
+        '"Runbook: ' + json_text("$a.Annotations.runbook") + '"{{ end }}'
+    )
+    return (
+        '{"version": "1.0", "source": "custom", "content": {"textType": "client-markdown", '
+        f'"title": "{title}", "description": "{description}", "nextSteps": [{next_steps}], '
+        f'"keywords": ["{environment}", "prometheus", "{{{{ .Status }}}}"]}}, '
+        f'"metadata": {{"additionalContext": {{"environment": "{environment}"}}}}}}'
+    )
+
+
+def alertmanager_config(
+    topic_arn: str, region: str, environment: str, *, chat_topic_arn: str
+) -> dict[str, Any]:
+    """Alertmanager routes every alert to the stack's two SNS topics (IRSA signs the calls):
+    readable text to the alert topic, Chatbot custom notifications to the chat topic."""
     sns = {
         "topic_arn": topic_arn,
         "sigv4": {"region": region},
@@ -50,6 +91,12 @@ def alertmanager_config(topic_arn: str, region: str, environment: str) -> dict[s
         ),
         "attributes": {"environment": environment, "source": "alertmanager"},
         "send_resolved": True,
+    }
+    chat = {
+        **sns,
+        "topic_arn": chat_topic_arn,
+        "message": chat_message_template(environment),
+        "attributes": {"environment": environment, "source": "alertmanager-chat"},
     }
     return {
         "global": {"resolve_timeout": "5m"},
@@ -82,7 +129,7 @@ def alertmanager_config(topic_arn: str, region: str, environment: str) -> dict[s
                 "equal": ["alertname", "namespace"],
             },
         ],
-        "receivers": [{"name": "sns", "sns_configs": [sns]}, {"name": "null"}],
+        "receivers": [{"name": "sns", "sns_configs": [sns, chat]}, {"name": "null"}],
     }
 
 
@@ -123,7 +170,11 @@ def prometheus_stack(
         oidc_issuer=kube.oidc_issuer,
         oidc_provider_arn=kube.oidc_provider_arn,
         service_accounts=[ServiceAccount(MONITORING_NAMESPACE, alertmanager_sa)],
-        inline_policies={"publish": _publish_policy(args.alert_topic_arn, args.alert_key_arn)},
+        inline_policies={
+            "publish": _publish_policy(
+                [args.alert_topic_arn, args.chat_topic_arn], args.alert_key_arn
+            )
+        },
         description="Alertmanager publishes alerts to the stack's SNS topic",
         parent=parent,
     )
@@ -149,10 +200,15 @@ def prometheus_stack(
         opts=k8s_opts,
     )
     values = pulumi.Output.all(
-        args.alert_topic_arn, account.region, alertmanager_role.arn, grafana_role.arn
+        args.alert_topic_arn,
+        account.region,
+        alertmanager_role.arn,
+        grafana_role.arn,
+        args.chat_topic_arn,
     ).apply(
         lambda v: prometheus_stack_values(
             topic_arn=v[0],
+            chat_topic_arn=v[4],
             region=v[1],
             environment=args.platform.environment_name,
             alertmanager_role_arn=v[2],
@@ -229,6 +285,7 @@ def service_monitor_spec(statsd_labels: Mapping[str, str]) -> dict[str, Any]:
 def prometheus_stack_values(
     *,
     topic_arn: str,
+    chat_topic_arn: str,
     region: str,
     environment: str,
     alertmanager_role_arn: str,
@@ -270,7 +327,9 @@ def prometheus_stack_values(
                 "name": f"{PROMETHEUS_STACK_CHART}-alertmanager",
                 "annotations": {ROLE_ARN_ANNOTATION: alertmanager_role_arn},
             },
-            "config": alertmanager_config(topic_arn, region, environment),
+            "config": alertmanager_config(
+                topic_arn, region, environment, chat_topic_arn=chat_topic_arn
+            ),
             "alertmanagerSpec": {
                 **placement,
                 "replicas": 2,
@@ -320,10 +379,12 @@ def prometheus_stack_values(
     }
 
 
-def _publish_policy(topic_arn: pulumi.Input[str], key_arn: pulumi.Input[str]) -> pulumi.Output[str]:
+def _publish_policy(
+    topic_arns: list[pulumi.Input[str]], key_arn: pulumi.Input[str]
+) -> pulumi.Output[str]:
     return policy_document(
         [
-            {"Effect": "Allow", "Action": "sns:Publish", "Resource": topic_arn},
+            {"Effect": "Allow", "Action": "sns:Publish", "Resource": topic_arns},
             {
                 "Effect": "Allow",
                 "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],

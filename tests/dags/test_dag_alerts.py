@@ -1,15 +1,24 @@
-"""The failure callback publishes one readable SNS message, and never breaks a task."""
+"""The failure callback publishes one readable SNS message to the alert topic and one AWS
+Chatbot custom notification to the chat topic, and never breaks a task."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from types import SimpleNamespace
 from unittest import mock
 
 import pytest
 from airflow.utils.state import DagRunState
+from jsonschema import Draft202012Validator
 
 TOPIC_ARN = "arn:aws:sns:eu-west-1:123456789012:airflow-alerts"
+CHAT_TOPIC_ARN = "arn:aws:sns:eu-west-1:123456789012:airflow-alerts-chat"
+# Chatbot's custom-notification format, shared with the infrastructure tests.
+CHAT_SCHEMA = json.loads(
+    (Path(__file__).parents[1] / "schemas" / "chatbot-custom-notification.schema.json").read_text()
+)
 LOG_URL = (
     "https://airflow.example.com/dags/s3_etl/runs/scheduled__2025-06-02T00:00:00+00:00"
     "/tasks/load?try_number=3"
@@ -35,6 +44,22 @@ def sns() -> Iterator[mock.MagicMock]:
 def topic(monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("AIRFLOW_VAR_ALERT_TOPIC_ARN", TOPIC_ARN)
     return TOPIC_ARN
+
+
+@pytest.fixture
+def chat_topic(monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("AIRFLOW_VAR_CHAT_TOPIC_ARN", CHAT_TOPIC_ARN)
+    return CHAT_TOPIC_ARN
+
+
+def published(sns: mock.MagicMock) -> dict[str, dict]:
+    """What the callback published, by topic ARN."""
+    calls = sns.return_value.publish_to_target.call_args_list
+    return {c.kwargs["target_arn"]: c.kwargs for c in calls}
+
+
+def chat_errors(message: str) -> list[str]:
+    return [e.message for e in Draft202012Validator(CHAT_SCHEMA).iter_errors(json.loads(message))]
 
 
 def failure_context() -> dict:
@@ -115,3 +140,46 @@ def test_no_topic_configured_warns_and_sends_nothing(load_dag, sns, monkeypatch)
     log.warning.assert_called_once()
     assert "not set" in log.warning.call_args.args[0]
     log.exception.assert_not_called()
+
+
+def test_chat_gets_a_chatbot_custom_notification_and_e_mail_its_line(
+    notify_failure, sns, topic: str, chat_topic: str
+) -> None:
+    context = failure_context()
+    context["exception"] = ValueError('bad "quoted" value\nsecond line \\ end')
+    notify_failure(context)
+
+    sent = published(sns)
+    assert set(sent) == {topic, chat_topic}
+    assert "DAG: s3_etl" in sent[topic]["message"]  # e-mail keeps its readable text
+    chat = sent[chat_topic]["message"]
+    assert chat_errors(chat) == []
+    content = json.loads(chat)["content"]
+    assert content["title"] == "Airflow task failed: s3_etl.load"
+    assert 'bad "quoted" value' in content["description"]
+    assert content["nextSteps"] == [f"Read the task log: {LOG_URL}"]
+    # Plain text never goes to the chat topic.
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(sent[topic]["message"])
+
+
+def test_one_channel_failing_does_not_silence_the_other(
+    notify_failure, sns, topic: str, chat_topic: str
+) -> None:
+    sns.return_value.publish_to_target.side_effect = [RuntimeError("SNS is down"), None]
+    notify_failure(failure_context())  # must not raise
+    targets = [c.kwargs["target_arn"] for c in sns.return_value.publish_to_target.call_args_list]
+    assert targets == [topic, chat_topic]
+
+
+@pytest.mark.usefixtures("airflow_db")
+def test_failing_on_purpose_reaches_chat_in_its_format(
+    load_dag, sns, topic: str, chat_topic: str
+) -> None:
+    dag_run = load_dag("failure_notification").test(run_conf={"fail": True})
+
+    assert dag_run.state == DagRunState.FAILED
+    sent = published(sns)
+    assert set(sent) == {topic, chat_topic}
+    assert chat_errors(sent[chat_topic]["message"]) == []
+    assert "failure_notification.maybe_fail" in sent[chat_topic]["message"]

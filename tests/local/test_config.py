@@ -136,10 +136,13 @@ def test_dev_runs_the_mwaa_options_and_class_defaults() -> None:
 
 def test_secrets_are_the_workspaces_names_with_local_values() -> None:
     cfg = config_of("prod")
-    names = secret_entries("a", "b", "c").keys()
+    names = secret_entries("a", "b", "c", "d").keys()
     assert set(cfg.aws_secrets) == set(names)
     assert cfg.aws_secrets[f"{VARIABLES_PREFIX}/alert_topic_arn"] == cfg.alert_topic_arn
     assert cfg.alert_topic_arn == "arn:aws:sns:us-east-1:111122223333:airflow-prod-alerts"
+    assert cfg.aws_secrets[f"{VARIABLES_PREFIX}/chat_topic_arn"] == (
+        "arn:aws:sns:us-east-1:111122223333:airflow-prod-alerts-chat"
+    )
     assert cfg.aws_secrets[f"{VARIABLES_PREFIX}/data_bucket"] == cfg.data_bucket
     assert json.loads(cfg.aws_secrets[f"{CONNECTIONS_PREFIX}/data_lake"])["conn_type"] == "aws"
 
