@@ -42,7 +42,7 @@ QueueMode = Literal["elasticache", "in-cluster"]
 
 # Airflow versions the MWAA CreateEnvironment model accepts (botocore mwaa/2020-07-01, May 2026).
 MWAA_AIRFLOW_VERSIONS = ("2.7.2", "2.8.1", "2.9.2", "2.10.1", "2.10.3", "2.11.0", "3.0.6")
-# Airflow versions the pinned chart (1.18.x) runs with the program's Airflow 3 values.
+# Airflow versions the pinned chart (1.21.0) runs with the program's Airflow 3 values.
 CHART_AIRFLOW_VERSIONS = ("3.0.6",)
 # EKS versions in standard support (EKS user guide, "Kubernetes version lifecycle", read
 # 2026-11-30): 1.35 to 2027-03-27, 1.36 (the newest) to 2027-08; 1.34 leaves it 2026-12-02.

@@ -65,6 +65,13 @@ def secret(d: Built, name: str) -> Registration:
     return found[0]
 
 
+def at(v: dict[str, Any], path: str) -> Any:
+    """The values under a dotted path (workers.celery)."""
+    for key in path.split("."):
+        v = v[key]
+    return v
+
+
 def schema_errors(v: dict[str, Any]) -> list[str]:
     return [f"{list(e.path)}: {e.message}" for e in validator().iter_errors(v)]
 
@@ -87,7 +94,7 @@ def test_rendered_values_validate_against_the_chart_schema(overrides: dict[str, 
 
 def test_the_schema_check_catches_wrong_keys_and_types() -> None:
     v = render()
-    v["workers"]["keda"]["minReplicas"] = 1  # the chart calls it minReplicaCount
+    v["workers"]["celery"]["keda"]["minReplicas"] = 1  # the chart calls it minReplicaCount
     v["scheduler"]["replicas"] = "2"
     errors = schema_errors(v)
     assert len(errors) == 2, errors
@@ -116,7 +123,7 @@ def test_values_the_release_gets_are_the_rendered_values() -> None:
 def test_release_pins_the_official_chart_in_its_own_namespace() -> None:
     d = build()
     release = d.release("airflow")
-    assert release.inputs["version"] == "1.18.0"
+    assert release.inputs["version"] == "1.21.0"
     assert release.inputs["repositoryOpts"] == {"repo": "https://airflow.apache.org"}
     assert release.inputs["name"] == "airflow"
     assert release.inputs["namespace"] == "airflow"
@@ -124,7 +131,7 @@ def test_release_pins_the_official_chart_in_its_own_namespace() -> None:
     # Waited-for releases must not run migrations as post-install hooks (they would deadlock).
     rendered = values(d)
     assert rendered["migrateDatabaseJob"]["useHelmHooks"] is False
-    assert rendered["createUserJob"]["useHelmHooks"] is False
+    assert rendered["createUserJob"] == {"enabled": False}  # no job, no hook to deadlock on
     assert release.inputs["timeout"] >= 600
     assert release.inputs.get("skipAwait") in (None, False)
     namespace = d.one("kubernetes:core/v1:Namespace")
@@ -193,11 +200,12 @@ def test_schedulers_and_api_servers_are_redundant_disruption_budgeted_and_spread
 
 def test_workers_scale_with_keda_within_the_configured_bounds() -> None:
     v = render(airflowMinWorkers=0, airflowMaxWorkers=25, airflowWorkerConcurrency=8)
-    assert v["workers"]["keda"]["enabled"] is True
-    assert v["workers"]["keda"]["minReplicaCount"] == 0
-    assert v["workers"]["keda"]["maxReplicaCount"] == 25
+    keda = v["workers"]["celery"]["keda"]
+    assert keda["enabled"] is True
+    assert keda["minReplicaCount"] == 0
+    assert keda["maxReplicaCount"] == 25
     assert v["config"]["celery"]["worker_concurrency"] == 8
-    assert v["workers"]["persistence"] == {"enabled": False}  # logs are remote
+    assert v["workers"]["celery"]["persistence"] == {"enabled": False}  # logs are remote
 
 
 def test_keda_is_installed_before_the_chart_that_needs_its_crds() -> None:
@@ -213,9 +221,9 @@ def test_only_celery_workers_land_on_the_worker_group() -> None:
     d = build()
     v = values(d)
     workers = d.named("airflow-test-cluster-workers").inputs
-    assert v["workers"]["nodeSelector"] == workers["labels"]
+    assert v["workers"]["celery"]["nodeSelector"] == workers["labels"]
     (taint,) = workers["taints"]
-    (toleration,) = v["workers"]["tolerations"]
+    (toleration,) = v["workers"]["celery"]["tolerations"]
     assert (toleration["key"], toleration["value"]) == (taint["key"], taint["value"])
     assert toleration["effect"] == "NoSchedule" and taint["effect"] == "NO_SCHEDULE"
     assert v["nodeSelector"] == d.named("airflow-test-cluster-system").inputs["labels"]
@@ -228,14 +236,14 @@ def test_every_component_has_requests_and_limits() -> None:
     for component in (
         "scheduler",
         "apiServer",
-        "workers",
+        "workers.celery",
         "triggerer",
         "dagProcessor",
         "statsd",
         "pgbouncer",
         "redis",
     ):
-        resources = v[component]["resources"]
+        resources = at(v, component)["resources"]
         assert set(resources["requests"]) == {"cpu", "memory"}, component
         assert set(resources["limits"]) == {"cpu", "memory"}, component
 
@@ -307,7 +315,8 @@ def test_network_policies_on_and_the_api_server_open_to_the_alb_and_airflow_pods
     )
     assert ingress["ports"] == [{"port": 8080}]
     assert v["statsd"]["enabled"] is True
-    assert v["webserver"]["defaultUser"]["enabled"] is False  # no admin/admin account
+    assert v["createUserJob"]["enabled"] is False  # no admin/admin account
+    assert "webserver" not in v  # Airflow 3 has none; webserver.defaultUser is deprecated
 
 
 # ------------------------------------------------------------------------------ secrets
@@ -400,8 +409,8 @@ def test_airflow_service_accounts_share_one_irsa_role() -> None:
     d = build()
     v = values(d)
     role = d.named("airflow-test-cluster-airflow-irsa")
-    for component in ("scheduler", "workers", "triggerer", "apiServer", "dagProcessor"):
-        assert v[component]["serviceAccount"]["annotations"] == {
+    for component in ("scheduler", "workers.celery", "triggerer", "apiServer", "dagProcessor"):
+        assert at(v, component)["serviceAccount"]["annotations"] == {
             "eks.amazonaws.com/role-arn": role.outputs["arn"]
         }, component
     (trust,) = statements(role.inputs["assumeRolePolicy"])
@@ -523,7 +532,7 @@ def test_target_group_binding_ties_the_api_server_service_to_the_alb() -> None:
 
 
 def test_the_api_server_may_read_live_task_logs() -> None:
-    # Chart 1.18 admits only the Airflow 2 webserver to the log servers (tests/charts proves
+    # Chart 1.21 admits only the Airflow 2 webserver to the log servers (tests/charts proves
     # the flows on the rendered policies); these policies add the API server.
     d = build()
     policies = {

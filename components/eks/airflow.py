@@ -230,7 +230,7 @@ def airflow_config(inputs: ChartInputs) -> dict[str, dict[str, Any]]:
 
 
 def chart_values(inputs: ChartInputs) -> dict[str, Any]:
-    """Values of the official Airflow chart (1.18.x keys), from plain values only."""
+    """Values of the official Airflow chart (1.21.x keys), from plain values only."""
     eks, release, secrets = inputs.eks, inputs.release, inputs.secrets
     role = {"annotations": {ROLE_ARN_ANNOTATION: inputs.airflow_role_arn}}
     in_cluster_redis = eks.queue_mode == "in-cluster"
@@ -294,8 +294,7 @@ def chart_values(inputs: ChartInputs) -> dict[str, Any]:
         # migration and user jobs would only run after that wait, while the scheduler and API
         # server wait for the migrations: the first install would never become ready.
         "migrateDatabaseJob": {"enabled": True, "useHelmHooks": False, "applyCustomEnv": False},
-        "createUserJob": {"useHelmHooks": False, "applyCustomEnv": False},
-        "webserver": {"defaultUser": {"enabled": False}},  # no admin/admin account
+        "createUserJob": {"enabled": False},  # no admin/admin account
         "scheduler": {
             "replicas": eks.scheduler_replicas,
             "podDisruptionBudget": {"enabled": True},
@@ -332,23 +331,28 @@ def chart_values(inputs: ChartInputs) -> dict[str, Any]:
             "resources": _resources("250m", "1Gi", "1", "2Gi"),
             "serviceAccount": role,
         },
+        # CeleryExecutor only: every worker setting lives under workers.celery (chart 1.21
+        # deprecates the flat workers.* keys shared with pod-template-file pods).
         "workers": {
-            "keda": {
-                "enabled": True,
-                "minReplicaCount": eks.min_workers,
-                "maxReplicaCount": eks.max_workers,
-                # KEDA queries RDS directly (kedaConnection), not through PgBouncer.
-                "usePgbouncer": False,
-                # PgBouncer's policy admits the KEDA operator from this namespace (the chart
-                # renders that peer regardless); KEDA runs in its own.
-                "namespaceLabels": {"kubernetes.io/metadata.name": KEDA_NAMESPACE},
+            "celery": {
+                "keda": {
+                    "enabled": True,
+                    "minReplicaCount": eks.min_workers,
+                    "maxReplicaCount": eks.max_workers,
+                    # KEDA queries RDS directly (kedaConnection), not through PgBouncer.
+                    "usePgbouncer": False,
+                    # PgBouncer's policy admits the KEDA operator from this namespace (the
+                    # chart renders that peer regardless); KEDA runs in its own.
+                    "namespaceLabels": {"kubernetes.io/metadata.name": KEDA_NAMESPACE},
+                },
+                "persistence": {"enabled": False},  # task logs go to S3
+                "nodeSelector": dict(WORKER_LABELS),
+                "tolerations": [{"operator": "Equal", **WORKER_TAINT}],
+                # Sized for 16 mostly I/O-bound task processes (finops/usage.yaml assumes the
+                # same).
+                "resources": _resources("500m", "3Gi", "2", "3Gi"),
+                "serviceAccount": role,
             },
-            "persistence": {"enabled": False},  # task logs go to S3
-            "nodeSelector": dict(WORKER_LABELS),
-            "tolerations": [{"operator": "Equal", **WORKER_TAINT}],
-            # Sized for 16 mostly I/O-bound task processes (finops/usage.yaml assumes the same).
-            "resources": _resources("500m", "3Gi", "2", "3Gi"),
-            "serviceAccount": role,
         },
         "statsd": {
             "enabled": True,
@@ -766,7 +770,7 @@ class AirflowRelease(pulumi.ComponentResource):
         return group, target_group
 
     def _let_api_server_read_logs(self, namespace: k8s.core.v1.Namespace) -> None:
-        """Chart 1.18's worker and triggerer NetworkPolicies admit only `component: webserver`,
+        """Charts 1.18-1.21: worker and triggerer NetworkPolicies admit only `component: webserver`,
         which Airflow 3 does not run: the UI could not show logs of running or deferred tasks
         (fixed upstream in chart 1.22, apache/airflow#65754). Policies add up, so this one lets
         the API server in on the log ports and changes nothing else."""

@@ -89,14 +89,21 @@ def _prometheus_volumes(res: Resource, ctx: Context, values: Mapping[str, Any]) 
     return items
 
 
+def _worker(values: Mapping[str, Any], path: str) -> Any:
+    """A Celery worker value as the chart reads it: workers.celery.<path> (chart 1.21+) over
+    the flat workers.<path> it deprecates."""
+    found = dig(values, f"workers.celery.{path}")
+    return dig(values, f"workers.{path}") if found is None else found
+
+
 def _airflow_release(res: Resource, ctx: Context, values: Mapping[str, Any]) -> list[LineItem]:
-    keda = dig(values, "workers.keda.enabled") is True
+    keda = _worker(values, "keda.enabled") is True
     if keda:
-        idle = number(dig(values, "workers.keda.minReplicaCount"))
+        idle = number(_worker(values, "keda.minReplicaCount"))
         idle = 0.0 if idle is None else idle
-        peak = number(dig(values, "workers.keda.maxReplicaCount")) or 10.0  # chart default
+        peak = number(_worker(values, "keda.maxReplicaCount")) or 10.0  # chart default
     else:
-        idle = number(dig(values, "workers.replicas"))
+        idle = number(_worker(values, "replicas"))
         idle = 1.0 if idle is None else idle  # chart default
         peak = idle
     concurrency = number(dig(values, "config.celery.worker_concurrency")) or 16  # chart default
@@ -121,9 +128,9 @@ def _airflow_volumes(
 ) -> list[LineItem]:
     """Volumes the chart creates by default: worker and triggerer logs, Redis, PostgreSQL."""
     items: list[LineItem] = []
-    if dig(values, "workers.persistence.enabled") is not False:  # chart default: enabled, 100Gi
+    if _worker(values, "persistence.enabled") is not False:  # chart default: enabled, 100Gi
         deleted = (
-            dig(values, "workers.persistence.persistentVolumeClaimRetentionPolicy.whenScaled")
+            _worker(values, "persistence.persistentVolumeClaimRetentionPolicy.whenScaled")
             == "Delete"
         )
         count = idle if deleted else peak
@@ -137,7 +144,7 @@ def _airflow_volumes(
             res,
             ctx,
             "Airflow worker log volumes",
-            dig(values, "workers.persistence.size") or "100Gi",
+            _worker(values, "persistence.size") or "100Gi",
             count,
         )
     if dig(values, "triggerer.persistence.enabled") is not False:

@@ -423,7 +423,7 @@ def test_every_pod_fits_a_node_group() -> None:
 
 def test_a_pod_that_fits_no_node_group_is_caught() -> None:
     stack = prod_stack()
-    renders = stack.rerender("airflow", lambda v: v["workers"].update(tolerations=[]))
+    renders = stack.rerender("airflow", lambda v: v["workers"]["celery"].update(tolerations=[]))
     problems = unschedulable(stack.cluster(renders), stack.resources)
     assert any("airflow-worker" in p for p in problems), problems
     renders = stack.rerender(

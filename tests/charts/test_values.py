@@ -1,5 +1,6 @@
 """No values key is silently ignored: every key the program sets is declared by the chart
-(its values.yaml or values.schema.json) or changes the rendered output when removed."""
+(its values.yaml or values.schema.json) or changes the rendered output when removed, and none
+is one the chart's schema marks deprecated (still read today, gone in a later release)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import pytest
 
 from tests.charts.conftest import prod_stack
 from tools.charts.helm import HelmError, RenderRequest, template
-from tools.charts.kube import undeclared_paths, without
+from tools.charts.kube import deprecated_paths, undeclared_paths, without
 from tools.charts.packages import declared_values
 from tools.charts.releases import PlannedRelease
 
@@ -49,6 +50,27 @@ def test_a_key_the_chart_does_not_know_is_caught() -> None:
     assert sorted(ignored_keys(release, values)) == [
         "alertmanager.alertmanagerSpec.replica",
         "kubeSchedulr",
+    ]
+
+
+def test_no_values_key_is_deprecated() -> None:
+    for chart, release in prod_stack().releases.items():
+        _, schema = declared_values(release.request.pin)
+        found = deprecated_paths(release.request.values, schema)
+        assert found == [], f"{chart} sets deprecated keys: {found}"
+
+
+def test_a_flat_chart_1_18_worker_key_is_caught() -> None:
+    # Chart 1.18 kept Celery worker settings flat under workers.*; 1.21 reads workers.celery.*
+    # first and the flat keys only as deprecated fallbacks (the next release drops them).
+    release = prod_stack().release("airflow")
+    values = prod_stack().values("airflow")
+    values["workers"]["keda"] = {"enabled": True, "minReplicaCount": 1}
+    values["webserver"] = {"defaultUser": {"enabled": False}}
+    _, schema = declared_values(release.request.pin)
+    assert [path for path, _ in deprecated_paths(values, schema)] == [
+        "workers.keda",
+        "webserver.defaultUser",
     ]
 
 

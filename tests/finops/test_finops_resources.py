@@ -369,6 +369,24 @@ def test_airflow_release_without_volumes_costs_nothing_itself() -> None:
     assert report.warnings == []
 
 
+def test_airflow_release_reads_worker_settings_where_chart_1_21_keeps_them() -> None:
+    # Chart 1.21 reads workers.celery.* over the flat workers.* keys it deprecates.
+    celery = {
+        "keda": {"enabled": True, "minReplicaCount": 3, "maxReplicaCount": 10},
+        "persistence": {"enabled": False},
+    }
+    values = {
+        "workers": {"replicas": 7, "persistence": {"enabled": True}, "celery": celery},
+        "triggerer": {"persistence": {"enabled": False}},
+        "redis": {"enabled": False},
+        "postgresql": {"enabled": False},
+    }
+    report = estimate([res(RELEASE, "airflow", chart="airflow", values=values)])
+    (pods,) = items(report, "airflow")  # no worker volumes priced
+    assert pods.quantity == 3
+    assert "KEDA 3..10" in pods.item
+
+
 def test_free_resources_are_listed_at_zero_with_their_unit_prices_in_the_note() -> None:
     plan = [
         res("aws:sns/topic:Topic", "alerts"),

@@ -563,6 +563,30 @@ def undeclared_paths(
     return found
 
 
+def deprecated_paths(
+    values: Mapping[str, Any], schema: Mapping[str, Any] | None
+) -> list[tuple[str, str]]:
+    """Paths the program sets that the chart's schema marks deprecated (its descriptions say
+    "(deprecated, use `...` instead)"), each with that description. A deprecated key is still
+    read, so the ignored-key check cannot see it; the next chart release drops it."""
+    found: list[tuple[str, str]] = []
+
+    def walk(value: Mapping[str, Any], node: Any, path: tuple[str, ...]) -> None:
+        props = node.get("properties") if isinstance(node, Mapping) else None
+        for key, sub in value.items():
+            child = (props or {}).get(key)
+            if not isinstance(child, Mapping):
+                continue
+            description = str(child.get("description") or "")
+            if "deprecated" in description.lower():
+                found.append((".".join((*path, key)), description))
+            elif isinstance(sub, Mapping):
+                walk(sub, child, (*path, key))
+
+    walk(values, schema, ())
+    return found
+
+
 def without(values: Mapping[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
     out = copy.deepcopy(dict(values))
     node = out
