@@ -62,4 +62,5 @@ def test_the_plan_lists_each_chart_with_its_pinned_version(monkeypatch: pytest.M
     assert {c["chart"]: c["version"] for c in charts} == {n: p.version for n, p in lock().items()}
     assert all(c["manifests"] is None for c in charts)
     assert "not rendered (run `make charts`" in planner.to_text(planned("prod"))
+    assert "| kube-prometheus-stack |" in planner.to_markdown(planned("prod"))
     assert planner.to_dict(planned("dev"))["charts"] == []

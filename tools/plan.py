@@ -399,6 +399,14 @@ def to_markdown(plan: Plan) -> str:
         f"| {'&nbsp;' * 2 * d}{n} | `{t}` | {sum(c.values())} |"
         for d, t, n, c in component_tree(plan)
     ]
+    charts = chart_summary(plan)
+    if charts:
+        lines += ["", "| Helm chart | version | release | manifests |", "|---|---|---|---:|"]
+        lines += [
+            f"| {c['chart']} | {c['version']} | {c['namespace']}/{c['release']} | "
+            f"{c['manifests'] if c['manifests'] is not None else 'not rendered'} |"
+            for c in charts
+        ]
     lines += ["", "#### Estimated monthly cost", ""]
     lines.append(plan.cost.to_markdown() if plan.cost is not None else "_estimator not available_")
     if plan.egress is not None:

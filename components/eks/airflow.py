@@ -21,7 +21,7 @@ import base64
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -148,19 +148,30 @@ def pgbouncer_ini(release: str, db_host: str) -> str:
     )
 
 
-def log_access_policy(component: str, port: int, release: str = RELEASE) -> dict[str, Any]:
+def log_access_policy(
+    component: str, port: int, release: str = RELEASE
+) -> k8s.networking.v1.NetworkPolicySpecArgs:
     """NetworkPolicy spec: the API server may open `component`'s log server port."""
     airflow = {"tier": "airflow", "release": release}
-    return {
-        "podSelector": {"matchLabels": {**airflow, "component": component}},
-        "policyTypes": ["Ingress"],
-        "ingress": [
-            {
-                "from": [{"podSelector": {"matchLabels": {**airflow, "component": "api-server"}}}],
-                "ports": [{"protocol": "TCP", "port": port}],
-            }
+    net = k8s.networking.v1
+    return net.NetworkPolicySpecArgs(
+        pod_selector=k8s.meta.v1.LabelSelectorArgs(
+            match_labels={**airflow, "component": component}
+        ),
+        policy_types=["Ingress"],
+        ingress=[
+            net.NetworkPolicyIngressRuleArgs(
+                from_=[
+                    net.NetworkPolicyPeerArgs(
+                        pod_selector=k8s.meta.v1.LabelSelectorArgs(
+                            match_labels={**airflow, "component": "api-server"}
+                        )
+                    )
+                ],
+                ports=[net.NetworkPolicyPortArgs(protocol="TCP", port=port)],
+            )
         ],
-    }
+    )
 
 
 # Pod Security `restricted` (the namespace enforces it): no root, no privilege escalation, no
@@ -780,7 +791,7 @@ class AirflowRelease(pulumi.ComponentResource):
                 metadata=k8s.meta.v1.ObjectMetaArgs(
                     name=f"{RELEASE}-{component}-log-access", namespace=namespace.metadata["name"]
                 ),
-                spec=cast(Any, log_access_policy(component, port)),
+                spec=log_access_policy(component, port),
                 opts=self._cluster.k8s_opts(namespace, parent=self),
             )
 
