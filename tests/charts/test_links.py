@@ -406,13 +406,18 @@ def test_a_renamed_service_account_is_caught() -> None:
 
 
 def unschedulable(cluster: Cluster, resources: list[dict[str, Any]]) -> list[str]:
+    """Pods no node group takes; DaemonSets (node exporters, agents) must run on every one."""
     groups = node_groups(resources)
-    return [
-        f"{pod.owner} ({pod.namespace}) fits no node group: nodeSelector "
-        f"{pod.spec.get('nodeSelector')}, tolerations {pod.spec.get('tolerations')}"
-        for pod in cluster.pods()
-        if not any(fits(pod, g) for g in groups)
-    ]
+    assert groups, "the plan has no node groups"
+    problems = []
+    for pod in cluster.pods():
+        places = [g.name for g in groups if fits(pod, g)]
+        if not places or (pod.daemon and len(places) < len(groups)):
+            problems.append(
+                f"{pod.owner} ({pod.namespace}) fits {places or 'no node group'}: nodeSelector "
+                f"{pod.spec.get('nodeSelector')}, tolerations {pod.spec.get('tolerations')}"
+            )
+    return problems
 
 
 def test_every_pod_fits_a_node_group() -> None:
@@ -449,3 +454,10 @@ def test_a_pod_that_fits_no_node_group_is_caught() -> None:
         ),
     )
     assert unschedulable(stack.cluster(renders), stack.resources)
+    # A node exporter that stays off the tainted worker nodes leaves them unwatched.
+    renders = stack.rerender(
+        "kube-prometheus-stack",
+        lambda v: v.update({"prometheus-node-exporter": {"tolerations": []}}),
+    )
+    problems = unschedulable(stack.cluster(renders), stack.resources)
+    assert any("node-exporter" in p for p in problems), problems
