@@ -84,6 +84,11 @@ _EMAIL = re.compile(
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 _HTTPS_URL = re.compile(r"^https://[A-Za-z0-9.-]+(:\d{1,5})?(/\S*)?$")
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
+# A host name people type: dot-separated labels of letters, digits and inner hyphens, a
+# top-level label of letters, 253 characters at most (RFC 1123), lower case as DNS shows it.
+_DNS_NAME = re.compile(
+    r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$"
+)
 _ACM_ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}$")
 _PUSH_APP_ARN = re.compile(
     r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:app/(APNS|APNS_SANDBOX|GCM|ADM|BAIDU|MPNS|WNS)/[\w.-]+$"
@@ -664,6 +669,22 @@ class EksSettings(_Group):
     certificate_arn: str = _key(
         "eksCertificateArn", "", "ACM certificate ARN; when set the ALB serves HTTPS on 443."
     )
+    web_hostname: str = _key(
+        "webHostname",
+        "",
+        "Host name of the Airflow UI (e.g. airflow.example.com): Airflow's base URL and the "
+        "webUrl output. Required with eksCertificateArn, which must cover it (no certificate "
+        "can cover the ALB's own DNS name); point a CNAME or alias record at the "
+        "loadBalancerDnsName output.",
+    )
+    web_client_cidrs: tuple[str, ...] = _key(
+        "eksWebClientCidrs",
+        (),
+        "Private networks beyond the VPC (VPN, peered VPCs) whose clients open the Airflow UI: "
+        "admitted by the ALB security group and the API server NetworkPolicy. Separate from "
+        "eksApiAccessCidrs, which opens the Kubernetes API: people who use the UI need not "
+        "reach the control plane.",
+    )
     scheduler_replicas: int = _key("airflowSchedulerReplicas", 2, "Schedulers (2+).", ge=2, le=10)
     api_server_replicas: int = _key("airflowApiServerReplicas", 2, "API servers (2+).", ge=2, le=10)
     min_workers: int = _key(
@@ -737,7 +758,7 @@ class EksSettings(_Group):
             )
         return value
 
-    @field_validator("api_access_cidrs")
+    @field_validator("api_access_cidrs", "web_client_cidrs")
     @classmethod
     def _api_cidrs(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for item in value:
@@ -768,6 +789,15 @@ class EksSettings(_Group):
     @classmethod
     def _certificate(cls, value: str) -> str:
         _check(value == "" or bool(_ACM_ARN.match(value)), "is not an ACM certificate ARN")
+        return value
+
+    @field_validator("web_hostname")
+    @classmethod
+    def _hostname(cls, value: str) -> str:
+        _check(
+            value == "" or bool(_DNS_NAME.match(value)),
+            "is not a DNS host name (lower-case labels, e.g. airflow.example.com)",
+        )
         return value
 
     @field_validator("dags_repo_url")
@@ -844,6 +874,11 @@ class EksSettings(_Group):
             )
         if self.db_max_allocated_storage_gib < self.db_allocated_storage_gib:
             errors.append("dbMaxAllocatedStorageGib: must be at least dbAllocatedStorageGib")
+        if self.certificate_arn and not self.web_hostname:
+            errors.append(
+                "webHostname: required when eksCertificateArn is set (the host name the "
+                "certificate covers; it cannot cover the ALB's own DNS name)"
+            )
         if self.public_endpoint and not self.public_access_cidrs:
             errors.append("eksPublicAccessCidrs: must list CIDRs when eksPublicEndpoint is true")
         if bool(self.dags_repo_username) != bool(self.dags_repo_token.get_secret_value()):

@@ -319,6 +319,15 @@ def test_network_policies_on_and_the_api_server_open_to_the_alb_and_airflow_pods
     assert "webserver" not in v  # Airflow 3 has none; webserver.defaultUser is deprecated
 
 
+def test_api_server_admits_the_ui_client_networks_beyond_the_vpc() -> None:
+    # Peered and VPN clients keep their own source addresses: the VPC CIDR alone refuses them.
+    clients = ["10.8.0.0/16", "192.168.10.0/24"]
+    ingress = render(eksWebClientCidrs=clients)["apiServer"]["networkPolicy"]["ingress"]
+    blocks = [p["ipBlock"]["cidr"] for p in ingress["from"] if "ipBlock" in p]
+    assert blocks == ["10.40.0.0/16", *clients]
+    assert schema_errors(render(eksWebClientCidrs=clients)) == []
+
+
 # ------------------------------------------------------------------------------ secrets
 
 
@@ -474,6 +483,18 @@ def test_alb_is_internal_in_private_subnets_behind_its_own_security_group() -> N
     ]
     assert sorted(r.inputs["fromPort"] for r in rules) == [80, 443]
     assert {r.inputs["cidrIpv4"] for r in rules} == {"10.40.0.0/16"}
+    clients = build(eksWebClientCidrs=["10.8.0.0/16", "192.168.10.0/24"])
+    (group_id,) = clients.one("aws:lb/loadBalancer:LoadBalancer").inputs["securityGroups"]
+    admitted = sorted(
+        (r.inputs["cidrIpv4"], r.inputs["fromPort"], r.inputs["toPort"])
+        for r in clients.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        if r.inputs["securityGroupId"] == group_id
+    )
+    assert admitted == sorted(
+        (cidr, port, port)
+        for cidr in ("10.40.0.0/16", "10.8.0.0/16", "192.168.10.0/24")
+        for port in (80, 443)
+    )
     (egress,) = d.of_type("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
     assert egress.inputs["securityGroupId"] == group_id
     assert (
@@ -502,7 +523,7 @@ def test_plain_http_listener_without_a_certificate() -> None:
 
 
 def test_https_listener_with_the_certificate_and_a_redirect_from_http() -> None:
-    d = build(eksCertificateArn=CERT)
+    d = build(eksCertificateArn=CERT, webHostname="airflow.example.com")
     listeners = {r.inputs["port"]: r for r in d.of_type("aws:lb/listener:Listener")}
     assert set(listeners) == {80, 443}
     https = listeners[443].inputs

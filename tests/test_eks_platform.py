@@ -160,11 +160,18 @@ def test_web_url_is_the_internal_alb_over_http_without_a_certificate() -> None:
     assert d.value["surface"]["web_url"] == f"http://{alb.outputs['dnsName']}"
 
 
-def test_web_url_is_https_with_a_certificate() -> None:
+def test_web_url_is_https_on_the_host_name_the_certificate_covers() -> None:
+    # No ACM certificate can cover `internal-…elb.amazonaws.com`: with the ALB's own name as
+    # base URL every login redirect would fail TLS.
     cert = "arn:aws:acm:us-east-1:111122223333:certificate/0f6b3a1e-2b7c-4a8e-9c1d-1234567890ab"
-    d = build(eksCertificateArn=cert)
+    d = build(eksCertificateArn=cert, webHostname="airflow.example.com")
     alb = d.one("aws:lb/loadBalancer:LoadBalancer")
-    assert d.value["surface"]["web_url"] == f"https://{alb.outputs['dnsName']}"
+    assert d.value["surface"]["web_url"] == "https://airflow.example.com"
+    assert "elb.amazonaws.com" not in d.value["surface"]["web_url"]
+    release = d.release("airflow")
+    assert release.inputs["values"]["config"]["api"]["base_url"] == "https://airflow.example.com"
+    # The DNS record to create: webHostname -> this name.
+    assert d.value["surface"]["exports"]["loadBalancerDnsName"] == alb.outputs["dnsName"]
 
 
 def test_dag_location_names_repository_branch_and_folder() -> None:
@@ -227,7 +234,14 @@ def test_exports_with_the_kubeconfig_kept_secret() -> None:
     d = build()
     exports = d.value["surface"]["exports"]
     cluster = d.one("eks:index:Cluster")
-    assert set(exports) == {"clusterName", "kubeconfig", "apiServerUrl", "dbEndpoint", "logBucket"}
+    assert set(exports) == {
+        "clusterName",
+        "kubeconfig",
+        "apiServerUrl",
+        "dbEndpoint",
+        "logBucket",
+        "loadBalancerDnsName",
+    }
     assert exports["clusterName"] == "airflow-test"
     assert exports["apiServerUrl"].startswith("https://") and ".eks." in exports["apiServerUrl"]
     assert exports["dbEndpoint"] == d.one("aws:rds/instance:Instance").outputs["endpoint"]

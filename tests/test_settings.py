@@ -84,6 +84,7 @@ PUSH_ENDPOINT = (
     "arn:aws:sns:us-east-1:111122223333:endpoint/GCM/oncall/5d2e3b3c-1111-2222-3333-444455556666"
 )
 
+CERT = "arn:aws:acm:us-east-1:111122223333:certificate/0f6b3a1e-2b7c-4a8e-9c1d-1234567890ab"
 BAD: list[tuple[str, dict[str, Any], str]] = [
     # (architecture, settings, the one line expected)
     ("mwaa", {"architecture": "kubernetes"}, "architecture: 'kubernetes' is not one of mwaa, eks"),
@@ -277,6 +278,18 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
         {"eksCertificateArn": "arn:aws:acm:x"},
         "eksCertificateArn: 'arn:aws:acm:x' is not an ACM",
     ),
+    (
+        "eks",
+        {"eksCertificateArn": CERT},
+        "webHostname: required when eksCertificateArn is set",
+    ),
+    ("eks", {"webHostname": "Airflow.Example.com"}, "webHostname: 'Airflow.Example.com' is not"),
+    ("eks", {"webHostname": "https://a.example.com"}, "webHostname: 'https://a.example.com' is"),
+    ("eks", {"webHostname": "intranet"}, "webHostname: 'intranet' is not a DNS host name"),
+    ("eks", {"webHostname": "a-.example.com"}, "webHostname: 'a-.example.com' is not a DNS"),
+    ("eks", {"webHostname": f"{'a' * 64}.example.com"}, "webHostname: 'aaaaaaaaaaaaaaaaaa"),
+    ("eks", {"eksWebClientCidrs": ["8.8.8.0/24"]}, "eksWebClientCidrs: entry '8.8.8.0/24' is not"),
+    ("eks", {"eksWebClientCidrs": ["10.8.0.1/16"]}, "eksWebClientCidrs: entry '10.8.0.1/16' is"),
     ("eks", {"airflowSchedulerReplicas": 1}, "airflowSchedulerReplicas: 1 must be at least 2"),
     ("eks", {"airflowApiServerReplicas": 1}, "airflowApiServerReplicas: 1 must be at least 2"),
     ("eks", {"airflowMinWorkers": 9, "airflowMaxWorkers": 3}, "airflowMinWorkers: 9 is more than"),
@@ -406,3 +419,14 @@ def test_pulumi_up_reads_the_cli_config_and_fails_with_the_same_line(
     assert str(err.value) == "architecture: 'k8s' is not one of mwaa, eks"
     assert isinstance(err.value, pulumi.RunError)  # printed without a stack trace
     runtime_config.CONFIG.reset(token)
+
+
+def test_web_hostname_and_client_networks_are_accepted() -> None:
+    eks = settings_for(
+        "eks",
+        eksCertificateArn=CERT,
+        webHostname="airflow.data.example.com",
+        eksWebClientCidrs=["10.8.0.0/16", "192.168.10.0/24"],
+    ).eks
+    assert eks.web_hostname == "airflow.data.example.com"
+    assert eks.web_client_cidrs == ("10.8.0.0/16", "192.168.10.0/24")

@@ -283,3 +283,16 @@ def test_whatever_assumes_a_role_waits_for_its_policies(stack: str) -> None:
     )
     assert expected <= assumers
     assert assumers_missing_grants(registrations) == {}
+
+
+def test_plan_shows_the_ui_host_name_behind_a_certificate() -> None:
+    cert = "arn:aws:acm:us-east-1:111122223333:certificate/0f6b3a1e-2b7c-4a8e-9c1d-1234567890ab"
+    plan = planner.enrich(
+        planner.run(
+            "prod",
+            overrides={"airflow:eksCertificateArn": cert, "airflow:webHostname": "af.example.com"},
+        )
+    )
+    assert planner.key_settings(plan)["web UI"] == "https://af.example.com"
+    assert "https://af.example.com" in planner.to_text(plan)
+    assert plan.outputs["loadBalancerDnsName"].endswith(".elb.amazonaws.com")

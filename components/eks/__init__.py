@@ -196,6 +196,7 @@ class EksPlatform(pulumi.ComponentResource):
                 airflow_ready=[self.airflow.namespace],
             ),
             exports={
+                "loadBalancerDnsName": airflow.load_balancer_dns_name,
                 "clusterName": cluster.cluster_name,
                 "kubeconfig": kubeconfig,
                 "apiServerUrl": cluster.api_server_url,

@@ -320,11 +320,16 @@ def chart_values(inputs: ChartInputs) -> dict[str, Any]:
             "resources": _resources("250m", "1Gi", "1", "2Gi"),
             "serviceAccount": role,
             # The chart's policy admits nobody unless `from` is set: the ALB (IP targets, in
-            # the VPC) and Airflow's own pods (the Task Execution API) are let in.
+            # the VPC), the UI's clients beyond the VPC (pod IPs are VPC addresses, routable
+            # from peered networks, which keep their own source addresses) and Airflow's own
+            # pods (the Task Execution API) are let in.
             "networkPolicy": {
                 "ingress": {
                     "from": [
-                        {"ipBlock": {"cidr": inputs.vpc_cidr}},
+                        *(
+                            {"ipBlock": {"cidr": cidr}}
+                            for cidr in (inputs.vpc_cidr, *eks.web_client_cidrs)
+                        ),
                         {"podSelector": {"matchLabels": {"tier": "airflow", "release": release}}},
                     ],
                     "ports": [{"port": API_SERVER_PORT}],
@@ -398,7 +403,8 @@ class AirflowReleaseArgs:
     vpc_id: pulumi.Input[str]
     """VPC of the ALB and its target group."""
     vpc_cidr: str
-    """Clients allowed to the ALB, and the API server's NetworkPolicy source."""
+    """Clients allowed to the ALB, and the API server's NetworkPolicy source (with the
+    settings' eksWebClientCidrs)."""
     private_subnet_ids: Sequence[pulumi.Input[str]]
     """Subnets of the internal ALB."""
     protect: bool
@@ -409,6 +415,8 @@ class AirflowRelease(pulumi.ComponentResource):
     """KEDA, the Airflow chart with pinned secrets and IRSA, the internal ALB and its binding."""
 
     web_url: pulumi.Output[str]
+    load_balancer_dns_name: pulumi.Output[str]
+    """Where the webHostname DNS record points (CNAME, or an alias record)."""
     dag_location: pulumi.Output[str]
     airflow_role_arn: pulumi.Output[str]
     load_balancer_arn_suffix: pulumi.Output[str]
@@ -674,7 +682,7 @@ class AirflowRelease(pulumi.ComponentResource):
         group = aws.ec2.SecurityGroup(
             f"{name}-alb-sg",
             vpc_id=args.vpc_id,
-            description="Airflow ALB: HTTP(S) from inside the VPC only",
+            description="Airflow ALB: HTTP(S) from the VPC and the UI client networks only",
             tags={"Name": f"{args.environment_name}-airflow-alb"},
             opts=child,
         )
@@ -686,9 +694,21 @@ class AirflowRelease(pulumi.ComponentResource):
                 ip_protocol="tcp",
                 from_port=port,
                 to_port=port,
-                description="Clients inside the VPC (VPN, peered networks route through it)",
+                description="Clients inside the VPC",
                 opts=child,
             )
+            # Peered and VPN networks keep their own source addresses.
+            for i, cidr in enumerate(args.eks.web_client_cidrs):
+                aws.vpc.SecurityGroupIngressRule(
+                    f"{name}-alb-from-client-{i}-{port}",
+                    security_group_id=group.id,
+                    cidr_ipv4=cidr,
+                    ip_protocol="tcp",
+                    from_port=port,
+                    to_port=port,
+                    description="UI clients beyond the VPC (eksWebClientCidrs)",
+                    opts=child,
+                )
         aws.vpc.SecurityGroupEgressRule(
             f"{name}-alb-to-api-server",
             security_group_id=group.id,
@@ -775,7 +795,11 @@ class AirflowRelease(pulumi.ComponentResource):
                 opts=child,
             )
         scheme = "https" if certificate else "http"
-        self.web_url = pulumi.Output.concat(scheme, "://", alb.dns_name)
+        # With a certificate the UI must be opened by a name it covers: webHostname, whose
+        # DNS record points at the ALB (settings require it then).
+        host = args.eks.web_hostname or alb.dns_name
+        self.web_url = pulumi.Output.concat(scheme, "://", host)
+        self.load_balancer_dns_name = alb.dns_name
         self.load_balancer_arn_suffix = alb.arn_suffix
         self.target_group_arn_suffix = target_group.arn_suffix
         return group, target_group
