@@ -84,6 +84,10 @@ state-export: $(VENV)/.installed
 state-import: $(VENV)/.installed
 	$(PY) -m tools.airflow_state import --stack $(STACK) --in $(STATE_DOC) $(STATE_ARGS)
 
+## pre-upgrade-snapshot: manual RDS snapshot of the EKS metadata DB before an Airflow upgrade
+pre-upgrade-snapshot: $(VENV)/.installed
+	$(PY) -m tools.pre_upgrade_snapshot --stack $(STACK)
+
 ## preview / up: the real Pulumi CLI, for users who have it and AWS credentials
 preview: $(VENV)/.installed
 	pulumi preview --stack $(STACK) --policy-pack policy

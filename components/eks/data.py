@@ -56,6 +56,11 @@ def dns_label(text: str, limit: int) -> str:
     return label[:limit].rstrip("-")
 
 
+def db_identifier(environment_name: str) -> str:
+    """The metadata database's RDS identifier (tools/pre_upgrade_snapshot.py finds it so)."""
+    return dns_label(f"{environment_name}-metadata", 63)
+
+
 @dataclass(frozen=True)
 class AirflowDataArgs:
     settings: EksSettings
@@ -136,7 +141,7 @@ class AirflowData(pulumi.ComponentResource):
 
     def _database(self, args: AirflowDataArgs) -> None:
         name, s = self._name, args.settings
-        identifier = dns_label(f"{args.environment_name}-metadata", 63)
+        identifier = db_identifier(args.environment_name)
         log_group_name = f"/aws/rds/instance/{identifier}/postgresql"
         key = customer_key(
             f"{name}-key",
