@@ -9,7 +9,7 @@ FORMAT ?= text
 OUT ?= cost.png
 
 .PHONY: plan test lint typecheck unit test-charts test-dags test-tools tools charts helm preview up cost-curve config-docs clean \
-	state-export state-import local local-status local-down
+	state-export state-import pre-upgrade-snapshot local local-status local-down
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
