@@ -109,7 +109,14 @@ def test_values_the_release_gets_are_the_rendered_values() -> None:
     web_url = f"http://{alb.outputs['dnsName']}"
     expected = chart_values(
         ChartInputs(
-            s.airflow, s.eks, "10.40.0.0/16", "us-east-1", bucket, role.outputs["arn"], web_url
+            s.airflow,
+            s.eks,
+            "10.40.0.0/16",
+            "us-east-1",
+            bucket,
+            role.outputs["arn"],
+            web_url,
+            environment_name="airflow-test",
         )
     )
     assert values(d)["config"]["api"]["base_url"] == web_url  # links in logs and alerts
@@ -131,7 +138,7 @@ def test_release_pins_the_official_chart_in_its_own_namespace() -> None:
     # Waited-for releases must not run migrations as post-install hooks (they would deadlock).
     rendered = values(d)
     assert rendered["migrateDatabaseJob"]["useHelmHooks"] is False
-    assert rendered["createUserJob"] == {"enabled": False}  # no job, no hook to deadlock on
+    assert rendered["createUserJob"]["useHelmHooks"] is False  # the state user job, no hook
     assert release.inputs["timeout"] >= 600
     assert release.inputs.get("skipAwait") in (None, False)
     namespace = d.one("kubernetes:core/v1:Namespace")
@@ -315,8 +322,10 @@ def test_network_policies_on_and_the_api_server_open_to_the_alb_and_airflow_pods
     )
     assert ingress["ports"] == [{"port": 8080}]
     assert v["statsd"]["enabled"] is True
-    assert v["createUserJob"]["enabled"] is False  # no admin/admin account
+    # No admin/admin account: the one user the chart creates is the state-transfer user.
     assert "webserver" not in v  # Airflow 3 has none; webserver.defaultUser is deprecated
+    assert v["createUserJob"]["defaultUser"]["username"] == "state-transfer"
+    assert "admin" not in json.dumps(v["createUserJob"]["args"])
 
 
 def test_api_server_admits_the_ui_client_networks_beyond_the_vpc() -> None:
@@ -588,3 +597,49 @@ def test_the_airflow_namespace_enforces_pod_security_restricted() -> None:
     v = render()
     assert v["securityContexts"]["pod"]["runAsNonRoot"] is True
     assert v["securityContexts"]["pod"]["seccompProfile"] == {"type": "RuntimeDefault"}
+
+
+# --------------------------------------------------------------------------- state transfer
+
+
+def test_the_only_login_is_the_state_transfer_user_whose_password_never_enters_the_values() -> None:
+    d = build()
+    rendered = values(d)
+    password = d.named("airflow-test-app-state-api-password").outputs["result"]
+
+    assert password not in json.dumps(rendered)
+    job = rendered["createUserJob"]
+    user = job["defaultUser"]
+    assert (job["enabled"], user["username"], user["role"]) == (True, "state-transfer", "Admin")
+    assert '-p "$STATE_API_PASSWORD"' in job["args"][-1]
+    assert {e["name"]: e["valueFrom"]["secretKeyRef"] for e in job["env"]} == {
+        "STATE_API_USERNAME": {"name": "airflow-state-api-user", "key": "username"},
+        "STATE_API_PASSWORD": {"name": "airflow-state-api-user", "key": "password"},
+    }
+    assert schema_errors(rendered) == []
+
+
+def test_the_cli_finds_the_state_user_in_secrets_manager_and_workers_get_it_too() -> None:
+    d = build()
+    password = d.named("airflow-test-app-state-api-password").outputs["result"]
+    secret = next(
+        s
+        for s in d.of_type("aws:secretsmanager/secret:Secret")
+        if s.inputs["name"] == "airflow-test/airflow-api/state-transfer"
+    )
+    (version,) = [
+        v
+        for v in d.of_type("aws:secretsmanager/secretVersion:SecretVersion")
+        if v.inputs["secretId"] == secret.id
+    ]
+    assert json.loads(version.inputs["secretString"]) == {
+        "username": "state-transfer",
+        "password": password,
+    }
+    assert secret.inputs["kmsKeyId"].startswith("arn:aws:kms:")
+    env = {e["name"]: e for e in values(d)["workers"]["celery"]["env"]}
+    assert env["AIRFLOW_STATE_API_URL"]["value"] == "http://airflow-api-server.airflow:8080"
+    assert env["AIRFLOW_STATE_ENVIRONMENT"]["value"] == "airflow-test"
+    assert env["AIRFLOW_STATE_PASSWORD"]["valueFrom"]["secretKeyRef"]["name"] == (
+        "airflow-state-api-user"
+    )

@@ -33,7 +33,12 @@ from components.charts import pinned
 from components.eks.cluster import SYSTEM_LABELS, WORKER_LABELS, WORKER_TAINT, EksCluster
 from components.eks.data import DB_NAME, DB_PORT, DB_USER, AirflowData
 from components.irsa import ROLE_ARN_ANNOTATION, ServiceAccount
-from components.platform import CONNECTIONS_PREFIX, SECRETS_BACKEND, VARIABLES_PREFIX
+from components.platform import (
+    CONNECTIONS_PREFIX,
+    SECRETS_BACKEND,
+    VARIABLES_PREFIX,
+    state_api_secret_name,
+)
 from components.settings import AirflowSettings, EksSettings
 
 RELEASE = "airflow"
@@ -62,6 +67,8 @@ AWS_COMPONENTS = {
     "dagProcessor": "dag-processor",
 }
 # The settings the program sets in airflow.cfg; airflowConfigOptions may not override them.
+# The Airflow user `python -m tools.airflow_state` and the metadata_backup DAG log in as.
+STATE_API_USER = "state-transfer"
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"  # AWS's recommended ALB policy (TLS 1.3+1.2)
 
 
@@ -78,6 +85,7 @@ class SecretNames:
     pgbouncer_stats: str = f"{RELEASE}-pgbouncer-stats-connection"
     git_credentials: str = f"{RELEASE}-git-credentials"
     redis_password: str = f"{RELEASE}-pinned-redis-password"
+    state_api_user: str = f"{RELEASE}-state-api-user"
 
 
 SECRETS = SecretNames()
@@ -97,6 +105,8 @@ class ChartInputs:
     """Where people open the UI: the links in logs and alerts point there."""
     release: str = RELEASE
     secrets: SecretNames = SECRETS
+    environment_name: str = ""
+    """Names this environment's state backups (the metadata_backup DAG's metric dimension)."""
 
 
 def airflow_service_accounts(
@@ -210,6 +220,52 @@ def _zone_spread(component: str, release: str) -> list[dict[str, Any]]:
     ]
 
 
+def _from_secret(name: str, secret: str, key: str) -> dict[str, Any]:
+    return {"name": name, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
+
+
+def state_api_user(secrets: SecretNames) -> dict[str, Any]:
+    """The one login the chart creates (no admin/admin): the state-transfer user, Admin in
+    the FAB auth manager the chart configures, its password read from a Secret at run time so
+    it never sits in the Helm values. `users create` leaves an existing user as it is."""
+    create = (
+        'exec airflow users create -r Admin -u "$STATE_API_USERNAME" '
+        '-p "$STATE_API_PASSWORD" -e state-transfer@airflow.invalid -f State -l Transfer'
+    )
+    return {
+        "createUserJob": {
+            "enabled": True,
+            "useHelmHooks": False,
+            "applyCustomEnv": False,
+            "defaultUser": {
+                "role": "Admin",
+                "username": STATE_API_USER,
+                "password": "",  # unused: the args below read the Secret
+            },
+            "args": ["bash", "-c", create],
+            "env": [
+                _from_secret("STATE_API_USERNAME", secrets.state_api_user, "username"),
+                _from_secret("STATE_API_PASSWORD", secrets.state_api_user, "password"),
+            ],
+        },
+    }
+
+
+def state_backup_env(inputs: ChartInputs) -> list[dict[str, Any]]:
+    """What dags/metadata_backup.py needs on a worker: the in-cluster API server, the
+    state-transfer user, and the environment name its metric carries."""
+    secret = inputs.secrets.state_api_user
+    return [
+        {
+            "name": "AIRFLOW_STATE_API_URL",
+            "value": f"http://{inputs.release}-api-server.{NAMESPACE}:{API_SERVER_PORT}",
+        },
+        {"name": "AIRFLOW_STATE_ENVIRONMENT", "value": inputs.environment_name},
+        _from_secret("AIRFLOW_STATE_USERNAME", secret, "username"),
+        _from_secret("AIRFLOW_STATE_PASSWORD", secret, "password"),
+    ]
+
+
 def airflow_config(inputs: ChartInputs) -> dict[str, dict[str, Any]]:
     """airflow.cfg sections: extra options from settings, then the ones the platform manages
     (remote logs in S3, the Secrets Manager backend shared with MWAA, no examples). Settings
@@ -305,7 +361,7 @@ def chart_values(inputs: ChartInputs) -> dict[str, Any]:
         # migration and user jobs would only run after that wait, while the scheduler and API
         # server wait for the migrations: the first install would never become ready.
         "migrateDatabaseJob": {"enabled": True, "useHelmHooks": False, "applyCustomEnv": False},
-        "createUserJob": {"enabled": False},  # no admin/admin account
+        **state_api_user(secrets),
         "scheduler": {
             "replicas": eks.scheduler_replicas,
             "podDisruptionBudget": {"enabled": True},
@@ -368,6 +424,7 @@ def chart_values(inputs: ChartInputs) -> dict[str, Any]:
                 # same).
                 "resources": _resources("500m", "3Gi", "2", "3Gi"),
                 "serviceAccount": role,
+                "env": state_backup_env(inputs),
             },
         },
         "statsd": {
@@ -481,6 +538,7 @@ class AirflowRelease(pulumi.ComponentResource):
                     log_bucket=str(v[1]),
                     airflow_role_arn=str(v[0]),
                     web_url=str(v[3]),
+                    environment_name=args.environment_name,
                 )
             )
         )
@@ -554,6 +612,39 @@ class AirflowRelease(pulumi.ComponentResource):
             type="Opaque",
             string_data={k: pulumi.Output.secret(v) for k, v in data.items()},
             opts=self._cluster.k8s_opts(namespace, parent=self),
+        )
+
+    def _state_api_user(
+        self, args: AirflowReleaseArgs, namespace: k8s.core.v1.Namespace
+    ) -> k8s.core.v1.Secret:
+        """The state-transfer user's password: generated once, in the namespace for the chart
+        and the workers, and in Secrets Manager (outside the secrets backend's `airflow/`
+        prefixes) for `python -m tools.airflow_state --stack prod`."""
+        child = pulumi.ResourceOptions(parent=self)
+        password = random.RandomPassword(
+            f"{self._name}-state-api-password", length=32, special=False, opts=child
+        )
+        secret = aws.secretsmanager.Secret(
+            f"{self._name}-state-api-secret",
+            name=state_api_secret_name(args.environment_name),
+            description=f"Airflow API user for state export/import of {args.environment_name}",
+            kms_key_id=args.data.log_key_arn,
+            recovery_window_in_days=30 if args.protect else 0,
+            opts=child,
+        )
+        aws.secretsmanager.SecretVersion(
+            f"{self._name}-state-api-secret-value",
+            secret_id=secret.id,
+            secret_string=pulumi.Output.json_dumps(
+                {"username": STATE_API_USER, "password": password.result}
+            ),
+            opts=child,
+        )
+        return self._secret(
+            "state-api-user-secret",
+            SECRETS.state_api_user,
+            {"username": STATE_API_USER, "password": password.result},
+            namespace,
         )
 
     def _secrets(
@@ -634,6 +725,7 @@ class AirflowRelease(pulumi.ComponentResource):
             self._secret("broker-secret", SECRETS.broker, {"connection": broker_url}, namespace)
         )
 
+        created.append(self._state_api_user(args, namespace))
         fernet = random.RandomBytes(f"{name}-fernet-key", length=32, opts=child)
         api_key = random.RandomPassword(
             f"{name}-api-secret-key", length=64, special=False, opts=child
