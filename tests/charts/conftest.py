@@ -9,6 +9,7 @@ unit suite stays fast. Renders are cached by chart digest and values (tools/char
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 import os
 from collections.abc import Callable
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tests.conftest import planned
-from tools.charts.helm import RenderRequest, template
+from tools.charts.helm import template
 from tools.charts.kube import Cluster, Obj, operator_pods, placed, program_objects
 from tools.charts.releases import PlannedRelease, planned_releases
 
@@ -60,18 +61,11 @@ class Stack:
     def rerender(
         self, chart: str, change: Callable[[dict[str, Any]], None]
     ) -> dict[str, list[Obj]]:
-        """All renders, with `chart` rendered again from values that `change` edits."""
+        """All renders, with `chart` rendered again (without CRDs) from values `change` edits."""
         request = self.releases[chart].request
         values = copy.deepcopy(request.values)
         change(values)
-        changed = RenderRequest(
-            request.pin,
-            request.release,
-            request.namespace,
-            values,
-            request.kube_version,
-            request.api_versions,
-        )
+        changed = dataclasses.replace(request, values=values, include_crds=False)
         return {**self.renders, chart: placed(template(changed), request.namespace)}
 
     def values(self, chart: str) -> dict[str, Any]:

@@ -55,6 +55,9 @@ class RenderRequest:
     values: dict[str, Any]
     kube_version: str
     api_versions: tuple[str, ...] = ()
+    include_crds: bool = True
+    """Render the charts' crds/ too (the CRDs do not depend on values: renders that only
+    compare workloads leave them out, they are most of kube-prometheus-stack's output)."""
 
     def key(self) -> str:
         blob = json.dumps(
@@ -67,6 +70,7 @@ class RenderRequest:
                 sorted(self.api_versions),
                 HELM_SERIES,
                 "unpacked",
+                self.include_crds,
             ],
             sort_keys=True,
         )
@@ -74,14 +78,16 @@ class RenderRequest:
 
 
 def render_cache(request: RenderRequest) -> Path:
-    return CACHE / "renders" / f"{request.pin.chart}-{request.key()[:24]}.yaml"
+    return CACHE / "renders" / f"{request.pin.chart}-{request.key()[:24]}.json"
 
 
 def template(request: RenderRequest, *, use_cache: bool = True) -> list[dict[str, Any]]:
-    """Every manifest `helm template` renders (CRDs of `crds/` included), in order."""
+    """Every manifest `helm template` renders (with `include_crds`, those of `crds/`), in
+    order."""
     cache = render_cache(request)
     if use_cache and cache.exists():
-        return _documents(cache.read_text())
+        cached: list[dict[str, Any]] = json.loads(cache.read_text())
+        return cached
     with tempfile.TemporaryDirectory() as work:
         values_file = Path(work) / "values.json"  # JSON is YAML: Helm reads it as is
         values_file.write_text(json.dumps(request.values))
@@ -96,7 +102,7 @@ def template(request: RenderRequest, *, use_cache: bool = True) -> list[dict[str
             str(values_file),
             "--kube-version",
             request.kube_version,
-            "--include-crds",
+            *(["--include-crds"] if request.include_crds else []),
         ]
         for api in request.api_versions:
             args += ["--api-versions", api]
@@ -105,7 +111,7 @@ def template(request: RenderRequest, *, use_cache: bool = True) -> list[dict[str
         raise HelmError(f"helm template {request.pin.package}: {done.stderr.strip()}")
     documents = _documents(done.stdout)
     _write(cache.with_suffix(".count"), str(len(documents)))
-    _write(cache, done.stdout)
+    _write(cache, json.dumps(documents))  # parsed once: JSON reads far faster than YAML
     return documents
 
 
