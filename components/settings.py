@@ -637,7 +637,14 @@ class EksSettings(_Group):
     viewer_role_arns: tuple[str, ...] = _key(
         "eksViewerRoleArns",
         (),
-        "IAM roles given read-only access (AmazonEKSViewPolicy), e.g. the preview role.",
+        "IAM roles given read-only access (AmazonEKSViewPolicy), e.g. people on call.",
+    )
+    preview_role_arns: tuple[str, ...] = _key(
+        "eksPreviewRoleArns",
+        (),
+        "IAM roles that run pulumi preview (the CI preview role): AmazonEKSViewPolicy plus "
+        "read access to the Helm release records (Secrets) in the namespaces of the program's "
+        "Helm releases, and no write (bootstrap/README.md says why).",
     )
     node_arch: NodeArch = _key(
         "eksNodeArch", "arm64", "CPU architecture of all nodes: arm64 (Graviton) or x86_64."
@@ -769,7 +776,7 @@ class EksSettings(_Group):
             _check(network.is_private, f"entry {item!r} is not a private network")
         return value
 
-    @field_validator("admin_role_arns", "viewer_role_arns")
+    @field_validator("admin_role_arns", "viewer_role_arns", "preview_role_arns")
     @classmethod
     def _roles(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for item in value:

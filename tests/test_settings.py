@@ -288,6 +288,11 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
     ("eks", {"webHostname": "intranet"}, "webHostname: 'intranet' is not a DNS host name"),
     ("eks", {"webHostname": "a-.example.com"}, "webHostname: 'a-.example.com' is not a DNS"),
     ("eks", {"webHostname": f"{'a' * 64}.example.com"}, "webHostname: 'aaaaaaaaaaaaaaaaaa"),
+    (
+        "eks",
+        {"eksPreviewRoleArns": ["arn:aws:iam::111122223333:user/ci"]},
+        "eksPreviewRoleArns: entry 'arn:aws:iam::111122223333:user/ci' is not an IAM role",
+    ),
     ("eks", {"eksWebClientCidrs": ["8.8.8.0/24"]}, "eksWebClientCidrs: entry '8.8.8.0/24' is not"),
     ("eks", {"eksWebClientCidrs": ["10.8.0.1/16"]}, "eksWebClientCidrs: entry '10.8.0.1/16' is"),
     ("eks", {"airflowSchedulerReplicas": 1}, "airflowSchedulerReplicas: 1 must be at least 2"),
