@@ -9,7 +9,7 @@ FORMAT ?= text
 OUT ?= cost.png
 
 .PHONY: plan test lint typecheck unit test-charts test-dags test-tools tools charts helm preview up cost-curve config-docs clean \
-	state-export state-import pre-upgrade-snapshot local local-status local-down
+	state-export state-import pre-upgrade-snapshot local local-status local-down e2e
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -22,8 +22,9 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 plan: $(VENV)/.installed
 	@$(PY) -m tools.plan --stack $(STACK) --format $(FORMAT)
 
-## test: lint, type check, unit tests, real-tool checks, the charts rendered, the DAGs in Airflow
-test: lint typecheck unit test-charts test-dags
+## test: lint, type check, unit tests, real-tool checks, the charts rendered, the DAGs in Airflow,
+## and the end-to-end run on the local platform
+test: lint typecheck unit test-charts test-dags e2e
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
@@ -49,6 +50,10 @@ local: $(VENV)/.installed
 ## local-status: what the local platform runs and whether it is healthy
 local-status: $(VENV)/.installed
 	@$(PY) -m local status
+
+## e2e: the prod-like local platform, driven through the REST API (runs, logs, alerts, faults)
+e2e: $(VENV)/.installed
+	LOCAL_E2E=1 $(PY) -m pytest tests/local/e2e
 
 ## local-down: stop everything `make local` started; KEEP=1 keeps the database
 local-down: $(VENV)/.installed

@@ -43,11 +43,18 @@ class AirflowClient:
     def unpause(self, dag_id: str) -> None:
         self.call("PATCH", f"/dags/{dag_id}", {"is_paused": False})
 
-    def trigger(self, dag_id: str, conf: dict[str, Any] | None = None, run_id: str = "") -> str:
-        payload: dict[str, Any] = {"logical_date": None, "conf": conf or {}}
+    def trigger(
+        self,
+        dag_id: str,
+        conf: dict[str, Any] | None = None,
+        logical_date: str | None = None,
+        run_id: str = "",
+    ) -> dict[str, Any]:
+        """POST a DAG run; returns the run as the API describes it (`dag_run_id`, ...)."""
+        payload: dict[str, Any] = {"logical_date": logical_date, "conf": conf or {}}
         if run_id:
             payload["dag_run_id"] = run_id
-        return str(self.call("POST", f"/dags/{dag_id}/dagRuns", payload)["dag_run_id"])
+        return dict(self.call("POST", f"/dags/{dag_id}/dagRuns", payload))
 
     def run(self, dag_id: str, run_id: str) -> dict[str, Any]:
         return dict(self.get(f"/dags/{dag_id}/dagRuns/{quote(run_id, safe='')}"))

@@ -15,8 +15,9 @@ heartbeats and polls for the end-to-end test; never used by `make local`).
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,7 @@ MWAA_WORKER_AUTOSCALE = {
 # the host is the chart's statsd-exporter Service; here, a UDP port on loopback.
 STATSD_PREFIX = "airflow"
 ADMIN_USER = "admin"
+LOCAL_BUNDLE = "airflow.dag_processing.bundles.local.LocalDagBundle"
 # What one machine needs and the platforms get elsewhere (one line each, why).
 LOCAL_ONLY = {
     # Workers reach the Task Execution API on the local API server, not the chart's Service.
@@ -59,6 +61,9 @@ LOCAL_ONLY = {
     # One admin, password from the state directory (the chart uses its own user job).
     "core.simple_auth_manager_users": f"{ADMIN_USER}:admin",
     "core.simple_auth_manager_passwords_file": "{state}/passwords.json",
+    # One uvicorn worker: with several, uvicorn restarts any child that answers its health
+    # ping late, and on a loaded two-core machine they start too slowly and never settle.
+    "api.workers": "1",
 }
 # Shorter heartbeats, polls and timeouts so the end-to-end test on two cores takes minutes,
 # not hours. Only `make e2e` / `make bench-local` use them; `make local` runs the program's
@@ -178,6 +183,7 @@ def local_config(
     ca_file: Path,
     account_id: str,
     fast: bool = False,
+    extra_dag_folders: Sequence[Path] = (),
 ) -> LocalConfig:
     """The local platform of `settings.stack`: what the stack's platform would run."""
     api_url = f"http://127.0.0.1:{ports.api}"
@@ -246,6 +252,15 @@ def local_config(
         options[option] = value.format(api_url=api_url, state=state)
     if fast:
         options.update(FAST_TEST_TUNING)
+    if extra_dag_folders:
+        # Test-only DAGs (e2e faults, benchmark) as DAG bundles of their own, beside dags/.
+        options["dag_processor.dag_bundle_config_list"] = json.dumps(
+            [{"name": "dags-folder", "classpath": LOCAL_BUNDLE, "kwargs": {}}]
+            + [
+                {"name": folder.name, "classpath": LOCAL_BUNDLE, "kwargs": {"path": str(folder)}}
+                for folder in extra_dag_folders
+            ]
+        )
 
     env.update({env_name(option): value for option, value in options.items()})
     env.update(

@@ -467,12 +467,14 @@ def start(
     state: str | Path | None = None,
     port_base: int | None = None,
     fast: bool = False,
+    extra_dags: tuple[Path, ...] = (),
     install: bool = True,
     echo: Callable[[str], None] = print,
 ) -> Platform:
     """Start the local platform of `stack` and return once every process is healthy.
 
-    A platform already running in `state` is left as it is (and returned)."""
+    A platform already running in `state` is left as it is (and returned). `fast` applies
+    FAST_TEST_TUNING; `extra_dags` adds DAG folders (bundles) beside dags/, for tests."""
     home = state_dir(state)
     sup = Supervisor(home)
     settings = stack_settings(stack)
@@ -481,7 +483,7 @@ def start(
         if meta["stack"] != stack:
             raise PlatformError(f"{home} runs stack {meta['stack']}; `make local-down` first")
         echo(f"The {stack} platform is already running in {home}; nothing changed.")
-        return _platform(home, settings, fast=meta["fast"])
+        return _platform(home, settings)
     if install:
         ensure_installed()
     version = venv_airflow_version()
@@ -491,42 +493,53 @@ def start(
             f".venv-airflow has {version} (tests/dags/requirements-airflow.txt pins it)"
         )
     home.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() == 0:
+        home.chmod(0o755)  # the servers' user must reach its own folders inside
     ports_file = home / "ports.json"
     if ports_file.exists() and port_base is None:
         ports = Ports(**{**json.loads(ports_file.read_text()), "api": port})
     else:
         ports = choose_ports(port, port_base)
     ports_file.write_text(json.dumps(asdict(ports)))
-    (home / "platform.json").write_text(json.dumps({"stack": stack, "fast": fast}))
+    (home / "platform.json").write_text(
+        json.dumps({"stack": stack, "fast": fast, "extra_dags": [str(p) for p in extra_dags]})
+    )
     started = time.monotonic()
     try:
-        _start_all(sup, settings, ports, fast, echo)
+        _start_all(sup, settings, ports, echo)
     except BaseException:
         sup.stop_all()
         raise
-    platform = _platform(home, settings, fast=fast)
+    platform = _platform(home, settings)
     echo(f"Healthy in {time.monotonic() - started:.0f} s.")
     return platform
 
 
-def _platform(home: Path, settings: Settings, fast: bool) -> Platform:
+def _platform(home: Path, settings: Settings) -> Platform:
+    cfg = _config(home, settings)
     ports = Ports(**json.loads((home / "ports.json").read_text()))
-    secrets = _secrets(home)
-    account = json.loads((home / "platform.json").read_text()).get("account", "000000000000")
-    cfg = local_config(
+    return Platform(
+        settings.stack, home, ports, cfg.api_url, "admin", _secrets(home).admin_password, cfg
+    )
+
+
+def _config(home: Path, settings: Settings) -> LocalConfig:
+    """The platform's configuration from what `start` recorded in the state directory."""
+    meta = json.loads((home / "platform.json").read_text())
+    return local_config(
         settings,
-        ports=ports,
-        secrets=secrets,
+        ports=Ports(**json.loads((home / "ports.json").read_text())),
+        secrets=_secrets(home),
         state=home,
         ca_file=home / "pki/ca.crt",
-        account_id=account,
-        fast=fast,
+        account_id=meta.get("account", "000000000000"),
+        fast=meta["fast"],
+        extra_dag_folders=[Path(p) for p in meta["extra_dags"]],
     )
-    return Platform(settings.stack, home, ports, cfg.api_url, "admin", secrets.admin_password, cfg)
 
 
 def _start_all(
-    sup: Supervisor, settings: Settings, ports: Ports, fast: bool, echo: Callable[[str], None]
+    sup: Supervisor, settings: Settings, ports: Ports, echo: Callable[[str], None]
 ) -> None:
     home = sup.state
     secrets = _secrets(home)
@@ -535,15 +548,7 @@ def _start_all(
     account = _moto(sup, ports)
     meta = json.loads((home / "platform.json").read_text())
     (home / "platform.json").write_text(json.dumps({**meta, "account": account}))
-    cfg = local_config(
-        settings,
-        ports=ports,
-        secrets=secrets,
-        state=home,
-        ca_file=pki / "ca.crt",
-        account_id=account,
-        fast=fast,
-    )
+    cfg = _config(home, settings)
     seed_aws(cfg, ports)
     _postgres(sup, cfg, ports, secrets, pki)
     _pgbouncer(sup, cfg, ports)

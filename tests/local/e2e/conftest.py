@@ -1,0 +1,127 @@
+"""The prod-like local platform for the end-to-end tests, started once per session.
+
+`make e2e` sets LOCAL_E2E=1; the unit suite (`pytest tests`) skips this folder. Ports and
+the state directory are fixed per run so parallel platforms don't meet: E2E_PORT (default
+18080), E2E_PORT_BASE (18100: servers on 18101-18105) and E2E_STATE (a fresh temporary
+directory). The platform runs FAST_TEST_TUNING (local/config.py) on top of the program's
+configuration, and the test DAGs in tests/local/dags as a bundle of their own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import tempfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from local import platform as local_platform
+from local.client import AirflowClient
+from local.platform import Platform, aws_client
+
+TEST_DAGS = Path(__file__).resolve().parents[1] / "dags"
+
+if os.environ.get("LOCAL_E2E") != "1":
+    collect_ignore_glob = ["*"]
+
+
+class StatsdListener:
+    """A UDP statsd receiver on 127.0.0.1: collects every metric name it is sent."""
+
+    def __init__(self, port: int) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", port))
+        self.sock.settimeout(0.5)
+        self.names: set[str] = set()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                data = self.sock.recv(65535)
+            except TimeoutError:
+                continue
+            for line in data.decode(errors="replace").splitlines():
+                name = line.split(":", 1)[0]
+                if name:
+                    self.names.add(name)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(2)
+        self.sock.close()
+
+
+@pytest.fixture(scope="session")
+def e2e_ports() -> tuple[int, int]:
+    return int(os.environ.get("E2E_PORT", "18080")), int(os.environ.get("E2E_PORT_BASE", "18100"))
+
+
+@pytest.fixture(scope="session")
+def statsd(e2e_ports: tuple[int, int]) -> Iterator[StatsdListener]:
+    # The platform sends statsd to port base+5 (local.platform.choose_ports).
+    listener = StatsdListener(e2e_ports[1] + 5)
+    yield listener
+    listener.close()
+
+
+@pytest.fixture(scope="session")
+def platform(e2e_ports: tuple[int, int], statsd: StatsdListener) -> Iterator[Platform]:
+    state = os.environ.get("E2E_STATE") or tempfile.mkdtemp(prefix="airflow-e2e-")
+    port, base = e2e_ports
+    started = local_platform.start(
+        "prod", port=port, state=state, port_base=base, fast=True, extra_dags=(TEST_DAGS,)
+    )
+    try:
+        yield started
+    finally:
+        local_platform.stop(state)
+
+
+@pytest.fixture(scope="session")
+def api(platform: Platform) -> AirflowClient:
+    client = platform.client()
+    assert isinstance(client, AirflowClient)
+    return client
+
+
+@pytest.fixture(scope="session")
+def aws(platform: Platform) -> Any:
+    """botocore clients for the platform's moto server: aws("s3") ..."""
+
+    def make(service: str) -> Any:
+        return aws_client(service, platform.ports.moto, platform.config.region)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def alert_queue(platform: Platform, aws: Any) -> str:
+    """An SQS queue subscribed to the alert topic (what an on-call tool would be)."""
+    sqs, sns = aws("sqs"), aws("sns")
+    url = sqs.create_queue(QueueName="e2e-alerts")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    sns.subscribe(TopicArn=platform.config.alert_topic_arn, Protocol="sqs", Endpoint=arn)
+    return str(url)
+
+
+def alerts(aws: Any, queue_url: str) -> list[dict[str, Any]]:
+    """SNS envelopes waiting in the queue."""
+    sqs = aws("sqs")
+    found = []
+    for _ in range(5):
+        batch = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+        for message in batch.get("Messages", []):
+            found.append(json.loads(message["Body"]))
+        if not batch.get("Messages"):
+            break
+    return found
