@@ -9,7 +9,7 @@ FORMAT ?= text
 OUT ?= cost.png
 
 .PHONY: plan test lint typecheck unit test-charts test-dags test-tools tools charts helm preview up cost-curve config-docs clean \
-	state-export state-import pre-upgrade-snapshot local local-status local-down e2e
+	state-export state-import pre-upgrade-snapshot local local-status local-down e2e bench-local
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -54,6 +54,10 @@ local-status: $(VENV)/.installed
 ## e2e: the prod-like local platform, driven through the REST API (runs, logs, alerts, faults)
 e2e: $(VENV)/.installed
 	LOCAL_E2E=1 $(PY) -m pytest tests/local/e2e
+
+## bench-local: 200 short tasks, program's config vs Airflow's defaults (tasks/min, queue delay)
+bench-local: $(VENV)/.installed
+	$(PY) -m local.bench
 
 ## local-down: stop everything `make local` started; KEEP=1 keeps the database
 local-down: $(VENV)/.installed

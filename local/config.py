@@ -184,8 +184,13 @@ def local_config(
     account_id: str,
     fast: bool = False,
     extra_dag_folders: Sequence[Path] = (),
+    airflow_defaults: bool = False,
 ) -> LocalConfig:
-    """The local platform of `settings.stack`: what the stack's platform would run."""
+    """The local platform of `settings.stack`: what the stack's platform would run.
+
+    `airflow_defaults` leaves the program's Airflow options out (Airflow's defaults, one
+    scheduler as the chart's default) on the same servers and executor: the benchmark's
+    baseline."""
     api_url = f"http://127.0.0.1:{ports.api}"
     env_base = settings.environment_name
     region = settings.region
@@ -233,6 +238,11 @@ def local_config(
         )
         processes = _mwaa_processes(settings.mwaa.schedulers)
 
+    if airflow_defaults:
+        options = {"core.executor": "CeleryExecutor"}
+        processes = tuple(
+            p for p in processes if p.args != ("scheduler",) or p.name == "scheduler-1"
+        )
     options.update(
         {
             "database.sql_alchemy_conn": metadata,

@@ -352,13 +352,15 @@ def _pgbouncer(sup: Supervisor, cfg: LocalConfig, ports: Ports) -> None:
     (home / "users.txt").chmod(0o600)
     _chown(home)
     start_pgbouncer(sup)
-    _wait("PgBouncer", lambda: _tcp_open(ports.pgbouncer), 20, sup.logs / "pgbouncer.log")
 
 
 def start_pgbouncer(sup: Supervisor) -> None:
+    """PgBouncer with the config `_pgbouncer` wrote (also to restart it)."""
     pgbouncer = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
     sup.start("pgbouncer", [pgbouncer, str(sup.state / "pgbouncer" / "pgbouncer.ini")],
               service_user=True)  # fmt: skip
+    port = Ports(**json.loads((sup.state / "ports.json").read_text())).pgbouncer
+    _wait("PgBouncer", lambda: _tcp_open(port), 20, sup.logs / "pgbouncer.log")
 
 
 def start_redis(sup: Supervisor, ports: Ports, secrets: Secrets) -> None:
@@ -468,6 +470,7 @@ def start(
     port_base: int | None = None,
     fast: bool = False,
     extra_dags: tuple[Path, ...] = (),
+    airflow_defaults: bool = False,
     install: bool = True,
     echo: Callable[[str], None] = print,
 ) -> Platform:
@@ -502,7 +505,14 @@ def start(
         ports = choose_ports(port, port_base)
     ports_file.write_text(json.dumps(asdict(ports)))
     (home / "platform.json").write_text(
-        json.dumps({"stack": stack, "fast": fast, "extra_dags": [str(p) for p in extra_dags]})
+        json.dumps(
+            {
+                "stack": stack,
+                "fast": fast,
+                "extra_dags": [str(p) for p in extra_dags],
+                "airflow_defaults": airflow_defaults,
+            }
+        )
     )
     started = time.monotonic()
     try:
@@ -535,6 +545,7 @@ def _config(home: Path, settings: Settings) -> LocalConfig:
         account_id=meta.get("account", "000000000000"),
         fast=meta["fast"],
         extra_dag_folders=[Path(p) for p in meta["extra_dags"]],
+        airflow_defaults=meta.get("airflow_defaults", False),
     )
 
 

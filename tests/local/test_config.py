@@ -37,7 +37,9 @@ def settings_of(stack: str, **overrides: Any) -> Settings:
     return load(project, stack, config)
 
 
-def config_of(stack: str, fast: bool = False, **overrides: Any) -> LocalConfig:
+def config_of(
+    stack: str, fast: bool = False, airflow_defaults: bool = False, **overrides: Any
+) -> LocalConfig:
     return local_config(
         settings_of(stack, **overrides),
         ports=PORTS,
@@ -46,6 +48,7 @@ def config_of(stack: str, fast: bool = False, **overrides: Any) -> LocalConfig:
         ca_file=CA,
         account_id="111122223333",
         fast=fast,
+        airflow_defaults=airflow_defaults,
     )
 
 
@@ -168,3 +171,12 @@ def test_the_airflow_venv_pins_the_stacks_airflow_version(stack: str) -> None:
     assert f"\napache-airflow=={version}\n" in pins, (
         f"airflowVersion {version} of {stack} is not what .venv-airflow installs"
     )
+
+
+def test_airflow_defaults_leave_the_programs_options_out() -> None:
+    program, defaults = config_of("prod"), config_of("prod", airflow_defaults=True)
+    assert "AIRFLOW__SECRETS__BACKEND" in program.env
+    for option in ("SECRETS__BACKEND", "LOGGING__REMOTE_LOGGING", "CELERY__WORKER_CONCURRENCY"):
+        assert f"AIRFLOW__{option}" not in defaults.env
+    assert defaults.env["AIRFLOW__CELERY__BROKER_URL"] == program.env["AIRFLOW__CELERY__BROKER_URL"]
+    assert [p.name for p in defaults.processes if p.args == ("scheduler",)] == ["scheduler-1"]

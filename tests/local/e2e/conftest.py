@@ -1,10 +1,11 @@
 """The prod-like local platform for the end-to-end tests, started once per session.
 
 `make e2e` sets LOCAL_E2E=1; the unit suite (`pytest tests`) skips this folder. Ports and
-the state directory are fixed per run so parallel platforms don't meet: E2E_PORT (default
-18080), E2E_PORT_BASE (18100: servers on 18101-18105) and E2E_STATE (a fresh temporary
-directory). The platform runs FAST_TEST_TUNING (local/config.py) on top of the program's
-configuration, and the test DAGs in tests/local/dags as a bundle of their own.
+the state directory are per run so parallel platforms don't meet: E2E_PORT_BASE (servers on
+base+1..base+5, the API on E2E_PORT or base; by default the first free block from 18100) and
+E2E_STATE (a fresh temporary directory). The platform runs FAST_TEST_TUNING (local/config.py)
+on top of the program's configuration, and the test DAGs in tests/local/dags as a bundle of
+their own.
 """
 
 from __future__ import annotations
@@ -59,9 +60,27 @@ class StatsdListener:
         self.sock.close()
 
 
+def _free(port: int) -> bool:
+    for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+        with socket.socket(socket.AF_INET, kind) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                return False
+    return True
+
+
 @pytest.fixture(scope="session")
 def e2e_ports() -> tuple[int, int]:
-    return int(os.environ.get("E2E_PORT", "18080")), int(os.environ.get("E2E_PORT_BASE", "18100"))
+    """(API port, server base): E2E_PORT / E2E_PORT_BASE, else the first block of six free
+    ports from 18100 up in steps of 10 (the API on the block's first port)."""
+    if os.environ.get("E2E_PORT_BASE"):
+        base = int(os.environ["E2E_PORT_BASE"])
+        return int(os.environ.get("E2E_PORT") or base), base
+    for base in range(18100, 19000, 10):
+        if all(_free(base + i) for i in range(6)):
+            return base, base
+    raise RuntimeError("no six free ports between 18100 and 18999")
 
 
 @pytest.fixture(scope="session")
@@ -76,13 +95,12 @@ def statsd(e2e_ports: tuple[int, int]) -> Iterator[StatsdListener]:
 def platform(e2e_ports: tuple[int, int], statsd: StatsdListener) -> Iterator[Platform]:
     state = os.environ.get("E2E_STATE") or tempfile.mkdtemp(prefix="airflow-e2e-")
     port, base = e2e_ports
-    started = local_platform.start(
-        "prod", port=port, state=state, port_base=base, fast=True, extra_dags=(TEST_DAGS,)
-    )
     try:
-        yield started
+        yield local_platform.start(
+            "prod", port=port, state=state, port_base=base, fast=True, extra_dags=(TEST_DAGS,)
+        )
     finally:
-        local_platform.stop(state)
+        local_platform.stop(state)  # also when the start failed: nothing left behind
 
 
 @pytest.fixture(scope="session")
