@@ -149,6 +149,10 @@ class LocalConfig:
     def alert_topic_arn(self) -> str:
         return f"arn:aws:sns:{self.region}:{self.account_id}:{self.alert_topic}"
 
+    @property
+    def chat_topic_arn(self) -> str:
+        return f"arn:aws:sns:{self.region}:{self.account_id}:{self.chat_topic}"
+
 
 def env_name(option: str) -> str:
     """'section.key' -> AIRFLOW__SECTION__KEY (how Airflow reads options from the env)."""

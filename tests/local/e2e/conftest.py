@@ -121,15 +121,22 @@ def aws(platform: Platform) -> Any:
 
 
 @pytest.fixture(scope="session")
-def alert_queue(platform: Platform, aws: Any) -> str:
-    """An SQS queue subscribed to the alert topic (what an on-call tool would be)."""
+def topic_queues(platform: Platform, aws: Any) -> dict[str, str]:
+    """An SQS queue subscribed to the alert topic and one to the chat topic (what an on-call
+    tool and AWS Chatbot would be): topic role -> queue URL."""
     sqs, sns = aws("sqs"), aws("sns")
-    url = sqs.create_queue(QueueName="e2e-alerts")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    sns.subscribe(TopicArn=platform.config.alert_topic_arn, Protocol="sqs", Endpoint=arn)
-    return str(url)
+    queues = {}
+    for role, topic_arn in (
+        ("alert", platform.config.alert_topic_arn),
+        ("chat", platform.config.chat_topic_arn),
+    ):
+        url = sqs.create_queue(QueueName=f"e2e-{role}")["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=arn)
+        queues[role] = str(url)
+    return queues
 
 
 def alerts(aws: Any, queue_url: str) -> list[dict[str, Any]]:

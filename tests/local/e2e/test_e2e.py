@@ -93,23 +93,26 @@ def test_task_logs_are_in_the_log_bucket_and_readable_through_the_api(
     assert "Canary heartbeat" in text, f"task log through the API lacks the task's line: {text}"
 
 
-def test_failure_callback_alert_reaches_the_alert_topic(
-    api: AirflowClient, aws: Any, alert_queue: str
+def test_failure_callback_reaches_the_alert_and_chat_topics(
+    api: AirflowClient, aws: Any, topic_queues: dict[str, str]
 ) -> None:
     api.unpause("failure_notification")
     run = api.trigger("failure_notification", conf={"fail": True})
-    assert api.wait("failure_notification", run["dag_run_id"], RUN_TIMEOUT) == "failed"
+    run_id = run["dag_run_id"]
+    assert api.wait("failure_notification", run_id, RUN_TIMEOUT) == "failed"
+    received: dict[str, list[str]] = {"alert": [], "chat": []}
     deadline = datetime.now() + timedelta(seconds=60)
-    subjects: list[str] = []
-    while datetime.now() < deadline:
-        found = alerts(aws, alert_queue)
-        subjects += [a.get("Subject", "") for a in found]
-        if any(run["dag_run_id"] in a.get("Message", "") for a in found):
-            return
-    raise AssertionError(
-        f"no alert for failure_notification run {run['dag_run_id']} on the alert topic "
-        f"(subjects seen: {subjects})"
-    )
+    while datetime.now() < deadline and not all(
+        any(run_id in m for m in messages) for messages in received.values()
+    ):
+        for role, url in topic_queues.items():
+            received[role] += [a.get("Message", "") for a in alerts(aws, url)]
+    alert = [m for m in received["alert"] if run_id in m]
+    assert alert, f"no alert for run {run_id} on the alert topic: {received['alert']}"
+    assert "DAG: failure_notification" in alert[0] and "Task: maybe_fail" in alert[0]
+    chat = [json.loads(m) for m in received["chat"] if run_id in m]
+    assert chat, f"no chat notification for run {run_id} on the chat topic: {received['chat']}"
+    assert chat[0]["source"] == "custom" and chat[0]["version"] == "1.0", chat[0]
 
 
 def test_connection_and_variable_come_from_secrets_manager(
