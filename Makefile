@@ -9,7 +9,8 @@ FORMAT ?= text
 OUT ?= cost.png
 
 .PHONY: plan test lint typecheck unit test-charts test-dags test-tools tools charts helm preview up cost-curve config-docs clean \
-	state-export state-import pre-upgrade-snapshot local local-status local-down e2e bench-local
+	state-export state-import pre-upgrade-snapshot local local-status local-down e2e bench-local \
+	e2e-state
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -24,7 +25,7 @@ plan: $(VENV)/.installed
 
 ## test: lint, type check, unit tests, real-tool checks, the charts rendered, the DAGs in Airflow,
 ## and the end-to-end run on the local platform
-test: lint typecheck unit test-charts test-dags e2e
+test: lint typecheck unit test-charts test-dags e2e e2e-state
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
@@ -92,6 +93,11 @@ state-export: $(VENV)/.installed
 
 state-import: $(VENV)/.installed
 	$(PY) -m tools.airflow_state import --stack $(STACK) --in $(STATE_DOC) $(STATE_ARGS)
+
+## e2e-state: state built on the dev-like local platform, exported, imported into the
+## prod-like one and read back equal; prod's scheduler continues after it (README "Airflow state")
+e2e-state: $(VENV)/.installed
+	STATE_E2E=1 $(PY) -m pytest tests/e2e
 
 ## pre-upgrade-snapshot: manual RDS snapshot of the EKS metadata DB before an Airflow upgrade
 pre-upgrade-snapshot: $(VENV)/.installed
