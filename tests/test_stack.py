@@ -296,3 +296,49 @@ def test_plan_shows_the_ui_host_name_behind_a_certificate() -> None:
     assert planner.key_settings(plan)["web UI"] == "https://af.example.com"
     assert "https://af.example.com" in planner.to_text(plan)
     assert plan.outputs["loadBalancerDnsName"].endswith(".elb.amazonaws.com")
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_only_chatbot_notifications_are_sent_to_the_chat_topic(stack: str) -> None:
+    # Chatbot drops anything but its custom-notification JSON (and native events): every
+    # EventBridge target and Alertmanager sender on the chat topic must write that format,
+    # and every one on the alert topic the readable line.
+    from tests.chatbot import chat_problems
+    from tests.eventbridge import render
+
+    plan = planned(stack)
+    env = plan.settings.environment_name
+    regs = plan.registrations
+    topics = {r.inputs["name"]: r.outputs["arn"] for r in regs if r.type == "aws:sns/topic:Topic"}
+    chat, alerts = topics[f"{env}-alerts-chat"], topics[f"{env}-alerts"]
+    targets = [r for r in plan.registrations if r.type == "aws:cloudwatch/eventTarget:EventTarget"]
+    assert {t.inputs["arn"] for t in targets} == {chat, alerts}
+    for target in targets:
+        transformer = target.inputs["inputTransformer"]
+        sample = {"v": {var: f"sample-{var}" for var in transformer["inputPaths"]}}
+        paths = {var: f"$.v.{var}" for var in transformer["inputPaths"]}
+        message = render(paths, transformer["inputTemplate"], sample)
+        if target.inputs["arn"] == chat:
+            assert chat_problems(message) == [], target.name
+        else:
+            assert message.startswith('"') and chat_problems(message), target.name
+    senders = [
+        sns
+        for r in plan.registrations
+        if r.type == "kubernetes:helm.sh/v3:Release" and "alertmanager" in r.inputs["values"]
+        for receiver in r.inputs["values"]["alertmanager"]["config"]["receivers"]
+        for sns in receiver.get("sns_configs", [])
+    ]
+    if stack == "prod":
+        assert {s["topic_arn"] for s in senders} == {chat, alerts}
+        for sns in senders:
+            is_chat = sns["message"].startswith('{"version": "1.0", "source": "custom"')
+            assert is_chat == (sns["topic_arn"] == chat)
+    budgets = [r for r in plan.registrations if r.type == "aws:budgets/budget:Budget"]
+    notified = {
+        arn
+        for b in budgets
+        for n in b.inputs["notifications"]
+        for arn in n["subscriberSnsTopicArns"]
+    }
+    assert notified == {chat, alerts}  # Chatbot reads Budgets messages natively
