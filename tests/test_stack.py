@@ -166,7 +166,22 @@ def test_make_plan_reports_bad_config_in_one_line(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_plan_is_fast(stack: str) -> None:
-    assert planner.run(stack).seconds < 3.0
+    # CPU time, not wall-clock: a loaded 2-core CI machine stretches the wall clock, not the
+    # work. A warm run takes about 0.5 s (dev) and 0.8 s (prod) of CPU; 2 s catches a plan
+    # that does twice the work or more. The first run pays the imports, so it is not counted.
+    planner.run(stack)
+    assert planner.run(stack).cpu_seconds < 2.0
+
+
+def test_plan_notes_belong_to_their_run() -> None:
+    # One logger per stack, its handler removed after each run: no handler (and no notes of
+    # an earlier run) piles up on it, however many plans a process runs.
+    import logging
+
+    first, second = planner.run("dev"), planner.run("dev")
+    assert first.notes == second.notes
+    handlers = logging.getLogger("tools.plan.dev").handlers
+    assert [h for h in handlers if isinstance(h, planner._NoteCollector)] == []
 
 
 def test_prod_nodes_launch_with_the_cost_allocation_tags() -> None:

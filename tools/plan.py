@@ -45,6 +45,9 @@ class Plan:
     outputs: dict[str, Any]
     settings: Any
     seconds: float
+    """Wall-clock time of the run (what a user waits; varies with the machine's load)."""
+    cpu_seconds: float
+    """CPU time of the process during the run: the budget tests hold, load-independent."""
     cost: Any = None
     findings: list[Any] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -122,6 +125,7 @@ def run(stack: str, root: Path = ROOT, overrides: dict[str, Any] | None = None) 
     from tools.mocks import AwsMocks, RecordingMonitor
 
     started = time.perf_counter()
+    cpu_started = time.process_time()
     project, config = stack_config(stack, root)
     config.update({k: _wire(v) for k, v in (overrides or {}).items()})
     mocks = AwsMocks(region=config.get("aws:region", "us-east-1"))
@@ -148,6 +152,8 @@ def run(stack: str, root: Path = ROOT, overrides: dict[str, Any] | None = None) 
         _sync_await(run_pulumi_func(program))
     except SettingsError as exc:
         raise PlanError(str(exc)) from None
+    finally:
+        notes.detach()
     stack_resource = runtime_settings.get_root_resource()
     outputs = {
         k: _sync_await(pulumi.Output.from_input(v).future())
@@ -161,6 +167,7 @@ def run(stack: str, root: Path = ROOT, overrides: dict[str, Any] | None = None) 
         outputs=outputs,
         settings=namespace.get("settings"),
         seconds=time.perf_counter() - started,
+        cpu_seconds=time.process_time() - cpu_started,
         notes=notes.messages,
     )
 
@@ -171,6 +178,7 @@ class _NoteCollector(logging.Handler):
     def __init__(self) -> None:
         super().__init__(level=logging.WARNING)
         self.messages: list[str] = []
+        self._logger = logging.getLogger(__name__)
 
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
@@ -178,11 +186,17 @@ class _NoteCollector(logging.Handler):
             self.messages.append(message)
 
     def logger(self, stack: str) -> logging.Logger:
-        logger = logging.getLogger(f"tools.plan.{stack}.{id(self)}")
-        logger.propagate = False
-        logger.setLevel(logging.WARNING)
-        logger.addHandler(self)
-        return logger
+        """The stack's logger (one per stack name, reused by every run), collecting into this
+        run until `detach`."""
+        self._logger = logging.getLogger(f"tools.plan.{stack}")
+        self._logger.propagate = False
+        self._logger.setLevel(logging.WARNING)
+        self._logger.addHandler(self)
+        return self._logger
+
+    def detach(self) -> None:
+        """Stop collecting: the next run of the same stack gets its own notes."""
+        self._logger.removeHandler(self)
 
 
 def plan_resources(stack: str) -> list[dict[str, Any]]:
@@ -360,7 +374,7 @@ def to_text(plan: Plan) -> str:
     lines += [f"  warning: {note}" for note in plan.notes] or ["  none"]
     lines += ["", "Policy findings:"]
     lines += _findings_lines(plan) or ["  none"]
-    lines.append(f"\nPlanned in {plan.seconds:.2f} s")
+    lines.append(f"\nPlanned in {plan.seconds:.2f} s ({plan.cpu_seconds:.2f} s CPU)")
     return "\n".join(lines)
 
 
