@@ -78,6 +78,7 @@ if settings.architecture == "mwaa":
             log_retention_days=retention,
             protect=settings.protect,
             internet_egress=network.internet_egress,
+            egress_ready=network.egress_ready,
         ),
         opts=opts,
     ).platform
@@ -97,6 +98,7 @@ else:
             protect=settings.protect,
             cost_tags=settings.tags,
             internet_egress=network.internet_egress,
+            egress_ready=network.egress_ready,
         ),
         opts=opts,
     ).platform

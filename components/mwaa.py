@@ -9,6 +9,7 @@ what the DAGs need (the workspace task policy); a private web server by default.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,6 +71,9 @@ class MwaaArgs:
     protect: bool
     internet_egress: bool | None = True
     """Whether the VPC reaches the internet (None: an existing VPC, its owner's to say)."""
+    egress_ready: Sequence[pulumi.Resource] = ()
+    """The network's egress (NAT or endpoints, routes): the environment waits for it and is
+    deleted before it."""
 
 
 def dag_files(dags_dir: Path) -> list[tuple[str, Path]]:
@@ -226,6 +230,7 @@ class MwaaAirflow(pulumi.ComponentResource):
                         *dag_objects,
                         *uploads.values(),
                         *log_groups.values(),
+                        *args.egress_ready,
                     ],
                 ),
             ),

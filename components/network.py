@@ -103,6 +103,11 @@ class Network(pulumi.ComponentResource):
     """True with NAT, False with endpoints only, None for an existing VPC (not ours to know)."""
     interface_endpoint_services: tuple[str, ...]
     flow_logs: bool
+    egress_ready: list[pulumi.Resource]
+    """What the private subnets' egress is made of (NAT gateways, routes and their
+    associations, S3 gateway and interface endpoints): platforms depend on it, so they are
+    created after their way out exists and destroyed before it goes. Empty for an existing
+    VPC (its egress is the owner's)."""
 
     def __init__(
         self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None
@@ -111,6 +116,7 @@ class Network(pulumi.ComponentResource):
         self.private_route_table_ids = []
         self.nat_gateway_count = 0
         self.interface_endpoint_services = ()
+        self.egress_ready = []
         if args.settings.existing:
             self._existing(args.settings, args.architecture)
         else:
@@ -247,13 +253,14 @@ class Network(pulumi.ComponentResource):
                 tags={"Name": f"{name}-private-{zones[i]}"},
                 opts=child,
             )
-            aws.ec2.RouteTableAssociation(
+            rta = aws.ec2.RouteTableAssociation(
                 f"{name}-private-rta-{i}", subnet_id=subnet_id, route_table_id=rt.id, opts=child
             )
             private_rt_ids.append(rt.id)
+            self.egress_ready += [rt, rta]
 
         account = Account.lookup(self)
-        aws.ec2.VpcEndpoint(
+        s3 = aws.ec2.VpcEndpoint(
             f"{name}-s3-endpoint",
             vpc_id=vpc.id,
             service_name=pulumi.Output.concat("com.amazonaws.", account.region, ".s3"),
@@ -262,6 +269,7 @@ class Network(pulumi.ComponentResource):
             tags={"Name": f"{name}-s3"},
             opts=child,
         )
+        self.egress_ready.append(s3)
         if not nat:
             self._interface_endpoints(
                 name,
@@ -306,6 +314,7 @@ class Network(pulumi.ComponentResource):
             tags={"Name": f"{name}-public"},
             opts=child,
         )
+        self.egress_ready.append(public_rt)
         public_ids = []
         for i, zone in enumerate(zones):
             public = aws.ec2.Subnet(
@@ -317,13 +326,14 @@ class Network(pulumi.ComponentResource):
                 tags={"Name": f"{name}-public-{zone}", "kubernetes.io/role/elb": "1"},
                 opts=child,
             )
-            aws.ec2.RouteTableAssociation(
+            public_rta = aws.ec2.RouteTableAssociation(
                 f"{name}-public-rta-{i}",
                 subnet_id=public.id,
                 route_table_id=public_rt.id,
                 opts=child,
             )
             public_ids.append(public.id)
+            self.egress_ready.append(public_rta)
 
         nat_count = 1 if strategy == "single" else len(zones)
         nat_ids = []
@@ -337,6 +347,7 @@ class Network(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[igw]),
             )
             nat_ids.append(nat.id)
+            self.egress_ready.append(nat)
         return public_ids, nat_ids
 
     def _interface_endpoints(
@@ -359,7 +370,7 @@ class Network(pulumi.ComponentResource):
             tags={"Name": f"{name}-endpoints"},
             opts=child,
         )
-        aws.vpc.SecurityGroupIngressRule(
+        https = aws.vpc.SecurityGroupIngressRule(
             f"{name}-endpoints-https",
             security_group_id=sg.id,
             cidr_ipv4=cidr,
@@ -369,9 +380,10 @@ class Network(pulumi.ComponentResource):
             description="AWS API calls from inside the VPC",
             opts=child,
         )
+        self.egress_ready.append(https)
         services = interface_endpoint_services(args.architecture)
         for service in services:
-            aws.ec2.VpcEndpoint(
+            endpoint = aws.ec2.VpcEndpoint(
                 f"{name}-{service.replace('.', '-')}-endpoint",
                 vpc_id=vpc.id,
                 service_name=pulumi.Output.concat("com.amazonaws.", account.region, f".{service}"),
@@ -382,6 +394,7 @@ class Network(pulumi.ComponentResource):
                 tags={"Name": f"{name}-{service}"},
                 opts=child,
             )
+            self.egress_ready.append(endpoint)
         self.interface_endpoint_services = services
 
     def _zones(self, count: int) -> list[str]:

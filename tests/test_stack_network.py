@@ -269,3 +269,35 @@ def test_readme_network_modes_and_micro_costs_match_the_plan() -> None:
     mwaa = readme[readme.index("## MWAA (dev)") : readme.index("## EKS + the official chart")]
     assert f"{_money(micro.cost.monthly_total)} a month on mw1.micro" in mwaa
     assert f"against {_money(planned('dev').cost.monthly_total)} on mw1.small" in mwaa
+
+
+# ---------------------------------------------------------------------- waiting for egress
+
+EGRESS_TYPES = {
+    "aws:ec2/natGateway:NatGateway",
+    "aws:ec2/routeTable:RouteTable",
+    "aws:ec2/routeTableAssociation:RouteTableAssociation",
+    "aws:ec2/vpcEndpoint:VpcEndpoint",
+}
+PLATFORM_TYPES = {
+    "aws:mwaa/environment:Environment",
+    "eks:index:Cluster",
+    "aws:eks/nodeGroup:NodeGroup",
+}
+
+
+@pytest.mark.parametrize("mode", ["nat", "endpoints"])
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_platform_waits_for_the_egress_and_goes_before_it(stack: str, mode: str) -> None:
+    # Recorded dependencies: create waits for every NAT gateway, route, association and
+    # endpoint; destroy removes the environment or the cluster and nodes first.
+    plan = planned(stack) if mode == "nat" else variant(stack, "endpoints")
+    egress = {r.urn: r for r in plan.registrations if r.type in EGRESS_TYPES}
+    assert {r.type for r in egress.values()} >= EGRESS_TYPES - (
+        {"aws:ec2/natGateway:NatGateway"} if mode == "endpoints" else set()
+    )
+    platform = [r for r in plan.registrations if r.type in PLATFORM_TYPES]
+    assert platform
+    for resource in platform:
+        missing = sorted(egress[u].name for u in set(egress) - set(resource.dependencies))
+        assert missing == [], f"{resource.name} does not wait for {missing}"

@@ -61,6 +61,9 @@ class EksPlatformArgs:
     """Cost-allocation tags for what node groups launch (instances, volumes, ENIs)."""
     internet_egress: bool | None = True
     """Whether the VPC reaches the internet (None: an existing VPC, its owner's to say)."""
+    egress_ready: Sequence[pulumi.Resource] = ()
+    """The network's egress (NAT or endpoints, routes): cluster and nodes wait for it and are
+    deleted before it."""
 
     def __post_init__(self) -> None:
         if not self.environment_name:
@@ -116,6 +119,7 @@ class EksPlatform(pulumi.ComponentResource):
                 log_retention_days=args.log_retention_days,
                 protect=args.protect,
                 instance_tags=args.cost_tags,
+                egress_ready=args.egress_ready,
             ),
             opts=child,
         )

@@ -104,6 +104,9 @@ class EksClusterArgs:
     instance_tags: Mapping[str, str] = field(default_factory=dict)
     """Cost-allocation tags for the nodes' instances and volumes: the provider's default
     tags reach the launch template, not what the node group launches from it."""
+    egress_ready: Sequence[pulumi.Resource] = ()
+    """The network's egress (NAT or endpoints, routes): the control plane and the node groups
+    are created after it (nodes must reach ECR, EKS, STS to join) and deleted before it."""
 
     def __post_init__(self) -> None:
         if len(self.private_subnet_ids) < 2:
@@ -296,7 +299,7 @@ class EksCluster(pulumi.ComponentResource):
             skip_default_node_group=True,
             use_default_vpc_cni=True,
             deletion_protection=args.protect,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group, *args.egress_ready]),
         )
         # The name is ours, but read through an output of the cluster it makes everything that
         # uses it (node groups, add-ons) wait until the cluster exists.
@@ -469,7 +472,7 @@ class EksCluster(pulumi.ComponentResource):
                 for policy in ("AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly")
             ),
         )
-        after = list(depends_on)
+        after = [*depends_on, *args.egress_ready]
         system = self._node_group(
             f"{name}-system",
             args,
