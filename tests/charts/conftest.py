@@ -18,7 +18,7 @@ from typing import Any
 
 from tests.conftest import planned
 from tools.charts.helm import template
-from tools.charts.kube import Cluster, Obj, operator_pods, placed, program_objects
+from tools.charts.objects import Cluster, Obj, operator_pods, placed, program_objects
 from tools.charts.releases import PlannedRelease, planned_releases
 
 if not os.environ.get("CHART_RENDER_TESTS"):

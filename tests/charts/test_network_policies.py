@@ -8,7 +8,8 @@ import copy
 
 from components.eks.airflow import LOG_PORTS, PGBOUNCER_PORT
 from tests.charts.conftest import prod_stack
-from tools.charts.kube import Cluster, Pod, dead_peers, reachable
+from tools.charts.network_policies import dead_peers, reachable
+from tools.charts.objects import Cluster, Pod
 
 # Peers of the chart's own policies that match nothing, each with why it may stay.
 KNOWN_DEAD_PEERS = {

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from components.eks.airflow import NAMESPACE
 from tests.charts.conftest import prod_stack
-from tools.charts.kube import Cluster, pod_security_restricted
+from tools.charts.objects import Cluster
+from tools.charts.pod_security import pod_security_restricted
 
 
 def violations(cluster: Cluster) -> list[str]:

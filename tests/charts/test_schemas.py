@@ -5,7 +5,7 @@ the openAPIV3Schema of the CRDs in the chart packages."""
 from __future__ import annotations
 
 from tests.charts.conftest import Obj, prod_stack
-from tools.charts.kube import crd_problems, crd_schemas, kube_schema_problems
+from tools.charts.schemas import crd_problems, crd_schemas, kube_schema_problems
 
 
 def schema_problems(objects: list[Obj], crd_sources: list[Obj], kube_version: str) -> list[str]:

@@ -10,9 +10,9 @@ import pytest
 
 from tests.charts.conftest import prod_stack
 from tools.charts.helm import HelmError, RenderRequest, template
-from tools.charts.kube import deprecated_paths, undeclared_paths, without
 from tools.charts.packages import declared_values
 from tools.charts.releases import PlannedRelease
+from tools.charts.values import deprecated_paths, undeclared_paths, without
 
 
 def ignored_keys(release: PlannedRelease, values: dict) -> list[str]:

@@ -11,6 +11,7 @@ from typing import Any
 
 from components.charts import lock
 from tools.charts.helm import RenderRequest
+from tools.charts.objects import plain
 
 RELEASE_TYPE = "kubernetes:helm.sh/v3:Release"
 # The custom resources the program relies on, announced to Helm as installed (the charts
@@ -37,17 +38,6 @@ class PlannedRelease:
     resource: str
     """The Pulumi resource name."""
     request: RenderRequest
-
-
-def plain(value: Any) -> Any:
-    """Engine values as Helm reads them: whole numbers arrive as floats (protobuf Struct)."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    return value
 
 
 def planned_releases(resources: list[dict[str, Any]], kube_version: str) -> list[PlannedRelease]:
