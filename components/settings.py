@@ -56,6 +56,7 @@ MANAGED_AIRFLOW_OPTIONS = frozenset(
         "api.base_url",
         "celery.worker_concurrency",
         "core.executor",
+        "core.hostname_callable",
         "core.load_examples",
         "logging.logging_level",
         "logging.remote_base_log_folder",

@@ -306,7 +306,11 @@ def test_connections_and_variables_come_from_secrets_manager_like_on_mwaa() -> N
 
 def test_extra_airflow_options_are_merged_and_managed_ones_refused() -> None:
     v = render(airflowConfigOptions=["core.default_timezone=utc", "celery.pool=prefork"])
-    assert v["config"]["core"] == {"default_timezone": "utc", "load_examples": "False"}
+    assert v["config"]["core"] == {
+        "default_timezone": "utc",
+        "load_examples": "False",
+        "hostname_callable": "airflow.utils.net.get_host_ip_address",
+    }
     assert v["config"]["celery"]["pool"] == "prefork"
     with pytest.raises(SettingsError, match=r"sets logging\.remote_logging, which the program"):
         render(airflowConfigOptions=["logging.remote_logging=False"])

@@ -218,6 +218,11 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
     ("mwaa", {"airflowConfigOptions": ["nokey"]}, "airflowConfigOptions: entry 'nokey' is not"),
     ("mwaa", {"airflowConfigOptions": ["core.load_examples=True"]}, "which the program manages"),
     ("eks", {"airflowConfigOptions": ["api.base_url=http://x"]}, "sets api.base_url, which"),
+    (
+        "eks",
+        {"airflowConfigOptions": ["core.hostname_callable=socket.getfqdn"]},
+        "sets core.hostname_callable, which the program manages",
+    ),
     ("mwaa", {"airflowLogLevel": "TRACE"}, "airflowLogLevel: 'TRACE' is not one of CRITICAL"),
     # mwaa
     (

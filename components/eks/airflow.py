@@ -47,6 +47,8 @@ API_SERVER_PORT = 8080
 PGBOUNCER_PORT = 6543
 # Where the API server reads live task logs (chart values ports.workerLogs / triggererLogs).
 LOG_PORTS = {"worker": 8793, "triggerer": 8794}
+# What a task records as its host: the pod IP (see airflow_config).
+HOSTNAME_CALLABLE = "airflow.utils.net.get_host_ip_address"
 HEALTH_CHECK_PATH = "/api/v2/monitor/health"
 REMOTE_LOG_CONN_ID = "aws_logs"
 # Versions, repositories and digests: charts.lock.yaml.
@@ -275,7 +277,10 @@ def airflow_config(inputs: ChartInputs) -> dict[str, dict[str, Any]]:
         section, key = option.split(".", 1)
         config.setdefault(section, {})[key] = value
     managed: dict[str, dict[str, Any]] = {
-        "core": {"load_examples": "False"},
+        # Workers and triggerers are Deployments: their pod names resolve nowhere, so each task
+        # records its pod IP as host and the API server fetches live logs there
+        # (apache/airflow#35388).
+        "core": {"load_examples": "False", "hostname_callable": HOSTNAME_CALLABLE},
         "api": {"base_url": inputs.web_url},
         "logging": {
             "remote_logging": "True",

@@ -8,6 +8,7 @@ unit suite stays fast. Renders are cached by chart digest and values (tools/char
 
 from __future__ import annotations
 
+import configparser
 import copy
 import dataclasses
 import functools
@@ -93,3 +94,11 @@ def prod_stack() -> Stack:
         settings=plan.settings,
         registrations=plan.registrations,
     )
+
+
+def airflow_cfg(cluster: Cluster) -> dict[str, dict[str, str]]:
+    """The airflow.cfg the Airflow chart renders into its ConfigMap, by section."""
+    config_map = next(c for c in cluster.of_kind("ConfigMap") if "airflow.cfg" in c.get("data", {}))
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read_string(config_map["data"]["airflow.cfg"])
+    return {s: dict(parser[s]) for s in parser.sections()}

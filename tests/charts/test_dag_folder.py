@@ -4,21 +4,12 @@ from __future__ import annotations
 
 import posixpath
 
-from tests.charts.conftest import prod_stack
+from tests.charts.conftest import airflow_cfg, prod_stack
 from tools.charts.objects import Cluster
 
 
-def _airflow_cfg(cluster: Cluster) -> dict[str, dict[str, str]]:
-    import configparser
-
-    config_map = next(c for c in cluster.of_kind("ConfigMap") if "airflow.cfg" in c.get("data", {}))
-    parser = configparser.ConfigParser(interpolation=None)
-    parser.read_string(config_map["data"]["airflow.cfg"])
-    return {s: dict(parser[s]) for s in parser.sections()}
-
-
 def dag_folder_problems(cluster: Cluster, sub_path: str) -> list[str]:
-    dags_folder = _airflow_cfg(cluster)["core"]["dags_folder"]
+    dags_folder = airflow_cfg(cluster)["core"]["dags_folder"]
     problems = []
     synced = [p for p in cluster.pods() if any(c["name"] == "git-sync" for c in p.containers())]
     if not synced:
