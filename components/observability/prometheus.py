@@ -124,6 +124,14 @@ def alertmanager_config(
                 ],
                 "equal": ["namespace"],
             },
+            # The chart's own rule, which replacing its config would drop: InfoInhibitor fires
+            # while info alerts fire in a namespace without a warning or critical one, and
+            # keeps those info alerts from people.
+            {
+                "source_matchers": ['alertname = "InfoInhibitor"'],
+                "target_matchers": ['severity = "info"'],
+                "equal": ["namespace"],
+            },
             {
                 "source_matchers": ['severity = "critical"'],
                 "target_matchers": ['severity = "warning"'],
