@@ -8,7 +8,7 @@ STACK ?= dev
 FORMAT ?= text
 OUT ?= cost.png
 
-.PHONY: plan test lint typecheck unit test-charts test-dags test-tools tools charts helm preview up cost-curve config-docs clean \
+.PHONY: plan test lint typecheck unit test-charts test-dags test-tools tools charts chart-packages helm preview up cost-curve config-docs clean \
 	state-export state-import pre-upgrade-snapshot local local-status local-down e2e bench-local \
 	e2e-state
 
@@ -34,7 +34,9 @@ lint: $(VENV)/.installed
 typecheck: $(VENV)/.installed
 	$(VENV)/bin/mypy __main__.py components tools finops policy bootstrap local
 
-unit: $(VENV)/.installed tools charts
+# The unit suite reads the pinned packages (values.schema.json), not Helm: it runs wherever
+# Python does; only test-charts needs Helm, whose cached binary is Linux x86_64.
+unit: $(VENV)/.installed tools chart-packages
 	$(PY) -m pytest tests
 
 ## test-charts: every Helm release of the prod stack rendered by Helm and checked (tests/charts)
@@ -69,7 +71,9 @@ tools:
 	@bash scripts/ensure-tools.sh
 
 ## charts: the pinned chart packages (charts.lock.yaml) cached and verified, and a real Helm
-charts: $(VENV)/.installed helm
+charts: chart-packages helm
+
+chart-packages: $(VENV)/.installed
 	@$(PY) -m tools.charts
 
 helm: $(VENV)/.installed

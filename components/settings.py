@@ -1082,12 +1082,20 @@ def _decode(value: Any) -> Any:
     return value
 
 
+# Settings the project dropped, with what replaced them.
+RETIRED_KEYS = {
+    "airflowChartVersion": "charts.lock.yaml pins every chart version now (README 'Helm "
+    "charts'); remove it from the stack file",
+}
+
+
 def _unknown_keys(raw: Mapping[str, Any]) -> list[str]:
     known = list(known_keys())
     errors = []
     for key in sorted(set(raw) - set(known)):
         close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
         hint = f"did you mean {close[0]}?" if close else "see Pulumi.yaml for the known settings"
+        hint = RETIRED_KEYS.get(key, hint)
         errors.append(f"{key}: is not a setting of this project; {hint}")
     return errors
 

@@ -64,3 +64,57 @@ def test_the_plan_lists_each_chart_with_its_pinned_version(monkeypatch: pytest.M
     assert "not rendered (run `make charts`" in planner.to_text(planned("prod"))
     assert "| kube-prometheus-stack |" in planner.to_markdown(planned("prod"))
     assert planner.to_dict(planned("dev"))["charts"] == []
+
+
+def test_a_package_copy_that_fails_midway_leaves_nothing_in_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Several runs share the cache: a half-written package must never sit under its name.
+    pin = lock()["keda"]
+    monkeypatch.setattr(packages, "CACHE", tmp_path / "cache")
+
+    def interrupted(source: Path, target: Path) -> None:
+        Path(target).write_bytes(Path(source).read_bytes()[:100])
+        raise OSError("disk full")
+
+    monkeypatch.setattr(packages.shutil, "copyfile", interrupted)
+    with pytest.raises(OSError, match="disk full"):
+        packages.package(pin)
+    assert list((tmp_path / "cache" / "charts").iterdir()) == []
+
+
+def test_a_pull_without_a_recorded_repository_digest_says_how_to_record_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dataclasses
+
+    from tools.charts import helm
+
+    pin = dataclasses.replace(lock()["keda"], repository_digest="")
+    fake_helm = tmp_path / "helm"  # `helm pull` that writes a package the lock does not know
+    fake_helm.write_text(
+        '#!/bin/sh\nwhile [ "$1" != --destination ]; do shift; done\n'
+        f'printf other > "$2/{pin.package}"\n'
+    )
+    fake_helm.chmod(0o755)
+    monkeypatch.setattr(helm, "helm_binary", lambda: fake_helm)
+    with pytest.raises(packages.ChartPackageError, match="record it as repositoryDigest"):
+        packages._pull(pin, tmp_path / "cache" / pin.package)
+    assert not (tmp_path / "cache" / pin.package).exists()
+
+
+def test_the_unit_suite_needs_the_packages_not_helm() -> None:
+    # Helm's cached binary is Linux x86_64; the unit suite must run wherever Python does.
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent
+
+    def commands(target: str) -> str:
+        done = subprocess.run(
+            ["make", "-n", target], cwd=root, capture_output=True, text=True, check=True
+        )
+        return done.stdout
+
+    assert "ensure-helm.sh" not in commands("unit")
+    assert "-m tools.charts" in commands("unit")
+    assert "ensure-helm.sh" in commands("test-charts")

@@ -130,7 +130,7 @@ def test_values_the_release_gets_are_the_rendered_values() -> None:
 def test_release_pins_the_official_chart_in_its_own_namespace() -> None:
     d = build()
     release = d.release("airflow")
-    assert release.inputs["version"] == "1.21.0"
+    assert release.inputs["version"] == pinned("airflow").version
     assert release.inputs["repositoryOpts"] == {"repo": "https://airflow.apache.org"}
     assert release.inputs["name"] == "airflow"
     assert release.inputs["namespace"] == "airflow"

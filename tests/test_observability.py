@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from components.alerting import event_routes
+from components.charts import pinned
 from components.observability import (
     Observability,
     ObservabilityArgs,
@@ -419,7 +420,7 @@ def test_eks_stack_resources() -> None:
     release = d.one("kubernetes:helm.sh/v3:Release")
     assert (release.inputs["chart"], release.inputs["version"]) == (
         "kube-prometheus-stack",
-        "88.5.3",
+        pinned("kube-prometheus-stack").version,
     )
     monitors = d.of_type("kubernetes:monitoring.coreos.com/v1:ServiceMonitor")
     assert len(monitors) == 1

@@ -69,6 +69,15 @@ def test_a_typo_in_a_new_network_key_is_named_with_the_closest_key() -> None:
     ]
 
 
+def test_a_stack_still_pinning_the_chart_version_is_told_about_the_lock() -> None:
+    with pytest.raises(SettingsError) as err:
+        settings_for("eks", airflowChartVersion="1.18.0")
+    assert str(err.value).splitlines() == [
+        "airflowChartVersion: is not a setting of this project; charts.lock.yaml pins every "
+        "chart version now (README 'Helm charts'); remove it from the stack file"
+    ]
+
+
 def test_every_mistake_is_reported_on_its_own_line() -> None:
     with pytest.raises(SettingsError) as err:
         settings_for("mwaa", azCount=1, vpcCidr="nope", alertEmails=["x@"])

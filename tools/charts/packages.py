@@ -55,8 +55,14 @@ def package(pin: PinnedChart, *, pull: bool = False) -> Path:
             raise ChartPackageError(
                 f"{source}: sha256 {found} is not the {pin.sha256} charts.lock.yaml pins"
             )
+        # Copied beside, then renamed: a concurrent run never reads half a package.
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
+        partial = target.with_name(f".{target.name}.{os.getpid()}")
+        try:
+            shutil.copyfile(source, partial)
+            partial.replace(target)
+        finally:
+            partial.unlink(missing_ok=True)
         return target
     if pull:
         return _pull(pin, target)
@@ -74,6 +80,12 @@ def _pull(pin: PinnedChart, target: Path) -> Path:
         pulled = Path(work) / pin.package
         found = sha256(pulled)
         expected = pin.repository_digest or pin.sha256
+        if found != expected and not pin.repository_digest:
+            raise ChartPackageError(
+                f"{pin.package} from {pin.repository}: sha256 {found}, and charts.lock.yaml "
+                "has no repositoryDigest for it; check that digest against the repository's "
+                "index.yaml (entries.<chart>[version].digest) and record it as repositoryDigest"
+            )
         if found != expected:
             raise ChartPackageError(
                 f"{pin.package} from {pin.repository}: sha256 {found}, charts.lock.yaml "
