@@ -11,6 +11,9 @@ from tests.charts.conftest import prod_stack
 from tools.charts.network_policies import dead_peers, reachable
 from tools.charts.objects import Cluster, Pod
 
+# Where the statsd exporter ingests (the chart's ports.statsdIngest).
+STATSD_INGEST_PORT = 9125
+
 # Peers of the chart's own policies that match nothing, each with why it may stay.
 KNOWN_DEAD_PEERS = {
     (
@@ -21,15 +24,18 @@ KNOWN_DEAD_PEERS = {
     ("airflow-triggerer-policy", "webserver"): "same, airflow-triggerer-log-access",
 }
 
-# (from component, to component, TCP port): what Airflow needs inside its namespace.
+AIRFLOW = ("scheduler", "api-server", "worker", "triggerer", "dag-processor")
+# (from component, to component, port, protocol): what Airflow needs inside its namespace.
 REQUIRED = [
-    ("api-server", "worker", LOG_PORTS["worker"]),
-    ("api-server", "triggerer", LOG_PORTS["triggerer"]),
+    ("api-server", "worker", LOG_PORTS["worker"], "TCP"),
+    ("api-server", "triggerer", LOG_PORTS["triggerer"], "TCP"),
+    *[(c, "pgbouncer", PGBOUNCER_PORT, "TCP") for c in AIRFLOW],
     *[
-        (c, "pgbouncer", PGBOUNCER_PORT)
-        for c in ("scheduler", "api-server", "worker", "triggerer", "dag-processor")
+        (c, "api-server", 8080, "TCP")
+        for c in ("worker", "triggerer", "scheduler", "dag-processor")
     ],
-    *[(c, "api-server", 8080) for c in ("worker", "triggerer", "scheduler", "dag-processor")],
+    # Every Airflow process sends its metrics to the statsd exporter.
+    *[(c, "statsd", STATSD_INGEST_PORT, "UDP") for c in AIRFLOW],
 ]
 
 
@@ -52,10 +58,10 @@ def _airflow_pod(cluster: Cluster, component: str) -> Pod:
 
 def blocked_flows(cluster: Cluster) -> list[str]:
     return [
-        f"{source} cannot reach {target} on {port}"
-        for source, target, port in REQUIRED
+        f"{source} cannot reach {target} on {port}/{protocol}"
+        for source, target, port, protocol in REQUIRED
         if not reachable(
-            cluster, _airflow_pod(cluster, source), _airflow_pod(cluster, target), port
+            cluster, _airflow_pod(cluster, source), _airflow_pod(cluster, target), port, protocol
         )
     ]
 
@@ -90,8 +96,8 @@ def test_without_the_programs_log_policies_the_ui_cannot_read_live_logs() -> Non
     ]
     problems = blocked_flows(stack.cluster(declared=declared))
     assert problems == [
-        f"api-server cannot reach worker on {LOG_PORTS['worker']}",
-        f"api-server cannot reach triggerer on {LOG_PORTS['triggerer']}",
+        f"api-server cannot reach worker on {LOG_PORTS['worker']}/TCP",
+        f"api-server cannot reach triggerer on {LOG_PORTS['triggerer']}/TCP",
     ]
 
 
@@ -101,3 +107,20 @@ def test_prometheus_may_scrape_the_statsd_exporter() -> None:
         p for p in cluster.pods() if p.labels.get("app.kubernetes.io/name") == "prometheus"
     )
     assert reachable(cluster, prometheus, _airflow_pod(cluster, "statsd"), 9102)
+
+
+def test_statsd_admitting_its_ingest_port_over_tcp_only_is_caught() -> None:
+    stack = prod_stack()
+
+    def tcp_only(objects: list[dict]) -> list[dict]:
+        objects = copy.deepcopy(objects)
+        for o in objects:
+            if o["kind"] == "NetworkPolicy" and "statsd" in o["metadata"]["name"]:
+                for rule in o["spec"]["ingress"]:
+                    for port in rule.get("ports") or []:
+                        port["protocol"] = "TCP"
+        return objects
+
+    renders = {chart: tcp_only(objects) for chart, objects in stack.renders.items()}
+    problems = blocked_flows(stack.cluster(renders))
+    assert problems == [f"{c} cannot reach statsd on {STATSD_INGEST_PORT}/UDP" for c in AIRFLOW]

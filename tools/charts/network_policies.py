@@ -28,7 +28,9 @@ def _peer_matches(cluster: Cluster, policy_ns: str, peer: Obj, source: Pod) -> b
     return ns_ok and (pod_sel is None or selects(pod_sel, source.labels))
 
 
-def _port_matches(rule_port: Obj, target: Pod, port: int) -> bool:
+def _port_matches(rule_port: Obj, target: Pod, port: int, protocol: str) -> bool:
+    if rule_port.get("protocol", "TCP") != protocol:
+        return False
     wanted = rule_port.get("port")
     if wanted is None:
         return True
@@ -37,13 +39,18 @@ def _port_matches(rule_port: Obj, target: Pod, port: int) -> bool:
         return wanted <= port <= end
     for c in target.spec.get("containers", []):
         for p in c.get("ports") or []:
-            if p.get("name") == wanted and p.get("containerPort") == port:
+            if (
+                p.get("name") == wanted
+                and p.get("containerPort") == port
+                and p.get("protocol", "TCP") == protocol
+            ):
                 return True
     return False
 
 
-def reachable(cluster: Cluster, source: Pod, target: Pod, port: int) -> bool:
-    """Whether NetworkPolicies let `source` open TCP `port` on `target` (ingress side)."""
+def reachable(cluster: Cluster, source: Pod, target: Pod, port: int, protocol: str = "TCP") -> bool:
+    """Whether NetworkPolicies let `source` reach `port` (TCP, UDP or SCTP) on `target`
+    (ingress side)."""
     policies = _policies_for(cluster, target)
     if not policies:
         return True
@@ -56,9 +63,7 @@ def reachable(cluster: Cluster, source: Pod, target: Pod, port: int) -> bool:
             ):
                 continue
             ports = rule.get("ports")
-            if ports is None or any(
-                p.get("protocol", "TCP") == "TCP" and _port_matches(p, target, port) for p in ports
-            ):
+            if ports is None or any(_port_matches(p, target, port, protocol) for p in ports):
                 return True
     return False
 
