@@ -222,7 +222,8 @@ def local_config(
         values = chart_values(inputs)
         options = _flatten(airflow_config(inputs))
         options["core.executor"] = values["executor"]
-        env.update({item["name"]: item["value"] for item in values["env"]})
+        # Literal values only: variables read from Kubernetes Secrets have no local twin.
+        env.update({e["name"]: str(e["value"]) for e in values["env"] if "value" in e})
         metadata = METADATA_CONNECTION.format(
             DB_USER, secrets.db_password, "127.0.0.1", ports.pgbouncer, RELEASE
         )
