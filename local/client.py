@@ -59,16 +59,37 @@ class AirflowClient:
     def run(self, dag_id: str, run_id: str) -> dict[str, Any]:
         return dict(self.get(f"/dags/{dag_id}/dagRuns/{quote(run_id, safe='')}"))
 
-    def wait(self, dag_id: str, run_id: str, timeout: float = 300) -> str:
-        """Poll the run until it ends; returns its final state."""
+    def wait(self, dag_id: str, run_id: str, timeout: float = 300, fail_fast: bool = False) -> str:
+        """Poll the run until it ends; returns its final state. With `fail_fast`, a task
+        that fails or waits for a retry ends the wait at once with its log (a run whose
+        retries wait minutes would otherwise only time out)."""
         deadline = time.monotonic() + timeout
         state = ""
         while time.monotonic() < deadline:
             state = str(self.run(dag_id, run_id)["state"])
             if state in TERMINAL:
                 return state
+            if fail_fast:
+                self._raise_on_failing_task(dag_id, run_id)
             time.sleep(2)
-        raise TimeoutError(f"{dag_id} run {run_id} still {state!r} after {timeout:.0f} s")
+        tis = {ti["task_id"]: ti["state"] for ti in self.task_instances(dag_id, run_id)}
+        raise TimeoutError(
+            f"{dag_id} run {run_id} still {state!r} after {timeout:.0f} s (tasks: {tis})"
+        )
+
+    def _raise_on_failing_task(self, dag_id: str, run_id: str) -> None:
+        """Our run, and any running run of the DAG ahead of it (max_active_runs keeps ours
+        queued behind a scheduled run that waits for a retry)."""
+        running = self.get(f"/dags/{dag_id}/dagRuns?state=running&limit=20")["dag_runs"]
+        for other in {run_id, *(r["dag_run_id"] for r in running)}:
+            for ti in self.task_instances(dag_id, other):
+                if ti["state"] in ("failed", "up_for_retry", "upstream_failed"):
+                    log = self.log(dag_id, other, ti["task_id"], max(1, ti["try_number"]))
+                    raise AssertionError(
+                        f"{dag_id}.{ti['task_id']} is {ti['state']} in run {other}"
+                        f"{'' if other == run_id else f' (ahead of run {run_id})'}; "
+                        f"its log ends:\n{log[-2000:]}"
+                    )
 
     def task_instances(self, dag_id: str, run_id: str) -> list[dict[str, Any]]:
         path = f"/dags/{dag_id}/dagRuns/{quote(run_id, safe='')}/taskInstances?limit=1000"

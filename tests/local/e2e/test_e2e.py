@@ -36,7 +36,7 @@ def etl_run(api: AirflowClient, aws: Any, platform: Platform) -> dict[str, Any]:
         )
     api.unpause("s3_etl")
     run = api.trigger("s3_etl", logical_date=LOGICAL)
-    state = api.wait("s3_etl", run["dag_run_id"], RUN_TIMEOUT)
+    state = api.wait("s3_etl", run["dag_run_id"], RUN_TIMEOUT, fail_fast=True)
     return {**api.run("s3_etl", run["dag_run_id"]), "final_state": state}
 
 
@@ -44,7 +44,7 @@ def etl_run(api: AirflowClient, aws: Any, platform: Platform) -> dict[str, Any]:
 def canary_run(api: AirflowClient) -> dict[str, Any]:
     api.unpause("canary")
     run = api.trigger("canary")
-    state = api.wait("canary", run["dag_run_id"], RUN_TIMEOUT)
+    state = api.wait("canary", run["dag_run_id"], RUN_TIMEOUT, fail_fast=True)
     return {**run, "final_state": state}
 
 
