@@ -426,12 +426,19 @@ def _airflow(cfg: LocalConfig, *args: str) -> list[str]:
     return [str(VENV / "bin/airflow"), *args]
 
 
+# Airflow processes come back when they exit, as the chart's pods do (restartPolicy: Always):
+# a triggerer that exits on a lost database connection is restarted, not left dead. Stopping
+# the group (SIGTERM or SIGKILL) ends the loop with the process.
+RESTART_LOOP = 'while :; do "$@"; echo "exited with $?; restarting in 2 s"; sleep 2; done'
+
+
 def start_airflow_process(sup: Supervisor, cfg: LocalConfig, name: str) -> None:
     process = next(p for p in cfg.processes if p.name == name)
     args = list(process.args)
     if args == ["api-server"]:
         args += ["--host", "127.0.0.1", "--port", cfg.api_url.rsplit(":", 1)[1]]
-    sup.start(name, _airflow(cfg, *args), env=airflow_env(cfg))
+    command = ["bash", "-c", RESTART_LOOP, f"airflow-{name}", *_airflow(cfg, *args)]
+    sup.start(name, command, env=airflow_env(cfg))
 
 
 def airflow_env(cfg: LocalConfig) -> dict[str, str]:
