@@ -638,14 +638,8 @@ class EksSettings(_Group):
     viewer_role_arns: tuple[str, ...] = _key(
         "eksViewerRoleArns",
         (),
-        "IAM roles given read-only access (AmazonEKSViewPolicy), e.g. people on call.",
-    )
-    preview_role_arns: tuple[str, ...] = _key(
-        "eksPreviewRoleArns",
-        (),
-        "IAM roles that run pulumi preview (the CI preview role): AmazonEKSViewPolicy plus "
-        "read access to the Helm release records (Secrets) in the namespaces of the program's "
-        "Helm releases, and no write (bootstrap/README.md says why).",
+        "IAM roles given read-only access (AmazonEKSViewPolicy, no Secrets), e.g. people on "
+        "call and the CI preview role (bootstrap/README.md says why that is enough).",
     )
     node_arch: NodeArch = _key(
         "eksNodeArch", "arm64", "CPU architecture of all nodes: arm64 (Graviton) or x86_64."
@@ -777,7 +771,7 @@ class EksSettings(_Group):
             _check(network.is_private, f"entry {item!r} is not a private network")
         return value
 
-    @field_validator("admin_role_arns", "viewer_role_arns", "preview_role_arns")
+    @field_validator("admin_role_arns", "viewer_role_arns")
     @classmethod
     def _roles(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for item in value:
@@ -853,6 +847,27 @@ class EksSettings(_Group):
     def _prom_retention(cls, value: str) -> str:
         _check(bool(_DURATION.match(value)), "is not a Prometheus duration (e.g. 15d, 720h)")
         return value
+
+    @model_validator(mode="after")
+    def _one_access_entry_per_role(self) -> EksSettings:
+        # EKS refuses a second access entry for a principal (ResourceInUseException).
+        errors = [
+            f"eksViewerRoleArns: {arn!r} is also in eksAdminRoleArns; list each role in one "
+            "of them only (EKS refuses a second access entry for a principal)"
+            for arn in sorted(set(self.admin_role_arns) & set(self.viewer_role_arns))
+        ]
+        for key, arns in (
+            ("eksAdminRoleArns", self.admin_role_arns),
+            ("eksViewerRoleArns", self.viewer_role_arns),
+        ):
+            errors += [
+                f"{key}: {arn!r} is listed twice (EKS refuses a second access entry for a "
+                "principal)"
+                for arn in sorted({a for a in arns if arns.count(a) > 1})
+            ]
+        if errors:
+            raise ValueError("\n".join(errors))
+        return self
 
     @model_validator(mode="after")
     def _cross(self) -> EksSettings:

@@ -94,6 +94,7 @@ PUSH_ENDPOINT = (
 )
 
 CERT = "arn:aws:acm:us-east-1:111122223333:certificate/0f6b3a1e-2b7c-4a8e-9c1d-1234567890ab"
+ROLE = "arn:aws:iam::111122223333:role/airflow-github-preview-prod"
 BAD: list[tuple[str, dict[str, Any], str]] = [
     # (architecture, settings, the one line expected)
     ("mwaa", {"architecture": "kubernetes"}, "architecture: 'kubernetes' is not one of mwaa, eks"),
@@ -304,9 +305,19 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
     ("eks", {"webHostname": f"{'a' * 64}.example.com"}, "webHostname: 'aaaaaaaaaaaaaaaaaa"),
     (
         "eks",
-        {"eksPreviewRoleArns": ["arn:aws:iam::111122223333:user/ci"]},
-        "eksPreviewRoleArns: entry 'arn:aws:iam::111122223333:user/ci' is not an IAM role",
+        {"eksViewerRoleArns": ["arn:aws:iam::111122223333:user/ci"]},
+        "eksViewerRoleArns: entry 'arn:aws:iam::111122223333:user/ci' is not an IAM role",
     ),
+    (
+        "eks",
+        {
+            "eksAdminRoleArns": [ROLE],
+            "eksViewerRoleArns": ["arn:aws:iam::111122223333:role/b", ROLE],
+        },
+        f"eksViewerRoleArns: '{ROLE}' is also in eksAdminRoleArns; list each role in one",
+    ),
+    ("eks", {"eksViewerRoleArns": [ROLE, ROLE]}, f"eksViewerRoleArns: '{ROLE}' is listed twice"),
+    ("eks", {"eksAdminRoleArns": [ROLE, ROLE]}, f"eksAdminRoleArns: '{ROLE}' is listed twice"),
     ("eks", {"eksWebClientCidrs": ["8.8.8.0/24"]}, "eksWebClientCidrs: entry '8.8.8.0/24' is not"),
     ("eks", {"eksWebClientCidrs": ["10.8.0.1/16"]}, "eksWebClientCidrs: entry '10.8.0.1/16' is"),
     ("eks", {"airflowSchedulerReplicas": 1}, "airflowSchedulerReplicas: 1 must be at least 2"),

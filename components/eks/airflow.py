@@ -529,12 +529,6 @@ class AirflowRelease(pulumi.ComponentResource):
             values={"nodeSelector": dict(SYSTEM_LABELS)},
             opts=cluster.k8s_opts(parent=self),
         )
-        cluster.let_preview_read_releases(
-            f"{name}-preview-releases-keda", KEDA_NAMESPACE, keda, parent=self
-        )
-        cluster.let_preview_read_releases(
-            f"{name}-preview-releases-airflow", namespace.metadata["name"], namespace, parent=self
-        )
         alb_group, target_group = self._load_balancer(args)
         inputs = pulumi.Output.all(
             role.arn, args.data.log_bucket, self._account.region, self.web_url

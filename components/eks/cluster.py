@@ -51,11 +51,6 @@ from components.irsa import (
     aws_managed_policy,
     irsa_role,
 )
-from components.preview_access import (
-    PREVIEW_GROUP,
-    release_reader_binding,
-    release_reader_role,
-)
 from components.settings import EksSettings
 
 CONTROL_PLANE_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
@@ -287,13 +282,6 @@ class EksCluster(pulumi.ComponentResource):
                 **self._access_entries(
                     "viewer", settings.viewer_role_arns, CLUSTER_VIEW_POLICY, partition
                 ),
-                **self._access_entries(
-                    "preview",
-                    settings.preview_role_arns,
-                    CLUSTER_VIEW_POLICY,
-                    partition,
-                    groups=(PREVIEW_GROUP,),
-                ),
             },
             create_oidc_provider=True,
             skip_default_node_group=True,
@@ -345,15 +333,9 @@ class EksCluster(pulumi.ComponentResource):
             enable_server_side_apply=True,
             opts=child,
         )
-        # The preview roles read Helm release records where the program installs releases;
-        # everything Kubernetes waits for the role those grants bind to.
-        self._preview = bool(settings.preview_role_arns)
-        if self._preview:
-            self.ready.append(release_reader_role(f"{name}-helm-release-reader", self.k8s_opts()))
         self.storage_ready = self._storage(args)
         self._cluster_autoscaler(args)
         self.load_balancer_controller = self._load_balancer_controller(args)
-        self.let_preview_read_releases(f"{name}-preview-releases-kube-system", "kube-system")
 
         self.register_outputs(
             {
@@ -372,18 +354,6 @@ class EksCluster(pulumi.ComponentResource):
         return pulumi.ResourceOptions(
             parent=parent or self, provider=self.provider, depends_on=[*self.ready, *extra]
         )
-
-    def let_preview_read_releases(
-        self,
-        name: str,
-        namespace: pulumi.Input[str],
-        *after: pulumi.Resource,
-        parent: pulumi.Resource | None = None,
-    ) -> None:
-        """Let the preview roles (eksPreviewRoleArns) read the Helm release records of
-        `namespace` (a RoleBinding called `name`), once `after` (what creates it) exists."""
-        if self._preview:
-            release_reader_binding(name, namespace, self.k8s_opts(*after, parent=parent))
 
     def irsa(
         self,
@@ -413,17 +383,14 @@ class EksCluster(pulumi.ComponentResource):
         role_arns: Sequence[str],
         policy: str,
         partition: pulumi.Output[str],
-        groups: Sequence[str] = (),
     ) -> dict[str, eks.AccessEntryArgs]:
-        """EKS access entries giving `role_arns` an AWS-managed access policy, cluster-wide,
-        and membership of the Kubernetes `groups` (which RBAC bindings grant more)."""
+        """EKS access entries giving `role_arns` an AWS-managed access policy, cluster-wide."""
         policy_arn = pulumi.Output.format(
             "arn:{0}:eks::aws:cluster-access-policy/{1}", partition, policy
         )
         return {
             f"{kind}-{i}": eks.AccessEntryArgs(
                 principal_arn=arn,
-                kubernetes_groups=list(groups) or None,
                 access_policies={
                     kind: eks.AccessPolicyAssociationArgs(
                         policy_arn=policy_arn,

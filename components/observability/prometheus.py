@@ -19,7 +19,6 @@ from components.aws_helpers import Account, assuming, policy_document
 from components.charts import pinned
 from components.irsa import ROLE_ARN_ANNOTATION, ServiceAccount, irsa_role
 from components.platform import KubernetesAccess
-from components.preview_access import release_reader_binding
 from components.settings import EksSettings
 
 if TYPE_CHECKING:
@@ -226,11 +225,6 @@ def prometheus_stack(
             node_selector=dict(kube.system_node_selector),
         )
     )
-    if eks.preview_role_arns:
-        # The cluster binds the rest; this namespace is the observability component's own.
-        release_reader_binding(
-            f"{name}-preview-releases-monitoring", namespace.metadata["name"], k8s_opts
-        )
     release = k8s.helm.v3.Release(
         f"{name}-prometheus-stack",
         name=release_name,
