@@ -66,7 +66,14 @@ class AirflowClient:
         deadline = time.monotonic() + timeout
         state = ""
         while time.monotonic() < deadline:
-            state = str(self.run(dag_id, run_id)["state"])
+            try:
+                state = str(self.run(dag_id, run_id)["state"])
+            except (ApiError, TimeoutError) as exc:
+                # A loaded API server may answer 5xx or late for a moment; keep polling.
+                if isinstance(exc, ApiError) and exc.status < 500:
+                    raise
+                time.sleep(2)
+                continue
             if state in TERMINAL:
                 return state
             if fail_fast:
@@ -117,7 +124,7 @@ def _request(method: str, url: str, payload: Any = None, token: str = "") -> Any
     if token:
         request.add_header("Authorization", f"Bearer {token}")
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
+        with urllib.request.urlopen(request, timeout=120) as response:
             raw = response.read()
     except urllib.error.HTTPError as exc:
         raise ApiError(exc.code, exc.read().decode(errors="replace"), url) from None
