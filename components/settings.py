@@ -124,6 +124,15 @@ _UUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 _TEAMS_CHANNEL = re.compile(r"^[\w%:.@-]{1,256}$")
 
 
+MAX_WEB_CLIENT_CIDRS = 25
+"""A security group holds 60 inbound rules by default; each UI client network takes two."""
+_CLIENT_NETWORKS = tuple(
+    ipaddress.IPv4Network(n)
+    for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
+)
+"""Private client networks: RFC 1918, and the shared (CGNAT) range VPN clients often get."""
+
+
 class SettingsError(pulumi.RunError):
     """Bad settings: one line per mistake, each naming the setting. Pulumi prints it without a
     stack trace (RunError), and `make plan` prints the same lines."""
@@ -683,9 +692,10 @@ class EksSettings(_Group):
         "eksWebClientCidrs",
         (),
         "Private networks beyond the VPC (VPN, peered VPCs) whose clients open the Airflow UI: "
-        "admitted by the ALB security group and the API server NetworkPolicy. Separate from "
-        "eksApiAccessCidrs, which opens the Kubernetes API: people who use the UI need not "
-        "reach the control plane.",
+        "RFC 1918 or 100.64.0.0/10 (CGNAT, used by VPNs), at most "
+        f"{MAX_WEB_CLIENT_CIDRS}. The ALB security group admits them (two rules each, 80 and "
+        "443, of its 60 inbound rules). Separate from eksApiAccessCidrs, which opens the "
+        "Kubernetes API: people who use the UI need not reach the control plane.",
     )
     scheduler_replicas: int = _key("airflowSchedulerReplicas", 2, "Schedulers (2+).", ge=2, le=10)
     api_server_replicas: int = _key("airflowApiServerReplicas", 2, "API servers (2+).", ge=2, le=10)
@@ -760,7 +770,28 @@ class EksSettings(_Group):
             )
         return value
 
-    @field_validator("api_access_cidrs", "web_client_cidrs")
+    @field_validator("web_client_cidrs")
+    @classmethod
+    def _web_client_cidrs(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        _check(
+            len(value) <= MAX_WEB_CLIENT_CIDRS,
+            f"lists {len(value)} networks, at most {MAX_WEB_CLIENT_CIDRS} are allowed (each "
+            "takes 2 of the 60 inbound rules of the ALB security group); list wider networks",
+        )
+        for item in value:
+            try:
+                network = ipaddress.IPv4Network(item, strict=True)
+            except ValueError:
+                raise ValueError(f"entry {item!r} is not an IPv4 CIDR") from None
+            _check(
+                any(network.subnet_of(allowed) for allowed in _CLIENT_NETWORKS),
+                f"entry {item!r} is not in RFC 1918 (10.0.0.0/8, 172.16.0.0/12, "
+                "192.168.0.0/16) or 100.64.0.0/10 (CGNAT)",
+            )
+        _unique(list(value), "networks")
+        return value
+
+    @field_validator("api_access_cidrs")
     @classmethod
     def _api_cidrs(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for item in value:

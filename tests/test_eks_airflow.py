@@ -332,12 +332,13 @@ def test_network_policies_on_and_the_api_server_open_to_the_alb_and_airflow_pods
     assert "admin" not in json.dumps(v["createUserJob"]["args"])
 
 
-def test_api_server_admits_the_ui_client_networks_beyond_the_vpc() -> None:
-    # Peered and VPN clients keep their own source addresses: the VPC CIDR alone refuses them.
-    clients = ["10.8.0.0/16", "192.168.10.0/24"]
+def test_api_server_policy_admits_the_vpc_only_whatever_the_ui_clients() -> None:
+    # The ALB connects to the IP targets from its VPC addresses: client networks beyond the
+    # VPC are the ALB security group's business, and would be a no-op here.
+    clients = ["10.8.0.0/16", "100.64.0.0/10"]
     ingress = render(eksWebClientCidrs=clients)["apiServer"]["networkPolicy"]["ingress"]
     blocks = [p["ipBlock"]["cidr"] for p in ingress["from"] if "ipBlock" in p]
-    assert blocks == ["10.40.0.0/16", *clients]
+    assert blocks == ["10.40.0.0/16"]
     assert schema_errors(render(eksWebClientCidrs=clients)) == []
 
 
@@ -515,6 +516,21 @@ def test_alb_is_internal_in_private_subnets_behind_its_own_security_group() -> N
         == (d.one("eks:index:Cluster").outputs["nodeSecurityGroupId"])
     )
     assert egress.inputs["fromPort"] == egress.inputs["toPort"] == 8080
+
+
+def test_client_network_rules_are_named_by_network_so_reordering_replaces_none() -> None:
+    def rules(cidrs: list[str]) -> dict[str, str]:
+        return {
+            r.name: r.inputs["cidrIpv4"]
+            for r in build(eksWebClientCidrs=cidrs).of_type(
+                "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+            )
+            if "cidrIpv4" in r.inputs
+        }
+
+    one, two = ["10.8.0.0/16", "100.64.0.0/10"], ["100.64.0.0/10", "10.8.0.0/16"]
+    assert rules(one) == rules(two)
+    assert rules(one)["airflow-test-app-alb-from-100-64-0-0-10-443"] == "100.64.0.0/10"
 
 
 def test_target_group_sends_to_api_server_pods_and_checks_their_health() -> None:

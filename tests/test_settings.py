@@ -320,6 +320,26 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
     ("eks", {"eksAdminRoleArns": [ROLE, ROLE]}, f"eksAdminRoleArns: '{ROLE}' is listed twice"),
     ("eks", {"eksWebClientCidrs": ["8.8.8.0/24"]}, "eksWebClientCidrs: entry '8.8.8.0/24' is not"),
     ("eks", {"eksWebClientCidrs": ["10.8.0.1/16"]}, "eksWebClientCidrs: entry '10.8.0.1/16' is"),
+    (
+        "eks",
+        {"eksWebClientCidrs": ["127.0.0.0/8"]},
+        "eksWebClientCidrs: entry '127.0.0.0/8' is not",
+    ),
+    (
+        "eks",
+        {"eksWebClientCidrs": ["100.0.0.0/8"]},
+        "eksWebClientCidrs: entry '100.0.0.0/8' is not",
+    ),
+    (
+        "eks",
+        {"eksWebClientCidrs": [f"10.{i}.0.0/16" for i in range(26)]},
+        "lists 26 networks, at most 25 are allowed (each takes 2 of the 60 inbound rules",
+    ),
+    (
+        "eks",
+        {"eksWebClientCidrs": ["10.8.0.0/16"] * 2},
+        "'10.8.0.0/16'] has duplicate networks",
+    ),
     ("eks", {"airflowSchedulerReplicas": 1}, "airflowSchedulerReplicas: 1 must be at least 2"),
     ("eks", {"airflowApiServerReplicas": 1}, "airflowApiServerReplicas: 1 must be at least 2"),
     ("eks", {"airflowMinWorkers": 9, "airflowMaxWorkers": 3}, "airflowMinWorkers: 9 is more than"),
@@ -456,7 +476,9 @@ def test_web_hostname_and_client_networks_are_accepted() -> None:
         "eks",
         eksCertificateArn=CERT,
         webHostname="airflow.data.example.com",
-        eksWebClientCidrs=["10.8.0.0/16", "192.168.10.0/24"],
+        eksWebClientCidrs=["10.8.0.0/16", "192.168.10.0/24", "100.64.0.0/10"],
     ).eks
     assert eks.web_hostname == "airflow.data.example.com"
-    assert eks.web_client_cidrs == ("10.8.0.0/16", "192.168.10.0/24")
+    assert eks.web_client_cidrs == ("10.8.0.0/16", "192.168.10.0/24", "100.64.0.0/10")
+    many = [f"10.{i}.0.0/16" for i in range(25)]
+    assert settings_for("eks", eksWebClientCidrs=many).eks.web_client_cidrs == tuple(many)

@@ -380,17 +380,15 @@ def chart_values(inputs: ChartInputs) -> dict[str, Any]:
             "topologySpreadConstraints": _zone_spread("api-server", release),
             "resources": _resources("250m", "1Gi", "1", "2Gi"),
             "serviceAccount": role,
-            # The chart's policy admits nobody unless `from` is set: the ALB (IP targets, in
-            # the VPC), the UI's clients beyond the VPC (pod IPs are VPC addresses, routable
-            # from peered networks, which keep their own source addresses) and Airflow's own
-            # pods (the Task Execution API) are let in.
+            # The chart's policy admits nobody unless `from` is set: the ALB and Airflow's
+            # own pods (the Task Execution API) are let in. The ALB opens its own connections
+            # to the IP targets from its addresses in the VPC, so UI clients beyond the VPC
+            # (eksWebClientCidrs) are admitted by the ALB's security group, not here; the
+            # nodes' security group admits only that ALB group.
             "networkPolicy": {
                 "ingress": {
                     "from": [
-                        *(
-                            {"ipBlock": {"cidr": cidr}}
-                            for cidr in (inputs.vpc_cidr, *eks.web_client_cidrs)
-                        ),
+                        {"ipBlock": {"cidr": inputs.vpc_cidr}},
                         {"podSelector": {"matchLabels": {"tier": "airflow", "release": release}}},
                     ],
                     "ports": [{"port": API_SERVER_PORT}],
@@ -795,9 +793,10 @@ class AirflowRelease(pulumi.ComponentResource):
                 opts=child,
             )
             # Peered and VPN networks keep their own source addresses.
-            for i, cidr in enumerate(args.eks.web_client_cidrs):
+            for cidr in args.eks.web_client_cidrs:
+                # Named by the network, so reordering the setting replaces no rule.
                 aws.vpc.SecurityGroupIngressRule(
-                    f"{name}-alb-from-client-{i}-{port}",
+                    f"{name}-alb-from-{cidr.replace('.', '-').replace('/', '-')}-{port}",
                     security_group_id=group.id,
                     cidr_ipv4=cidr,
                     ip_protocol="tcp",
