@@ -591,7 +591,22 @@ def rule_alerts() -> list[dict[str, Any]]:
             },
         }
     )
+    alerts.append(KUBE_PROMETHEUS_STACK_ALERT)
     return alerts
+
+
+KUBE_PROMETHEUS_STACK_ALERT = {
+    "labels": {"alertname": "KubePodCrashLooping", "namespace": "airflow", "severity": "warning"},
+    "annotations": {
+        "description": 'Pod airflow/airflow-worker-0 (worker) is in waiting state (reason: "'
+        'CrashLoopBackOff").',
+        "runbook_url": "https://runbooks.prometheus-operator.dev/runbooks/kubernetes/"
+        "kubepodcrashlooping",
+        "summary": "Pod is crash looping.",
+    },
+}
+"""A default rule of kube-prometheus-stack as Alertmanager receives it: runbook_url, not
+runbook (the chart's rules annotate runbook_url)."""
 
 
 def alertmanager_data(alerts: list[dict[str, Any]], status: str) -> dict[str, Any]:
@@ -613,7 +628,11 @@ def alertmanager_data(alerts: list[dict[str, Any]], status: str) -> dict[str, An
         ],
         "groupLabels": common,
         "commonLabels": common,
-        "commonAnnotations": {},
+        "commonAnnotations": {
+            k: v
+            for k, v in alerts[0]["annotations"].items()
+            if all(a["annotations"].get(k) == v for a in alerts)
+        },
         "externalURL": "http://alertmanager:9093",
     }
 
@@ -637,10 +656,30 @@ def test_every_alert_reaches_chat_as_a_chatbot_custom_notification(
         content = json.loads(message)["content"]
         assert content["title"].startswith(f"[airflow-prod] {status.upper()}: ")
         assert group[0]["annotations"]["summary"] in content["description"]
-    # A group of several alerts is one notification with a next step per alert.
+        annotations = group[0]["annotations"]
+        runbook = annotations.get("runbook") or annotations.get("runbook_url")
+        assert content["nextSteps"] == ([f"Runbook: {runbook}"] if runbook else [])
+    # A group of several alerts is one notification; their runbooks differ, so no common next
+    # step, and each alert's runbook is in the description.
     message = amtool_render(tmp_path, chat["message"], alertmanager_data(alerts, status))
     assert chat_problems(message) == []
-    assert len(json.loads(message)["content"]["nextSteps"]) == len(alerts)
+    content = json.loads(message)["content"]
+    assert content["nextSteps"] == []
+    runbooks = [
+        a["annotations"].get("runbook") or a["annotations"].get("runbook_url") for a in alerts
+    ]
+    assert content["description"].count("Runbook: ") == len([r for r in runbooks if r])
+
+
+def test_a_chart_default_rule_reaches_chat_with_its_runbook_url(tmp_path: Path) -> None:
+    _, chat = sns_configs()
+    data = alertmanager_data([KUBE_PROMETHEUS_STACK_ALERT], "firing")
+    content = json.loads(amtool_render(tmp_path, chat["message"], data))["content"]
+    url = KUBE_PROMETHEUS_STACK_ALERT["annotations"]["runbook_url"]
+    assert content["nextSteps"] == [f"Runbook: {url}"]
+    assert content["description"].count(url) == 1
+    readable, _ = sns_configs()
+    assert f"runbook: {url}" in amtool_render(tmp_path, readable["message"], data)
 
 
 def test_the_chat_schema_refuses_what_chatbot_drops(tmp_path: Path) -> None:
@@ -651,7 +690,9 @@ def test_the_chat_schema_refuses_what_chatbot_drops(tmp_path: Path) -> None:
     unescaped = chat_message_template("airflow-prod").replace(
         json_text(".Annotations.summary"), "{{ .Annotations.summary }}"
     )
-    odd = alertmanager_data(rule_alerts()[-1:], "firing")
+    odd = alertmanager_data(
+        [a for a in rule_alerts() if a["labels"]["alertname"] == 'Odd "one"'], "firing"
+    )
     assert chat_problems(amtool_render(tmp_path, unescaped, odd))
 
 

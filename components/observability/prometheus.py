@@ -48,9 +48,16 @@ def json_text(expression: str) -> str:
     )
 
 
+RUNBOOK = "or {0}.runbook {0}.runbook_url"
+"""Go-template expression for an alert's runbook: this program's rules annotate `runbook`,
+kube-prometheus-stack's default rules `runbook_url`."""
+
+
 def chat_message_template(environment: str) -> str:
     """Alertmanager's SNS message for the chat topic: an AWS Chatbot custom notification
-    (version 1.0, source custom) with the alerts' summaries, and their runbooks as next steps.
+    (version 1.0, source custom) with the alerts' summaries and runbooks, and the group's
+    common runbook, if any, once as the next step. A runbook is the annotation `runbook` (this
+    program's rules) or `runbook_url` (kube-prometheus-stack's default rules).
     Rendered by the tests with amtool and validated against Chatbot's schema."""
     title = f"[{environment}] {{{{ .Status | toUpper }}}}: " + json_text(".CommonLabels.alertname")
     description = (
@@ -60,11 +67,18 @@ def chat_message_template(environment: str) -> str:
         + json_text(".Annotations.summary")
         + "\\n"
         + json_text(".Annotations.description")
-        + "\\n\\n{{ end }}"
+        + "{{ with "
+        + RUNBOOK.format(".Annotations")
+        + " }}\\nRunbook: "
+        + json_text(".")
+        + "{{ end }}\\n\\n{{ end }}"
     )
     next_steps = (
-        "{{ range $i, $a := .Alerts }}{{ if $i }}, {{ end }}"
-        '"Runbook: ' + json_text("$a.Annotations.runbook") + '"{{ end }}'
+        "{{ with "
+        + RUNBOOK.format(".CommonAnnotations")
+        + ' }}"Runbook: '
+        + json_text(".")
+        + '"{{ end }}'
     )
     return (
         '{"version": "1.0", "source": "custom", "content": {"textType": "client-markdown", '
@@ -87,7 +101,9 @@ def alertmanager_config(
         ),
         "message": (
             "{{ range .Alerts }}{{ .Labels.severity }}: {{ .Annotations.summary }}\n"
-            "{{ .Annotations.description }}\nrunbook: {{ .Annotations.runbook }}\n\n{{ end }}"
+            "{{ .Annotations.description }}\n"
+            "{{ with " + RUNBOOK.format(".Annotations") + " }}runbook: {{ . }}\n{{ end }}"
+            "\n{{ end }}"
         ),
         "attributes": {"environment": environment, "source": "alertmanager"},
         "send_resolved": True,
