@@ -92,7 +92,20 @@ def test_final_snapshot_name_is_unique_per_database_instance() -> None:
     suffix = d.one("random:index/randomId:RandomId")
     assert suffix.parent == d.named("airflow-test-data").urn
     assert suffix.inputs["byteLength"] >= 4
-    assert suffix.inputs["keepers"] == {"identifier": "airflow-test-metadata"}
+    # The inputs that force a new DB instance are its keepers: a replaced instance (new key,
+    # new engine, new name...) draws a new suffix, as the one it replaces left a snapshot.
+    keepers = suffix.inputs["keepers"]
+    assert set(keepers) == {
+        "identifier",
+        "engine",
+        "dbName",
+        "username",
+        "storageEncrypted",
+        "kmsKeyId",
+    }
+    for key, value in keepers.items():
+        assert str(db.inputs[key]).lower() == str(value).lower(), key
+    assert keepers["identifier"] == "airflow-test-metadata"
     name = db.inputs["finalSnapshotIdentifier"]
     assert name == f"airflow-test-metadata-final-{suffix.outputs['hex']}"
     # RDS: 1-255 letters, digits, hyphens; a letter first; no '--'; no trailing hyphen.

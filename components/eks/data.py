@@ -39,6 +39,8 @@ POSTGRES_MAJOR = "17"
 VALKEY_VERSION = "8.0"
 DB_NAME = "airflow"
 DB_USER = "airflow"
+DB_ENGINE = "postgres"
+DB_STORAGE_ENCRYPTED = True
 DB_PORT = 5432
 CACHE_PORT = 6379
 # Celery's broker URL for the ElastiCache group: {0} auth token, {1} primary endpoint, {2} port.
@@ -185,14 +187,14 @@ class AirflowData(pulumi.ComponentResource):
         self.db = aws.rds.Instance(
             f"{name}-db",
             identifier=identifier,
-            engine="postgres",
+            engine=DB_ENGINE,
             engine_version=POSTGRES_MAJOR,
             auto_minor_version_upgrade=True,
             instance_class=s.db_instance_class,
             allocated_storage=s.db_allocated_storage_gib,
             max_allocated_storage=s.db_max_allocated_storage_gib,
             storage_type="gp3",
-            storage_encrypted=True,
+            storage_encrypted=DB_STORAGE_ENCRYPTED,
             kms_key_id=key.arn,
             multi_az=s.db_multi_az,
             db_name=DB_NAME,
@@ -208,7 +210,7 @@ class AirflowData(pulumi.ComponentResource):
             delete_automated_backups=not args.protect,
             deletion_protection=args.protect,
             skip_final_snapshot=not args.protect,
-            final_snapshot_identifier=self._final_snapshot_name(identifier)
+            final_snapshot_identifier=self._final_snapshot_name(identifier, key.arn)
             if args.protect
             else None,
             enabled_cloudwatch_logs_exports=["postgresql"],
@@ -219,14 +221,25 @@ class AirflowData(pulumi.ComponentResource):
         self.db_endpoint = self.db.endpoint
         self.db_password = pulumi.Output.secret(password.result)
 
-    def _final_snapshot_name(self, identifier: str) -> pulumi.Output[str]:
+    def _final_snapshot_name(
+        self, identifier: str, kms_key_arn: pulumi.Output[str]
+    ) -> pulumi.Output[str]:
         """`<identifier>-final-<8 hex>`: a suffix drawn once and kept in state, so a re-created
         stack's database never collides with the snapshot of its predecessor
-        (`DBSnapshotAlreadyExists` on destroy)."""
+        (`DBSnapshotAlreadyExists` on destroy). The keepers are the instance's inputs that
+        force its replacement (same values as the instance's), so a replaced instance draws a
+        new suffix too."""
         suffix = random.RandomId(
             f"{self._name}-db-final-snapshot",
             byte_length=4,
-            keepers={"identifier": identifier},
+            keepers={
+                "identifier": identifier,
+                "engine": DB_ENGINE,
+                "dbName": DB_NAME,
+                "username": DB_USER,
+                "storageEncrypted": str(DB_STORAGE_ENCRYPTED).lower(),
+                "kmsKeyId": kms_key_arn,
+            },
             opts=pulumi.ResourceOptions(parent=self),
         )
         return pulumi.Output.concat(identifier, "-final-", suffix.hex)
