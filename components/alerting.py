@@ -2,7 +2,8 @@
 
 - `<env>-alerts` carries one readable line per alert to e-mail, SMS, HTTPS and push.
 - `<env>-alerts-chat` feeds Slack and Teams through AWS Chatbot, which drops plain text and
-  events changed by an input transformer: every message on it is Chatbot's
+  events an input transformer turns into anything but its custom format (AWS's Chatbot guide
+  endorses transformers that produce that format): every message on it is Chatbot's
   custom-notification JSON (`chat_message`), or a Budgets notification Chatbot reads natively.
 
 Both are encrypted with one customer key and carry the same policy: only EventBridge,

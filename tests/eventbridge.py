@@ -55,12 +55,33 @@ def transform(paths: Mapping[str, str], template: str, event: Mapping[str, Any])
 def render(paths: Mapping[str, str], template: str, event: Mapping[str, Any]) -> str:
     """Apply an input transformer the way EventBridge does: each `<var>` replaced by the value
     at its path, strings inserted as they are (EventBridge does not escape them), anything
-    else as JSON. Returns what the target receives."""
-    text = template
+    else as compact JSON, whose own quotes EventBridge strips when the placeholder is inside a
+    string of the template (`"status: <detail>"` gives `"status: {status:UNAVAILABLE}"`).
+    Returns what the target receives."""
+    values: dict[str, Any] = {}
     for var, path in paths.items():
         value: Any = event
         for part in path.removeprefix("$.").replace("]", "").replace("[", ".").split("."):
             value = value[int(part)] if isinstance(value, list) else value.get(part, "")
-        rendered = value if isinstance(value, str) else json.dumps(value)
-        text = text.replace(f"<{var}>", rendered)
-    return text
+        values[var] = value
+    out, in_string, i = [], False, 0
+    while i < len(template):
+        char = template[i]
+        var = next((v for v in values if template.startswith(f"<{v}>", i)), None)
+        if var is not None:
+            value = values[var]
+            rendered = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+            if in_string and not isinstance(value, str):
+                rendered = rendered.replace('"', "")
+            out.append(rendered)
+            i += len(var) + 2
+            continue
+        if char == "\\" and in_string:
+            out.append(template[i : i + 2])
+            i += 2
+            continue
+        if char == '"':
+            in_string = not in_string
+        out.append(char)
+        i += 1
+    return "".join(out)

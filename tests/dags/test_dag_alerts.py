@@ -5,20 +5,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from types import SimpleNamespace
 from unittest import mock
 
 import pytest
 from airflow.utils.state import DagRunState
-from jsonschema import Draft202012Validator
+
+# Chatbot's custom-notification schema, shared with the infrastructure tests: scripts/test-dags.sh
+# runs `python -m pytest` from the repository root, so `tests` is importable here too.
+from tests.chatbot import chat_problems
 
 TOPIC_ARN = "arn:aws:sns:eu-west-1:123456789012:airflow-alerts"
 CHAT_TOPIC_ARN = "arn:aws:sns:eu-west-1:123456789012:airflow-alerts-chat"
-# Chatbot's custom-notification format, shared with the infrastructure tests.
-CHAT_SCHEMA = json.loads(
-    (Path(__file__).parents[1] / "schemas" / "chatbot-custom-notification.schema.json").read_text()
-)
 LOG_URL = (
     "https://airflow.example.com/dags/s3_etl/runs/scheduled__2025-06-02T00:00:00+00:00"
     "/tasks/load?try_number=3"
@@ -56,10 +54,6 @@ def published(sns: mock.MagicMock) -> dict[str, dict]:
     """What the callback published, by topic ARN."""
     calls = sns.return_value.publish_to_target.call_args_list
     return {c.kwargs["target_arn"]: c.kwargs for c in calls}
-
-
-def chat_errors(message: str) -> list[str]:
-    return [e.message for e in Draft202012Validator(CHAT_SCHEMA).iter_errors(json.loads(message))]
 
 
 def failure_context() -> dict:
@@ -153,7 +147,7 @@ def test_chat_gets_a_chatbot_custom_notification_and_e_mail_its_line(
     assert set(sent) == {topic, chat_topic}
     assert "DAG: s3_etl" in sent[topic]["message"]  # e-mail keeps its readable text
     chat = sent[chat_topic]["message"]
-    assert chat_errors(chat) == []
+    assert chat_problems(chat) == []
     content = json.loads(chat)["content"]
     assert content["title"] == "Airflow task failed: s3_etl.load"
     assert 'bad "quoted" value' in content["description"]
@@ -181,5 +175,5 @@ def test_failing_on_purpose_reaches_chat_in_its_format(
     assert dag_run.state == DagRunState.FAILED
     sent = published(sns)
     assert set(sent) == {topic, chat_topic}
-    assert chat_errors(sent[chat_topic]["message"]) == []
+    assert chat_problems(sent[chat_topic]["message"]) == []
     assert "failure_notification.maybe_fail" in sent[chat_topic]["message"]
