@@ -1132,6 +1132,8 @@ def _decode(value: Any) -> Any:
 RETIRED_KEYS = {
     "airflowChartVersion": "charts.lock.yaml pins every chart version now (README 'Helm "
     "charts'); remove it from the stack file",
+    "eksPreviewRoleArns": "move its roles to eksViewerRoleArns: the CI preview role needs view "
+    "only (bootstrap/README.md)",
 }
 
 

@@ -305,6 +305,11 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
     ("eks", {"webHostname": f"{'a' * 64}.example.com"}, "webHostname: 'aaaaaaaaaaaaaaaaaa"),
     (
         "eks",
+        {"eksPreviewRoleArns": [ROLE]},
+        "eksPreviewRoleArns: is not a setting of this project; move its roles to eksViewerRoleArns",
+    ),
+    (
+        "eks",
         {"eksViewerRoleArns": ["arn:aws:iam::111122223333:user/ci"]},
         "eksViewerRoleArns: entry 'arn:aws:iam::111122223333:user/ci' is not an IAM role",
     ),
