@@ -9,7 +9,14 @@ from typing import Any
 import boto3
 import pytest
 from botocore.stub import Stubber
-from common.airflow_state import AirflowApi, ApiError, MwaaTransport, export_state, plan_import
+from common.airflow_state import (
+    AirflowApi,
+    ApiError,
+    MwaaTransport,
+    export_state,
+    plan_import,
+    run_import,
+)
 
 from tests.airflow_state.fake_airflow import FakeAirflow
 from tests.airflow_state.helpers import source_airflow
@@ -55,6 +62,58 @@ def test_export_and_import_requests_satisfy_the_invoke_rest_api_model() -> None:
     assert all(r["Path"].startswith("/") and not r["Path"].startswith("/api") for r in sent)
     assert {"GET"} == {r["Method"] for r in sent}
     assert any(r.get("QueryParameters", {}).get("state") == "success" for r in sent)
+
+
+def test_import_writes_through_mwaa_satisfy_the_model_for_scheduled_run_history() -> None:
+    """Every write run_import sends (POST/PATCH of runs, pools, variables, connections, DAG
+    pause) fits InvokeRestApi: a migrated scheduled run is PATCHed under a short id."""
+    source_airflow_ = source_airflow()
+    # A DAG id long enough that `scheduled__<iso>` run ids would overflow the 64-char Path.
+    source_airflow_.add_dag("daily_sales_report")
+    source_airflow_.add_run(
+        "daily_sales_report",
+        "scheduled__2026-11-28T00:00:00+00:00",
+        "2026-11-28T00:00:00Z",
+        "2026-11-29T00:00:00Z",
+        "success",
+    )
+    doc = export_state(
+        AirflowApi(source_airflow_),
+        "mwaa:airflow-dev",
+        history_days=3,
+        now=datetime(2026, 11, 29, 12, tzinfo=UTC),
+    )
+    target_airflow = FakeAirflow()
+    target_airflow.add_dag("canary")
+    target_airflow.add_dag("daily_sales_report")
+    target = ModelCheckedMwaa(target_airflow)
+    api = AirflowApi(MwaaTransport(target, "airflow-dev"))
+
+    run_import(api, plan_import(api, doc), report=lambda _: None)
+
+    writes = [r for r in target.requests if r["Method"] != "GET"]
+    assert {r["Method"] for r in writes} == {"POST", "PATCH"}
+    patched = {r["Path"] for r in writes if r["Method"] == "PATCH"}
+    assert "/dags/daily_sales_report/dagRuns/mig__20261128T000000" in patched
+    assert target_airflow.runs["daily_sales_report"]["mig__20261128T000000"]["state"] == "success"
+    assert len(target_airflow.runs["canary"]) == 3
+
+
+def test_a_plan_with_a_path_mwaa_refuses_fails_before_anything_is_written() -> None:
+    source = source_airflow()
+    long_dag = "d" * 40  # /dags/<40>/dagRuns/mig__... is 75 characters
+    source.add_dag(long_dag)
+    source.add_run(long_dag, "manual__x", "2026-11-28T00:00:00Z", "2026-11-29T00:00:00Z", "success")
+    doc = export_state(AirflowApi(source), "mwaa:airflow-dev")
+    target_airflow = FakeAirflow()
+    target_airflow.add_dag("canary")
+    target_airflow.add_dag(long_dag)
+    # Planning reads go by logical date (short paths); the refusal comes from the plan check.
+    target = ModelCheckedMwaa(target_airflow)
+    with pytest.raises(ApiError, match=r"this transport accepts 64.*nothing written"):
+        plan_import(AirflowApi(MwaaTransport(target, "airflow-dev")), doc)
+    assert [r for r in target.requests if r["Method"] != "GET"] == []
+    assert target_airflow.runs[long_dag] == {}
 
 
 def test_the_model_check_catches_a_request_mwaa_would_reject() -> None:

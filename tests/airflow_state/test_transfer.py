@@ -59,8 +59,8 @@ def test_import_recreates_runs_under_manual_ids_while_paused_then_restores_pause
         ("2026-11-29T10:10:00Z", "success"),
         ("2026-11-29T10:20:00Z", "failed"),
     ]
-    assert set(runs) == {target_run_id(r) for r in source.runs["canary"]}
-    assert all(r.startswith("migrated_scheduled__") for r in runs)
+    assert set(runs) == {"mig__20261129T100000", "mig__20261129T101000", "mig__20261129T102000"}
+    assert {r: target_run_id(runs[r]["logical_date"]) for r in runs} == {r: r for r in runs}
     # canary was paused before the first run was created, and unpaused only at the end.
     patches = [c for c in target.calls if c == ("PATCH", "/dags/canary")]
     first_post = target.calls.index(("POST", "/dags/canary/dagRuns"))

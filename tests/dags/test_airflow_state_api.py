@@ -94,7 +94,7 @@ def source(servers) -> AirflowApi:
 
 def comparable(doc: dict) -> dict:
     """What must be equal on both sides. Secrets are not carried (the target has none to
-    omit), and migrated runs are manual runs, some under a `migrated_` id."""
+    omit), and migrated runs are manual runs, under a `mig__<logical date>` id."""
     out = copy.deepcopy(doc)
     for key in ("exported_at", "source", "omitted"):
         out.pop(key)

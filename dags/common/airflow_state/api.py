@@ -2,7 +2,8 @@
 
 - `MwaaTransport`: MWAA's `InvokeRestApi` (boto3 `mwaa.invoke_rest_api`), IAM-authorised, no
   network path to the private web server needed. MWAA adds the `/api/v2` prefix itself and
-  caps `Path` at 64 characters (botocore's model), so long run ids are refused here, clearly.
+  caps `Path` at 64 characters (botocore's model): `path_limit`, which the import checks for
+  every call before it writes anything.
 - `HttpTransport`: the API server over HTTP(S) (the EKS ALB, a port-forward, or the in-cluster
   Service) with a JWT from `POST /auth/token`.
 
@@ -36,6 +37,8 @@ def _short(detail: Any) -> str:
 
 
 class Transport(Protocol):
+    path_limit: int | None  # longest path the transport accepts, None for no limit
+
     def request(
         self,
         method: str,
@@ -49,6 +52,8 @@ class Transport(Protocol):
 
 class MwaaTransport:
     """Calls through `InvokeRestApi` with a boto3 MWAA client."""
+
+    path_limit: int | None = MWAA_PATH_LIMIT
 
     def __init__(self, client: Any, environment_name: str) -> None:
         self.client = client
@@ -85,6 +90,8 @@ def _from_client_error(error: Any) -> tuple[int, Any]:
 
 class HttpTransport:
     """Calls the API server directly, authenticated with a JWT from `POST /auth/token`."""
+
+    path_limit: int | None = None
 
     def __init__(self, base_url: str, username: str, password: str, timeout: float = 30) -> None:
         self.base_url = base_url.rstrip("/")
@@ -141,6 +148,10 @@ class AirflowApi:
 
     def __init__(self, transport: Transport) -> None:
         self.transport = transport
+
+    @property
+    def path_limit(self) -> int | None:
+        return getattr(self.transport, "path_limit", None)
 
     def call(
         self,

@@ -1,14 +1,14 @@
 """Export an Airflow's state into a document, and plan and apply its import elsewhere.
 
 Import compares the document with what the target already holds and changes only what
-differs, so a second import finds nothing to do. Runs are recreated with their run id,
-logical date, data interval and `run_after`, then set to their state, while their DAG is
-paused (a paused DAG's queued run never starts); the DAG gets its exported paused state last
-(or stays paused with `keep_paused`, for a cutover later). The scheduler then skips every
-interval whose logical date already has a run, so a `catchup=False` DAG continues after the
-last migrated run: no backfill, no duplicate. A `catchup=True` DAG would also fill the gaps
-*before* the migrated history (Airflow counts only scheduled and backfill runs as its last
-automated run), which the import warns about.
+differs, so a second import finds nothing to do. Runs are recreated under a short id from
+their logical date (`mig__...`) with their logical date, data interval and `run_after`, then
+set to their state, while their DAG is paused (a paused DAG's queued run never starts); the
+DAG gets its exported paused state last (or stays paused with `keep_paused`, for a cutover
+later). The scheduler then skips every interval whose logical date already has a run, so a
+`catchup=False` DAG continues after the last migrated run: no backfill, no duplicate. A
+`catchup=True` DAG would also fill the gaps *before* the migrated history (Airflow counts only
+scheduled and backfill runs as its last automated run), which the import warns about.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from common.airflow_state.api import AirflowApi
+from common.airflow_state.api import AirflowApi, ApiError
 from common.airflow_state.document import (
     SCHEMA_VERSION,
     check_document,
@@ -33,10 +33,11 @@ EPOCH = "1970-01-01T00:00:00Z"  # logical_date_gte this skips runs without a log
 POOL_FIELDS = ("slots", "description", "include_deferred")
 CONNECTION_FIELDS = ("conn_type", "description", "host", "login", "schema", "port", "extra")
 DEFAULT_POOL = "default_pool"
-# Run ids starting `<type>__` are reserved for that run type; a run recreated through the API
-# is a manual run, so `scheduled__x` comes back as `migrated_scheduled__x`.
-RESERVED_RUN_PREFIXES = ("scheduled__", "backfill__", "asset_triggered__")
-MIGRATED_PREFIX = "migrated_"
+# A run recreated through the API is a manual run, and run ids starting `<type>__` are reserved
+# for that run type; source ids are also long (`scheduled__2026-11-29T10:00:00+00:00`), and
+# MWAA's InvokeRestApi caps paths at 64 characters. So every migrated run gets a short id made
+# from its logical date (unique per DAG); the import finds runs by logical date, never by id.
+MIGRATED_PREFIX = "mig__"
 
 
 @dataclass(frozen=True)
@@ -187,7 +188,26 @@ def plan_import(api: AirflowApi, doc: dict[str, Any], keep_paused: bool = False)
     ]
     for dag in doc["dags"]:
         changes += _dag_changes(api, dag, keep_paused, warnings)
+    _check_paths(api, changes)
     return ImportPlan(changes=changes, warnings=warnings)
+
+
+def _check_paths(api: AirflowApi, changes: list[Change]) -> None:
+    """Refuse the whole plan, before anything is written, if a call's path is longer than the
+    transport accepts (MWAA: 64 characters), rather than fail halfway through a run."""
+    limit = api.path_limit
+    if limit is None:
+        return
+    for change in changes:
+        for call in change.calls:
+            if len(call.path) > limit:
+                raise ApiError(
+                    call.method,
+                    call.path,
+                    0,
+                    f"{len(call.path)} characters, this transport accepts {limit} "
+                    f"({change.summary}); nothing written",
+                )
 
 
 def run_import(
@@ -318,16 +338,21 @@ def _dag_changes(
     return changes
 
 
-def target_run_id(run_id: str) -> str:
-    """The id a run gets on the target (a manual run may not use a reserved prefix)."""
-    return f"{MIGRATED_PREFIX}{run_id}" if run_id.startswith(RESERVED_RUN_PREFIXES) else run_id
+def target_run_id(logical_date: str) -> str:
+    """The id a migrated run gets on the target: `mig__<yyyymmddTHHMMSS>` of its logical date
+    (UTC; microseconds appended only when there are any), at most 27 characters."""
+    when = datetime.fromisoformat(logical_date.replace("Z", "+00:00")).astimezone(UTC)
+    stamp = when.strftime("%Y%m%dT%H%M%S") + (
+        f".{when.microsecond:06d}" if when.microsecond else ""
+    )
+    return f"{MIGRATED_PREFIX}{stamp}"
 
 
 def _run_changes(api: AirflowApi, dag_id: str, run: dict[str, Any]) -> list[Change]:
-    run_id, state = target_run_id(run["run_id"]), run["state"]
+    run_id, state = target_run_id(run["logical_date"]), run["state"]
     where = f"dag {dag_id}: run {run_id}"
     set_state = Call("PATCH", f"/dags/{dag_id}/dagRuns/{run_id}", body={"state": state})
-    # One list call by logical date (MWAA caps paths at 64 characters; run ids are long).
+    # One list call by logical date: the target may hold this interval under any id.
     same_date = api.get(
         f"/dags/{dag_id}/dagRuns",
         {"logical_date_gte": run["logical_date"], "logical_date_lte": run["logical_date"]},
@@ -350,7 +375,9 @@ def _run_changes(api: AirflowApi, dag_id: str, run: dict[str, Any]) -> list[Chan
             "data_interval_end": run["data_interval_end"],
             "run_after": run["run_after"],
             "conf": {},
-            "note": f"Migrated by airflow_state ({run['run_type']} run in the source)",
+            "note": (
+                f"Migrated by airflow_state ({run['run_type']} run {run['run_id']} in the source)"
+            ),
         },
     )
     return [Change(f"{where}: create ({state}, {run['logical_date']})", [create, set_state])]
