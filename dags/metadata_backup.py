@@ -14,7 +14,9 @@ role (MWAA sets `AIRFLOW_ENV_NAME`); on EKS the API server Service inside the cl
 secret). Then it adds 1 to the CloudWatch metric `AirflowState/BackupsWritten`;
 an alarm fires when that stays at zero for 26 hours.
 
-Rerunning a day overwrites that day's object (the bucket keeps old versions).
+Rerunning a day overwrites that day's object (the bucket keeps old versions). It starts
+unpaused on a new environment, and an import never changes its paused state: each platform
+backs itself up, whatever the other platform's document says.
 """
 
 from __future__ import annotations
@@ -65,6 +67,9 @@ def own_api():
     schedule="@daily",
     start_date=datetime(2025, 1, 1, tzinfo=UTC),
     catchup=False,
+    # Both platforms create new DAGs paused (dags_are_paused_at_creation): a backup that
+    # waits for someone to unpause it is no backup.
+    is_paused_upon_creation=False,
     max_active_runs=1,
     dagrun_timeout=timedelta(minutes=30),
     default_args={

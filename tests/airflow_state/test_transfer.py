@@ -130,3 +130,28 @@ def test_catchup_dags_and_missing_dags_are_warned_about(catchup: bool) -> None:
 
     assert any("s3_etl: not in the target" in w for w in warnings)
     assert any("canary: catchup=True" in w for w in warnings) is catchup
+
+
+def test_import_never_pauses_or_touches_the_targets_own_backup_dag() -> None:
+    """A dev document with metadata_backup paused must not stop prod's own backup."""
+    source = source_airflow()
+    source.add_dag("metadata_backup", paused=True)
+    source.add_run(
+        "metadata_backup",
+        "scheduled__2026-11-28T00:00:00+00:00",
+        "2026-11-28T00:00:00Z",
+        "2026-11-29T00:00:00Z",
+        "success",
+    )
+    target = FakeAirflow()
+    target.add_dag("canary")
+    target.add_dag("metadata_backup", paused=False)
+    api = AirflowApi(target)
+
+    plan = plan_import(api, exported(source))
+    run_import(api, plan, report=lambda _: None)
+
+    assert target.dags["metadata_backup"]["is_paused"] is False
+    assert target.runs["metadata_backup"] == {}
+    assert not [c for c in target.calls if c[0] != "GET" and "metadata_backup" in c[1]]
+    assert any("metadata_backup" in w for w in plan.warnings)

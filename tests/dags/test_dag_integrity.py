@@ -60,6 +60,11 @@ def test_expected_dags_exist(dagbag: DagBag) -> None:
     assert set(dagbag.dag_ids) >= EXPECTED_DAG_IDS
 
 
+def test_the_backup_dag_starts_unpaused(dagbag: DagBag) -> None:
+    """Both platforms create DAGs paused; metadata_backup must run without a person."""
+    assert dagbag.dags["metadata_backup"].is_paused_upon_creation is False
+
+
 def test_helper_modules_are_not_parsed_as_dag_files(dagbag: DagBag) -> None:
     parsed = [Path(path) for path in dagbag.file_last_changed]
     assert parsed, "DagBag parsed no file"

@@ -38,6 +38,10 @@ DEFAULT_POOL = "default_pool"
 # MWAA's InvokeRestApi caps paths at 64 characters. So every migrated run gets a short id made
 # from its logical date (unique per DAG); the import finds runs by logical date, never by id.
 MIGRATED_PREFIX = "mig__"
+# DAGs that belong to the platform they run on, not to the state: importing a document never
+# pauses, unpauses or recreates runs of these (a dev document with metadata_backup paused
+# must not stop prod's own backup).
+PER_PLATFORM_DAGS = ("metadata_backup",)
 
 
 @dataclass(frozen=True)
@@ -300,6 +304,9 @@ def _dag_changes(
     api: AirflowApi, dag: dict[str, Any], keep_paused: bool, warnings: list[str]
 ) -> list[Change]:
     dag_id = dag["dag_id"]
+    if dag_id in PER_PLATFORM_DAGS:
+        warnings.append(f"dag {dag_id}: the target's own; its paused state and runs are kept")
+        return []
     current = api.get_or_none(f"/dags/{dag_id}")
     if current is None:
         warnings.append(f"dag {dag_id}: not in the target (deploy its file first); skipped")
