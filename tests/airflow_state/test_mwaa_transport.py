@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import boto3
+import botocore.config
 import pytest
 from botocore.stub import Stubber
 from common.airflow_state import (
@@ -148,3 +149,18 @@ def test_real_boto3_client_sends_the_stubbed_shape_and_maps_api_errors() -> None
         )
         assert AirflowApi(transport).version() == "3.0.6"
         assert AirflowApi(transport).get_or_none("/pools/gone") is None
+
+
+@pytest.mark.parametrize("code", ["ValidationException", "ThrottlingException"])
+def test_mwaa_refusals_become_one_clear_api_error(code: str) -> None:
+    client = boto3.client(
+        "mwaa",
+        region_name="eu-west-1",
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
+        config=botocore.config.Config(retries={"max_attempts": 1, "mode": "standard"}),
+    )
+    with Stubber(client) as stub:
+        stub.add_client_error("invoke_rest_api", service_error_code=code, service_message="no")
+        with pytest.raises(ApiError, match=f"GET /version -> 0: MWAA {code}: no"):
+            AirflowApi(MwaaTransport(client, "airflow-dev")).version()

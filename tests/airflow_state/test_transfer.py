@@ -155,3 +155,26 @@ def test_import_never_pauses_or_touches_the_targets_own_backup_dag() -> None:
     assert target.runs["metadata_backup"] == {}
     assert not [c for c in target.calls if c[0] != "GET" and "metadata_backup" in c[1]]
     assert any("metadata_backup" in w for w in plan.warnings)
+
+
+def test_a_catchup_dag_stays_paused_with_a_warning() -> None:
+    """Migrated runs are manual: unpausing a catchup=True DAG would backfill its past."""
+    source = FakeAirflow()
+    source.add_dag("catchup_dag", paused=False, catchup=True)
+    source.add_run(
+        "catchup_dag",
+        "scheduled__2026-11-28T00:00:00+00:00",
+        "2026-11-28T00:00:00Z",
+        "2026-11-29T00:00:00Z",
+        "success",
+    )
+    target = FakeAirflow()
+    target.add_dag("catchup_dag", paused=True, catchup=True)
+    api = AirflowApi(target)
+
+    plan = plan_import(api, exported(source))
+    run_import(api, plan, report=lambda _: None)
+
+    assert target.dags["catchup_dag"]["is_paused"] is True
+    assert len(target.runs["catchup_dag"]) == 1
+    assert any("catchup=True; left paused" in w for w in plan.warnings)

@@ -79,6 +79,12 @@ class MwaaTransport:
             return _from_client_error(error)
         except self.client.exceptions.RestApiServerException as error:
             return _from_client_error(error)
+        except self.client.exceptions.ClientError as error:
+            # MWAA's own refusals (validation, access, throttling after boto3's retries).
+            err = getattr(error, "response", {}).get("Error", {})
+            raise ApiError(
+                method, path, 0, f"MWAA {err.get('Code', 'error')}: {err.get('Message', '')}"
+            ) from None
         return int(response["RestApiStatusCode"]), response.get("RestApiResponse")
 
 

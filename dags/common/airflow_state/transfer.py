@@ -8,7 +8,7 @@ DAG gets its exported paused state last (or stays paused with `keep_paused`, for
 later). The scheduler then skips every interval whose logical date already has a run, so a
 `catchup=False` DAG continues after the last migrated run: no backfill, no duplicate. A
 `catchup=True` DAG would also fill the gaps *before* the migrated history (Airflow counts only
-scheduled and backfill runs as its last automated run), which the import warns about.
+scheduled and backfill runs as its last automated run), so the import leaves it paused.
 """
 
 from __future__ import annotations
@@ -311,11 +311,6 @@ def _dag_changes(
     if current is None:
         warnings.append(f"dag {dag_id}: not in the target (deploy its file first); skipped")
         return []
-    if dag["catchup"]:
-        warnings.append(
-            f"dag {dag_id}: catchup=True; the scheduler fills intervals before the migrated "
-            "runs unless the history covers them (export with a longer history)"
-        )
     runs = {r["run_id"]: r for r in dag["history"]}
     if dag["latest_success"] is not None:
         runs.setdefault(dag["latest_success"]["run_id"], dag["latest_success"])
@@ -334,6 +329,14 @@ def _dag_changes(
             paused = True
         changes += run_changes
     wanted = True if keep_paused else dag["is_paused"]
+    if dag["catchup"] and paused and not wanted:
+        # Airflow resumes a catchup DAG after its last *scheduled or backfill* run; migrated
+        # runs are manual, so unpausing would backfill every interval since start_date.
+        warnings.append(
+            f"dag {dag_id}: catchup=True; left paused, as unpausing it would backfill every "
+            "interval before the migrated runs; set catchup=False, or unpause it by hand"
+        )
+        wanted = True
     if paused != wanted:
         word = "pause" if wanted else "unpause"
         changes.append(
