@@ -79,6 +79,7 @@ if settings.architecture == "mwaa":
             protect=settings.protect,
             internet_egress=network.internet_egress,
             egress_ready=network.egress_ready,
+            shared_vpc=network.shared_vpc,
         ),
         opts=opts,
     ).platform

@@ -32,7 +32,7 @@ from components.platform import (
     AirflowPlatform,
     WatchTargets,
 )
-from components.settings import AirflowSettings, MwaaSettings
+from components.settings import AirflowSettings, MwaaSettings, SettingsError
 
 LOG_TYPES = {
     # logging_configuration key -> log group suffix MWAA writes to
@@ -71,6 +71,8 @@ class MwaaArgs:
     protect: bool
     internet_egress: bool | None = True
     """Whether the VPC reaches the internet (None: an existing VPC, its owner's to say)."""
+    shared_vpc: bool = False
+    """The VPC is owned by another account: MWAA cannot create endpoints in it (CUSTOMER)."""
     egress_ready: Sequence[pulumi.Resource] = ()
     """The network's egress (NAT or endpoints, routes): the environment waits for it and is
     deleted before it."""
@@ -142,6 +144,14 @@ class MwaaAirflow(pulumi.ComponentResource):
         if not (args.dags_dir / "requirements.txt").is_file():
             raise FileNotFoundError(
                 f"{args.dags_dir}/requirements.txt is missing (MWAA installs it)"
+            )
+        if args.shared_vpc and args.mwaa.endpoint_management == "SERVICE":
+            # MWAA cannot create VPC endpoints in a VPC another account owns: CreateEnvironment
+            # fails late, after the bucket, key and roles exist. Stop the preview instead.
+            raise SettingsError(
+                "mwaaEndpointManagement: SERVICE cannot work in existingVpcId, a VPC owned by "
+                "another account (a shared VPC); set CUSTOMER and have the VPC owner create "
+                "the endpoints (README 'The network')"
             )
         env = args.environment_name
         account = Account.lookup(self)
@@ -256,7 +266,7 @@ class MwaaAirflow(pulumi.ComponentResource):
                 }
             ]
         )
-        exports: dict[str, pulumi.Input[str]] = {
+        exports: dict[str, pulumi.Input[object]] = {
             "mwaaEnvironmentArn": environment.arn,
             "mwaaEnvironmentName": environment.name,
             "dagBucket": bucket.bucket,
@@ -267,6 +277,9 @@ class MwaaAirflow(pulumi.ComponentResource):
             # What the VPC owner creates interface endpoints for (README "Shared VPC").
             exports["mwaaDatabaseVpcEndpointService"] = environment.database_vpc_endpoint_service
             exports["mwaaWebserverVpcEndpointService"] = environment.webserver_vpc_endpoint_service
+            # Where the owner puts them: the environment's subnets and security group.
+            exports["mwaaSubnetIds"] = pulumi.Output.all(*args.subnet_ids)
+            exports["mwaaSecurityGroupId"] = sg.id
 
         self.platform = AirflowPlatform(
             architecture="mwaa",

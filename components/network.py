@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ipaddress
 import math
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -103,6 +104,8 @@ class Network(pulumi.ComponentResource):
     """True with NAT, False with endpoints only, None for an existing VPC (not ours to know)."""
     interface_endpoint_services: tuple[str, ...]
     flow_logs: bool
+    shared_vpc: bool
+    """The VPC is owned by another account (a shared VPC): its owner creates endpoints in it."""
     egress_ready: list[pulumi.Resource]
     """What the private subnets' egress is made of (NAT gateways, routes and their
     associations, S3 gateway and interface endpoints): platforms depend on it, so they are
@@ -142,16 +145,12 @@ class Network(pulumi.ComponentResource):
         try:
             vpc = aws.ec2.get_vpc(id=vpc_id, opts=invoke)
         except Exception as exc:
-            raise SettingsError(f"existingVpcId: {vpc_id} was not found ({_reason(exc)})") from None
+            raise SettingsError(f"existingVpcId: {vpc_id} {_lookup_failure(exc)}") from None
         private = self._subnets("existingPrivateSubnetIds", settings.existing_private_subnet_ids)
-        public = self._subnets("existingPublicSubnetIds", settings.existing_public_subnet_ids)
         errors = [
-            f"{key}: {subnet.id} is in {subnet.vpc_id}, not in existingVpcId {vpc_id}"
-            for key, subnets in (
-                ("existingPrivateSubnetIds", private),
-                ("existingPublicSubnetIds", public),
-            )
-            for subnet in subnets
+            f"existingPrivateSubnetIds: {subnet.id} is in {subnet.vpc_id}, not in existingVpcId "
+            f"{vpc_id}"
+            for subnet in private
             if subnet.vpc_id != vpc_id
         ]
         if not (vpc.enable_dns_support and vpc.enable_dns_hostnames):
@@ -179,11 +178,14 @@ class Network(pulumi.ComponentResource):
         self.vpc_cidr = str(vpc.cidr_block)
         self.availability_zones = zones
         self.private_subnet_ids = [s.id for s in private]
-        self.public_subnet_ids = [s.id for s in public]
+        # The ALB is internal and NAT is the owner's: nothing of the platforms is public.
+        self.public_subnet_ids = []
         # The first subnet of each of the first two zones, in the order the settings list them.
         self.mwaa_subnet_ids = [by_zone[zone] for zone in zones[:2]]
         self.internet_egress = None
         self.flow_logs = False
+        account_id = aws.get_caller_identity(opts=invoke).account_id
+        self.shared_vpc = vpc.owner_id != account_id
         pulumi.log.warn(
             f"existing VPC {vpc_id}: no flow logs are created (the VPC is not ours; ask its "
             "owner for them), and its egress is the owner's: see README 'The network' for "
@@ -192,14 +194,18 @@ class Network(pulumi.ComponentResource):
         )
 
     def _subnets(self, key: str, ids: tuple[str, ...]) -> list[aws.ec2.GetSubnetResult]:
+        """Every subnet looked up; all that fail are reported together, in one line."""
         found: list[aws.ec2.GetSubnetResult] = []
+        failures: list[str] = []
         for subnet_id in ids:
             try:
                 found.append(
                     aws.ec2.get_subnet(id=subnet_id, opts=pulumi.InvokeOptions(parent=self))
                 )
             except Exception as exc:
-                raise SettingsError(f"{key}: {subnet_id} was not found ({_reason(exc)})") from None
+                failures.append(f"{subnet_id} {_lookup_failure(exc)}")
+        if failures:
+            raise SettingsError(f"{key}: {'; '.join(failures)}")
         return found
 
     # ------------------------------------------------------------------ created VPC
@@ -292,6 +298,7 @@ class Network(pulumi.ComponentResource):
         self.nat_gateway_count = len(nat_ids)
         self.internet_egress = nat
         self.flow_logs = True
+        self.shared_vpc = False
 
     def _nat(
         self,
@@ -458,6 +465,20 @@ class Network(pulumi.ComponentResource):
             max_aggregation_interval=600,
             opts=assuming(role, opts=pulumi.ResourceOptions(parent=self)),
         )
+
+
+# How EC2 and the provider's data sources say an id does not exist (InvalidVpcID.NotFound,
+# InvalidSubnetID.NotFound, "no matching EC2 VPC found").
+_NOT_FOUND = re.compile(r"\.NotFound\b|no matching EC2 \w+ found", re.IGNORECASE)
+
+
+def _lookup_failure(exc: Exception) -> str:
+    """'was not found' for a missing id; otherwise why the lookup failed (access denied,
+    throttling, no credentials), which says nothing about whether the id exists."""
+    reason = _reason(exc)
+    if _NOT_FOUND.search(str(exc)):
+        return f"was not found ({reason})"
+    return f"could not be looked up ({reason})"
 
 
 def _reason(exc: Exception) -> str:

@@ -115,6 +115,7 @@ _GIT_URL = re.compile(r"^https://[\w.-]+(:\d+)?/[\w./~-]+$")
 _DURATION = re.compile(r"^[1-9]\d*(h|d|w|y)$")
 _VPC_ID = re.compile(r"^vpc-([0-9a-f]{8}|[0-9a-f]{17})$")
 _SUBNET_ID = re.compile(r"^subnet-([0-9a-f]{8}|[0-9a-f]{17})$")
+_ECR_REGISTRY = re.compile(r"^[0-9]{12}\.dkr\.ecr\.([a-z]{2}(-[a-z]+)+-[0-9])\.amazonaws\.com$")
 DEFAULT_VPC_CIDR = "10.40.0.0/16"
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 _TAG_VALUE = re.compile(r"^[\w .:/=+\-@]{1,256}$")
@@ -261,11 +262,6 @@ class NetworkSettings(_Group):
         (),
         "Private subnets of existingVpcId the platform runs in: two or more, in two or more zones.",
     )
-    existing_public_subnet_ids: tuple[str, ...] = _key(
-        "existingPublicSubnetIds",
-        (),
-        "Optional public subnets of existingVpcId (internet-facing load balancers on eks).",
-    )
 
     @field_validator("cidr")
     @classmethod
@@ -290,7 +286,7 @@ class NetworkSettings(_Group):
         _check(value == "" or bool(_VPC_ID.match(value)), "is not a VPC id (vpc-0123456789abcdef0)")
         return value
 
-    @field_validator("existing_private_subnet_ids", "existing_public_subnet_ids")
+    @field_validator("existing_private_subnet_ids")
     @classmethod
     def _subnet_ids(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for item in value:
@@ -322,17 +318,8 @@ class NetworkSettings(_Group):
                     "existingPrivateSubnetIds: needs at least two subnets (in two zones) when "
                     "existingVpcId is set"
                 )
-        elif self.existing_private_subnet_ids or self.existing_public_subnet_ids:
-            errors.append(
-                "existingVpcId: is required when existingPrivateSubnetIds or "
-                "existingPublicSubnetIds is set"
-            )
-        both = sorted(set(self.existing_private_subnet_ids) & set(self.existing_public_subnet_ids))
-        if both:
-            errors.append(
-                f"existingPublicSubnetIds: {', '.join(both)} also listed in "
-                "existingPrivateSubnetIds"
-            )
+        elif self.existing_private_subnet_ids:
+            errors.append("existingVpcId: is required when existingPrivateSubnetIds is set")
         if self.egress == "endpoints" and self.nat_strategy and not self.existing:
             errors.append("natStrategy: has no effect with egress endpoints (no NAT); remove it")
         if errors:
@@ -650,6 +637,13 @@ class EksSettings(_Group):
         "IAM roles given read-only access (AmazonEKSViewPolicy, no Secrets), e.g. people on "
         "call and the CI preview role (bootstrap/README.md says why that is enough).",
     )
+    image_registry: str = _key(
+        "eksImageRegistry",
+        "",
+        "ECR registry (<account>.dkr.ecr.<region>.amazonaws.com) whose pull-through cache rules "
+        "mirror the charts' public registries; every chart image is pulled through it. "
+        "Required on eks with egress endpoints (README 'The network').",
+    )
     node_arch: NodeArch = _key(
         "eksNodeArch", "arm64", "CPU architecture of all nodes: arm64 (Graviton) or x86_64."
     )
@@ -800,6 +794,15 @@ class EksSettings(_Group):
             except ValueError:
                 raise ValueError(f"entry {item!r} is not an IPv4 CIDR") from None
             _check(network.is_private, f"entry {item!r} is not a private network")
+        return value
+
+    @field_validator("image_registry")
+    @classmethod
+    def _image_registry(cls, value: str) -> str:
+        _check(
+            value == "" or bool(_ECR_REGISTRY.match(value)),
+            "is not an ECR registry host (<account>.dkr.ecr.<region>.amazonaws.com)",
+        )
         return value
 
     @field_validator("admin_role_arns", "viewer_role_arns")
@@ -1064,7 +1067,7 @@ def load(project: str, stack: str, config: Mapping[str, Any]) -> Settings:
         except ValidationError as exc:
             errors.extend(_describe(group, exc))
     if not errors:
-        errors.extend(_cross_checks(stack, groups))
+        errors.extend(_cross_checks(stack, str(region), groups))
     if errors:
         raise SettingsError("\n".join(errors))
     network = groups["network"]
@@ -1082,7 +1085,7 @@ def from_pulumi() -> Settings:
     return load(pulumi.get_project(), pulumi.get_stack(), config)
 
 
-def _cross_checks(stack_name: str, groups: Mapping[str, _Group]) -> list[str]:
+def _cross_checks(stack_name: str, region: str, groups: Mapping[str, _Group]) -> list[str]:
     stack = groups["stack_settings"]
     assert isinstance(stack, StackSettings)
     eks = groups["eks"]
@@ -1109,6 +1112,17 @@ def _cross_checks(stack_name: str, groups: Mapping[str, _Group]) -> list[str]:
         if not eks.dags_repo_url:
             errors.append(
                 "dagsRepoUrl: is required on eks (the repository git-sync pulls dags/ from)"
+            )
+        if network.egress == "endpoints" and not network.existing and not eks.image_registry:
+            errors.append(
+                "eksImageRegistry: is required on eks with egress endpoints (the charts' public "
+                "registries are out of reach; an ECR pull-through cache, see README 'The network')"
+            )
+        registry = _ECR_REGISTRY.match(eks.image_registry)
+        if registry and registry.group(1) != region:
+            errors.append(
+                f"eksImageRegistry: is in {registry.group(1)}, not in aws:region {region} "
+                "(the VPC's ECR endpoints reach only their own region)"
             )
         if airflow.version not in CHART_AIRFLOW_VERSIONS:
             errors.append(

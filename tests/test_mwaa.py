@@ -10,8 +10,10 @@ import pulumi
 import pytest
 
 from components.mwaa import MwaaAirflow, MwaaArgs, dag_files
+from components.settings import SettingsError
 from tests.aws_model import operation_input, problems, to_api
 from tests.conftest import Declared, run_program, settings_for, statements
+from tools.mocks import SHARED_PRIVATE_SUBNET_IDS, SHARED_VPC_ID
 
 ENV = "airflow-dev"
 ACCOUNT = "111122223333"
@@ -32,8 +34,8 @@ TASK_POLICY = json.dumps(
 )
 # A shared VPC (mock ids; settings only check their form).
 SHARED_VPC = {
-    "existingVpcId": "vpc-0a1b2c3d4e5f60718",
-    "existingPrivateSubnetIds": ["subnet-0aa11bb22cc33dd44", "subnet-0ee55ff6600778899"],
+    "existingVpcId": SHARED_VPC_ID,
+    "existingPrivateSubnetIds": SHARED_PRIVATE_SUBNET_IDS,
 }
 LOG_SUFFIXES = ("DAGProcessing", "Scheduler", "Task", "WebServer", "Worker")
 
@@ -55,7 +57,12 @@ def dags(tmp_path: Path) -> Path:
 
 
 def build(
-    dags: Path, extras: Path | None = None, *, then: Any = None, **overrides: Any
+    dags: Path,
+    extras: Path | None = None,
+    *,
+    then: Any = None,
+    shared_vpc: bool = False,
+    **overrides: Any,
 ) -> Declared:
     """Declare the component; `then(component)` may pick Outputs to resolve."""
     s = settings_for("mwaa", stack="dev", **overrides)
@@ -75,6 +82,7 @@ def build(
                 extras_dir=extras,
                 log_retention_days=14,
                 protect=s.protect,
+                shared_vpc=shared_vpc,
             ),
         )
         return then(component) if then else component
@@ -454,8 +462,14 @@ def test_customer_endpoints_export_the_services_the_vpc_owner_needs(dags: Path) 
     def exports(component: MwaaAirflow) -> Any:
         return pulumi.Output.all(**component.platform.exports)
 
-    shared = build(dags, then=exports, mwaaEndpointManagement="CUSTOMER", **SHARED_VPC)
+    shared = build(
+        dags, then=exports, shared_vpc=True, mwaaEndpointManagement="CUSTOMER", **SHARED_VPC
+    )
     env = env_of(shared)
+    # Where the owner creates them: the environment's two subnets and its security group.
+    assert shared.value["mwaaSubnetIds"] == ["subnet-a", "subnet-b"]
+    (sg,) = shared.of_type("aws:ec2/securityGroup:SecurityGroup")
+    assert shared.value["mwaaSecurityGroupId"] == sg.id
     assert (
         shared.value["mwaaDatabaseVpcEndpointService"]
         == (env.outputs["databaseVpcEndpointService"])
@@ -466,9 +480,18 @@ def test_customer_endpoints_export_the_services_the_vpc_owner_needs(dags: Path) 
     )
     assert shared.value["mwaaDatabaseVpcEndpointService"].startswith("com.amazonaws.vpce.")
     own = build(dags, then=exports)
-    assert not {"mwaaDatabaseVpcEndpointService", "mwaaWebserverVpcEndpointService"} & set(
-        own.value
-    )
+    customer_only = {
+        "mwaaDatabaseVpcEndpointService",
+        "mwaaWebserverVpcEndpointService",
+        "mwaaSubnetIds",
+        "mwaaSecurityGroupId",
+    }
+    assert not customer_only & set(own.value)
+
+
+def test_service_endpoints_in_a_vpc_of_another_account_stop_the_preview(dags: Path) -> None:
+    with pytest.raises(SettingsError, match=r"^mwaaEndpointManagement: SERVICE cannot work in "):
+        build(dags, shared_vpc=True, **SHARED_VPC)
 
 
 @pytest.mark.parametrize(

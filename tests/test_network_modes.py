@@ -12,8 +12,9 @@ from components.network import Network, NetworkArgs, interface_endpoint_services
 from components.settings import SettingsError
 from tests.conftest import Declared, run_program, settings_for
 from tools.mocks import (
+    DENIED_SUBNET_ID,
+    EXAMPLE_IMAGE_REGISTRY,
     EXAMPLE_PRIVATE_SUBNET_IDS,
-    EXAMPLE_PUBLIC_SUBNET_IDS,
     EXAMPLE_VPC_ID,
     EXAMPLE_VPCS,
     OTHER_VPC_ID,
@@ -44,6 +45,8 @@ def existing(**overrides: Any) -> dict[str, Any]:
 
 def network(arch: str = "mwaa", **overrides: Any) -> Declared:
     """The Network alone; its value: (vpc id, cidr, private, public, MWAA subnets, zones)."""
+    if arch == "eks" and overrides.get("egress") == "endpoints":
+        overrides.setdefault("eksImageRegistry", EXAMPLE_IMAGE_REGISTRY)  # required there
     s = settings_for(arch, **overrides)
 
     def program() -> Any:
@@ -66,19 +69,19 @@ def network(arch: str = "mwaa", **overrides: Any) -> Declared:
 
 @pytest.mark.parametrize("arch", ["mwaa", "eks"])
 def test_existing_vpc_creates_no_network_resource(arch: str) -> None:
-    d = network(arch, **existing(existingPublicSubnetIds=EXAMPLE_PUBLIC_SUBNET_IDS))
+    d = network(arch, **existing())
     created = [r.type for r in d.registrations if r.custom]
     assert [t for t in created if t in NETWORK_TYPES] == []
     assert created == []  # no flow-log key, group or role either: not ours
 
 
 def test_existing_vpc_offers_the_given_subnets_and_the_looked_up_cidr() -> None:
-    d = network("eks", **existing(existingPublicSubnetIds=EXAMPLE_PUBLIC_SUBNET_IDS))
+    d = network("eks", **existing())
     vpc_id, cidr, private, public, _mwaa, zones, egress = d.value
     assert vpc_id == EXAMPLE_VPC_ID
     assert cidr == EXAMPLE_VPCS[EXAMPLE_VPC_ID]  # from getVpc, not vpcCidr's default
     assert private == EXAMPLE_PRIVATE_SUBNET_IDS
-    assert public == EXAMPLE_PUBLIC_SUBNET_IDS
+    assert public == []  # the ALB is internal: nothing public of ours in the owner's VPC
     assert zones == ["us-east-1a", "us-east-1b", "us-east-1d"]
     assert egress is None  # the owner's to know
 
@@ -118,10 +121,6 @@ def test_mwaa_gets_two_subnets_in_two_zones_even_when_the_first_two_share_one() 
             f"existingVpcId {EXAMPLE_VPC_ID}",
         ),
         (
-            {"existingPublicSubnetIds": ["subnet-0d3d3d3d3d3d3d3d4"]},
-            "existingPublicSubnetIds: subnet-0d3d3d3d3d3d3d3d4 is in",
-        ),
-        (
             {
                 "existingVpcId": "vpc-0c0d0e0f101112131",
                 "existingPrivateSubnetIds": [
@@ -147,7 +146,6 @@ def test_what_only_the_lookups_know_fails_with_the_setting_named(
     assert str(err.value).splitlines()[0].split(":")[0] in {
         "existingVpcId",
         "existingPrivateSubnetIds",
-        "existingPublicSubnetIds",
     }
 
 
@@ -234,3 +232,16 @@ def test_nat_egress_creates_no_interface_endpoint() -> None:
     kinds = {e.inputs["vpcEndpointType"] for e in d.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")}
     assert kinds == {"Gateway"}
     assert d.value[6] is True
+
+
+def test_every_bad_subnet_is_reported_in_one_line_and_only_missing_ones_as_not_found() -> None:
+    ids = ["subnet-0fffffffffffffff0", EXAMPLE_PRIVATE_SUBNET_IDS[0], DENIED_SUBNET_ID]
+    with pytest.raises(SettingsError) as err:
+        network("eks", **existing(existingPrivateSubnetIds=[*ids, "subnet-0eeeeeeeeeeeeeee0"]))
+    (line,) = str(err.value).splitlines()
+    assert line.startswith("existingPrivateSubnetIds: subnet-0fffffffffffffff0 was not found (")
+    assert "; subnet-0eeeeeeeeeeeeeee0 was not found (" in line
+    assert f"; {DENIED_SUBNET_ID} could not be looked up (" in line
+    assert "UnauthorizedOperation" in line
+    assert f"{DENIED_SUBNET_ID} was not found" not in line
+    assert EXAMPLE_PRIVATE_SUBNET_IDS[0] not in line

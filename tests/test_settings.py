@@ -8,6 +8,7 @@ import pytest
 
 from components.settings import SettingsError, load
 from tests.conftest import settings_for
+from tools.mocks import EXAMPLE_PRIVATE_SUBNET_IDS, EXAMPLE_VPC_ID
 
 
 def test_architecture_defaults_differ_between_mwaa_and_eks() -> None:
@@ -86,8 +87,8 @@ def test_every_mistake_is_reported_on_its_own_line() -> None:
     assert {line.split(":")[0] for line in lines} == {"azCount", "vpcCidr", "alertEmails"}
 
 
-VPC = "vpc-0a1b2c3d4e5f60718"
-SUBNETS = ["subnet-0aa11bb22cc33dd44", "subnet-0ee55ff6600778899"]
+VPC = EXAMPLE_VPC_ID
+SUBNETS = EXAMPLE_PRIVATE_SUBNET_IDS[:2]
 PUSH_APP = "arn:aws:sns:us-east-1:111122223333:app/GCM/oncall"
 PUSH_ENDPOINT = (
     "arn:aws:sns:us-east-1:111122223333:endpoint/GCM/oncall/5d2e3b3c-1111-2222-3333-444455556666"
@@ -111,6 +112,17 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
     # network modes
     ("mwaa", {"egress": "none"}, "egress: 'none' is not one of nat, endpoints"),
     ("mwaa", {"egress": "endpoints", "natStrategy": "single"}, "natStrategy: has no effect with"),
+    ("eks", {"egress": "endpoints"}, "eksImageRegistry: is required on eks with egress endpoints"),
+    (
+        "eks",
+        {"eksImageRegistry": "docker.io"},
+        "eksImageRegistry: 'docker.io' is not an ECR registry host",
+    ),
+    (
+        "eks",
+        {"egress": "endpoints", "eksImageRegistry": "111122223333.dkr.ecr.eu-west-1.amazonaws.com"},
+        "eksImageRegistry: is in eu-west-1, not in aws:region us-east-1",
+    ),
     ("mwaa", {"existingVpcId": "vpc-123"}, "existingVpcId: 'vpc-123' is not a VPC id"),
     ("mwaa", {"existingVpcId": VPC}, "existingPrivateSubnetIds: needs at least two subnets"),
     (
@@ -125,24 +137,10 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
     ),
     (
         "eks",
-        {
-            "existingVpcId": VPC,
-            "existingPrivateSubnetIds": SUBNETS,
-            "existingPublicSubnetIds": ["x"],
-        },
-        "existingPublicSubnetIds: entry 'x' is not a subnet id",
-    ),
-    (
-        "eks",
-        {
-            "existingVpcId": VPC,
-            "existingPrivateSubnetIds": SUBNETS,
-            "existingPublicSubnetIds": SUBNETS[:1],
-        },
-        f"existingPublicSubnetIds: {SUBNETS[0]} also listed in existingPrivateSubnetIds",
+        {"existingVpcId": VPC, "existingPrivateSubnetIds": SUBNETS, "existingPublicSubnetIds": []},
+        "existingPublicSubnetIds: is not a setting of this project",
     ),
     ("mwaa", {"existingPrivateSubnetIds": SUBNETS}, "existingVpcId: is required when existingPriv"),
-    ("eks", {"existingPublicSubnetIds": SUBNETS}, "existingVpcId: is required when"),
     *[
         (
             "mwaa",

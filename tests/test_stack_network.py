@@ -10,13 +10,16 @@ from typing import Any
 
 import pytest
 
+from components.eks.images import upstreams
 from components.network import endpoint_data
 from tests.conftest import planned
 from tools import plan as planner
 from tools.mocks import (
+    EXAMPLE_IMAGE_REGISTRY,
     EXAMPLE_PRIVATE_SUBNET_IDS,
-    EXAMPLE_PUBLIC_SUBNET_IDS,
     EXAMPLE_VPC_ID,
+    SHARED_PRIVATE_SUBNET_IDS,
+    SHARED_VPC_ID,
 )
 
 # Stack files set azCount and natStrategy; a stack on an existing VPC leaves them out, which
@@ -27,7 +30,11 @@ EXISTING = {
     "airflow:azCount": 0,
     "airflow:natStrategy": "",
 }
-ENDPOINTS = {"airflow:egress": "endpoints", "airflow:natStrategy": ""}
+ENDPOINTS = {
+    "airflow:egress": "endpoints",
+    "airflow:natStrategy": "",
+    "airflow:eksImageRegistry": EXAMPLE_IMAGE_REGISTRY,
+}
 NETWORK_TYPES = {
     "aws:ec2/vpc:Vpc",
     "aws:ec2/subnet:Subnet",
@@ -46,8 +53,6 @@ NETWORK_TYPES = {
 @functools.cache
 def variant(stack: str, mode: str) -> planner.Plan:
     overrides: dict[str, Any] = dict(EXISTING if mode == "existing" else ENDPOINTS)
-    if mode == "existing" and stack == "prod":
-        overrides["airflow:existingPublicSubnetIds"] = EXAMPLE_PUBLIC_SUBNET_IDS
     return planner.enrich(planner.run(stack, overrides=overrides))
 
 
@@ -240,8 +245,11 @@ def test_endpoints_plan_warns_what_still_needs_the_internet() -> None:
     dev = variant("dev", "endpoints").notes
     assert any("PyPI" in n and "--find-links" in n and "CodeArtifact" in n for n in dev)
     prod = variant("prod", "endpoints").notes
-    registries = ("quay.io", "registry.k8s.io", "docker.io", "public.ecr.aws")
-    assert any(all(r in n for r in registries) and "pull-through cache" in n for n in prod)
+    registries = ("docker.io", "quay.io", "registry.k8s.io", "ghcr.io", "public.ecr.aws")
+    assert any(
+        EXAMPLE_IMAGE_REGISTRY in n and all(r in n for r in registries) and "pull-through" in n
+        for n in prod
+    )
     assert any("git-sync" in n and "github.com" in n for n in prod)
     assert planned("dev").notes == [] and planned("prod").notes == []  # NAT: nothing to say
 
@@ -301,3 +309,77 @@ def test_platform_waits_for_the_egress_and_goes_before_it(stack: str, mode: str)
     for resource in platform:
         missing = sorted(egress[u].name for u in set(egress) - set(resource.dependencies))
         assert missing == [], f"{resource.name} does not wait for {missing}"
+
+
+# ---------------------------------------------------------------------- EKS without NAT
+
+
+def _release_values(plan: planner.Plan, chart: str) -> dict[str, Any]:
+    (release,) = [
+        r
+        for r in plan.registrations
+        if r.type == "kubernetes:helm.sh/v3:Release" and r.inputs["chart"] == chart
+    ]
+    return dict(release.inputs["values"])
+
+
+@pytest.mark.parametrize("mode", ["nat", "endpoints"])
+def test_controllers_leave_the_apis_without_endpoints_alone(mode: str) -> None:
+    # EKS user guide, private clusters: Cluster Autoscaler's pricing calls and the load
+    # balancer controller's Shield and WAF calls have no VPC endpoint.
+    plan = planned("prod") if mode == "nat" else variant("prod", "endpoints")
+    private = mode == "endpoints"
+    autoscaler = _release_values(plan, "cluster-autoscaler")["extraArgs"]
+    assert autoscaler.get("aws-use-static-instance-list") is (True if private else None)
+    controller = _release_values(plan, "aws-load-balancer-controller")
+    for flag in ("enableShield", "enableWaf", "enableWafv2"):
+        assert controller.get(flag) is (False if private else None), flag
+
+
+def test_nodes_may_fill_the_pull_through_cache_and_nothing_else() -> None:
+    plan = variant("prod", "endpoints")
+    (policy,) = [
+        r
+        for r in plan.registrations
+        if r.type == "aws:iam/rolePolicy:RolePolicy" and r.name.endswith("-node-pull-through")
+    ]
+    (statement,) = json.loads(policy.inputs["policy"])["Statement"]
+    assert sorted(statement["Action"]) == ["ecr:BatchImportUpstreamImage", "ecr:CreateRepository"]
+    account, region = EXAMPLE_IMAGE_REGISTRY.split(".")[0], plan.settings.region
+    assert sorted(statement["Resource"]) == [
+        f"arn:aws:ecr:{region}:{account}:repository/{prefix}/*"
+        for prefix in sorted(upstreams().values())
+    ]
+    node_groups = [r for r in plan.registrations if r.type == "aws:eks/nodeGroup:NodeGroup"]
+    assert node_groups and all(policy.urn in g.dependencies for g in node_groups)
+    names = {r.name for r in planned("prod").registrations}
+    assert not any(n.endswith("-node-pull-through") for n in names)  # public registries: none
+
+
+# ---------------------------------------------------------------------- shared VPC
+
+SHARED = {
+    **EXISTING,
+    "airflow:existingVpcId": SHARED_VPC_ID,
+    "airflow:existingPrivateSubnetIds": SHARED_PRIVATE_SUBNET_IDS,
+}
+
+
+def test_shared_vpc_with_service_endpoints_fails_the_preview_naming_the_setting() -> None:
+    # The VPC is another account's (getVpc's ownerId is not the caller's): MWAA cannot create
+    # its endpoints there.
+    with pytest.raises(planner.PlanError, match=r"^mwaaEndpointManagement: SERVICE cannot"):
+        planner.run("dev", overrides=SHARED)
+
+
+def test_shared_vpc_with_customer_endpoints_exports_what_the_owner_needs() -> None:
+    plan = planner.run("dev", overrides={**SHARED, "airflow:mwaaEndpointManagement": "CUSTOMER"})
+    (sg,) = [r for r in plan.registrations if r.type == "aws:ec2/securityGroup:SecurityGroup"]
+    assert plan.outputs["mwaaSubnetIds"] == SHARED_PRIVATE_SUBNET_IDS
+    assert plan.outputs["mwaaSecurityGroupId"] == sg.id
+    assert plan.outputs["mwaaDatabaseVpcEndpointService"].startswith("com.amazonaws.vpce.")
+
+
+def test_own_existing_vpc_keeps_service_endpoints() -> None:
+    assert variant("dev", "existing").outputs["vpcId"] == EXAMPLE_VPC_ID  # same account: fine
+    assert planner.run("prod", overrides=SHARED).outputs["vpcId"] == SHARED_VPC_ID  # EKS: no MWAA

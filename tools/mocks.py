@@ -92,10 +92,15 @@ class ExistingSubnet:
 EXAMPLE_VPC_ID = "vpc-0a1b2c3d4e5f60718"
 OTHER_VPC_ID = "vpc-0f1e2d3c4b5a69788"
 NO_DNS_VPC_ID = "vpc-0c0d0e0f101112131"
+# A shared VPC (AWS RAM): owned by the network team's account, its subnets shared with ours.
+SHARED_VPC_ID = "vpc-0d5e6f7a8b9c0d1e2"
+NETWORK_ACCOUNT_ID = "444455556666"  # another of AWS's documentation accounts
+VPC_OWNERS = {SHARED_VPC_ID: NETWORK_ACCOUNT_ID}
 EXAMPLE_VPCS = {
     EXAMPLE_VPC_ID: "10.80.0.0/16",
     OTHER_VPC_ID: "10.90.0.0/16",
     NO_DNS_VPC_ID: "10.70.0.0/16",  # DNS hostnames off, as a VPC made from the CLI starts
+    SHARED_VPC_ID: "10.60.0.0/16",
 }
 EXAMPLE_SUBNETS = {
     "subnet-0aa11bb22cc33dd44": ExistingSubnet(EXAMPLE_VPC_ID, "a", "10.80.0.0/19"),
@@ -108,6 +113,8 @@ EXAMPLE_SUBNETS = {
     "subnet-0c2c2c2c2c2c2c2c3": ExistingSubnet(EXAMPLE_VPC_ID, "b", "10.80.201.0/24", True),
     "subnet-0d3d3d3d3d3d3d3d4": ExistingSubnet(OTHER_VPC_ID, "b", "10.90.0.0/19"),
     "subnet-0e4e4e4e4e4e4e4e5": ExistingSubnet(NO_DNS_VPC_ID, "a", "10.70.0.0/19"),
+    "subnet-0a7b7b7b7b7b7b7b8": ExistingSubnet(SHARED_VPC_ID, "a", "10.60.0.0/19"),
+    "subnet-0a6a6a6a6a6a6a6a7": ExistingSubnet(SHARED_VPC_ID, "b", "10.60.32.0/19"),
     "subnet-0f5f5f5f5f5f5f5f6": ExistingSubnet(NO_DNS_VPC_ID, "b", "10.70.32.0/19"),
 }
 EXAMPLE_PRIVATE_SUBNET_IDS = [
@@ -115,7 +122,13 @@ EXAMPLE_PRIVATE_SUBNET_IDS = [
     "subnet-0ee55ff6600778899",
     "subnet-0123456789abcdef0",
 ]
-EXAMPLE_PUBLIC_SUBNET_IDS = ["subnet-0b1b1b1b1b1b1b1b2", "subnet-0c2c2c2c2c2c2c2c3"]
+# The ECR registry (this account's, in the stacks' region) whose pull-through cache rules
+# mirror the charts' public registries: eksImageRegistry of the examples without NAT.
+EXAMPLE_IMAGE_REGISTRY = f"{ACCOUNT_ID}.dkr.ecr.us-east-1.amazonaws.com"
+SHARED_PRIVATE_SUBNET_IDS = ["subnet-0a7b7b7b7b7b7b7b8", "subnet-0a6a6a6a6a6a6a6a7"]
+# A subnet the deploying role may not describe (EC2 answers UnauthorizedOperation): exists or
+# not, the lookup cannot tell.
+DENIED_SUBNET_ID = "subnet-0deadbeef0deadbee"
 
 
 class AwsMocks(pulumi.runtime.Mocks):
@@ -213,7 +226,7 @@ class AwsMocks(pulumi.runtime.Mocks):
             "cidrBlock": self.vpcs[vpc_id],
             "enableDnsSupport": True,
             "enableDnsHostnames": vpc_id != NO_DNS_VPC_ID,
-            "ownerId": ACCOUNT_ID,
+            "ownerId": VPC_OWNERS.get(vpc_id, ACCOUNT_ID),
             "state": "available",
             "tags": {},
         }, []
@@ -221,6 +234,11 @@ class AwsMocks(pulumi.runtime.Mocks):
     def _existing_subnet(self, a: dict[str, Any]) -> tuple[dict, list[tuple[str, str]]]:
         subnet_id = str(a.get("id", ""))
         subnet = self.subnets.get(subnet_id)
+        if subnet_id == DENIED_SUBNET_ID:
+            return {}, [
+                ("id", "reading EC2 Subnets: UnauthorizedOperation: You are not authorized to "
+                 "perform this operation.")
+            ]  # fmt: skip
         if subnet is None:
             return {}, [("id", f"no matching EC2 Subnet found ({subnet_id})")]
         return {
@@ -231,7 +249,7 @@ class AwsMocks(pulumi.runtime.Mocks):
             "availabilityZoneId": self._zone_id(subnet.zone_letter),
             "cidrBlock": subnet.cidr,
             "mapPublicIpOnLaunch": subnet.public,
-            "ownerId": ACCOUNT_ID,
+            "ownerId": VPC_OWNERS.get(subnet.vpc_id, ACCOUNT_ID),
             "state": "available",
             "tags": {},
         }, []

@@ -26,6 +26,7 @@ from components.eks.airflow import (
 )
 from components.eks.cluster import SYSTEM_LABELS, EksCluster, EksClusterArgs
 from components.eks.data import AirflowData, AirflowDataArgs
+from components.eks.images import upstreams
 from components.platform import (
     AirflowPlatform,
     KubernetesAccess,
@@ -72,24 +73,13 @@ class EksPlatformArgs:
             raise ValueError("private_subnet_ids: the EKS platform needs two zones or more")
 
 
-# Where the images of the charts the platform installs come from (chart defaults).
-PUBLIC_REGISTRIES = {
-    "docker.io": "Airflow, Grafana",
-    "quay.io": "Prometheus, Alertmanager, statsd exporter",
-    "registry.k8s.io": "git-sync, cluster autoscaler, kube-state-metrics",
-    "ghcr.io": "KEDA",
-    "public.ecr.aws": "AWS load balancer controller",
-}
-
-
 def internet_needs(eks: EksSettings) -> list[str]:
-    """What the platform still fetches from the internet when the VPC has no NAT."""
-    registries = "; ".join(f"{host}: {what}" for host, what in PUBLIC_REGISTRIES.items())
+    """What the platform still needs from outside the VPC when it has no NAT."""
     host = urlparse(eks.dags_repo_url).hostname or eks.dags_repo_url
+    rules = ", ".join(f"{prefix} ({upstream})" for upstream, prefix in upstreams().items())
     return [
-        "egress endpoints: the charts pull images from public registries this VPC cannot "
-        f"reach ({registries}); add ECR pull-through cache rules and point the charts' image "
-        "repositories at them, see README 'The network'",
+        f"egress endpoints: every chart image is pulled through {eks.image_registry}; it needs "
+        f"ECR pull-through cache rules with the prefixes {rules}, see README 'The network'",
         f"egress endpoints: git-sync clones dagsRepoUrl from {host} over the internet; use a "
         "Git host reachable from the VPC (private Git, or a mirror behind a proxy)",
     ]
@@ -119,6 +109,7 @@ class EksPlatform(pulumi.ComponentResource):
                 log_retention_days=args.log_retention_days,
                 protect=args.protect,
                 instance_tags=args.cost_tags,
+                internet_egress=args.internet_egress,
                 egress_ready=args.egress_ready,
             ),
             opts=child,

@@ -32,6 +32,7 @@ from components.aws_helpers import Account, assuming, policy_document
 from components.charts import pinned
 from components.eks.cluster import SYSTEM_LABELS, WORKER_LABELS, WORKER_TAINT, EksCluster
 from components.eks.data import DB_NAME, DB_PORT, DB_USER, AirflowData
+from components.eks.images import mirrored
 from components.irsa import ROLE_ARN_ANNOTATION, ServiceAccount
 from components.platform import (
     CONNECTIONS_PREFIX,
@@ -524,7 +525,7 @@ class AirflowRelease(pulumi.ComponentResource):
             create_namespace=True,
             atomic=True,
             timeout=600,
-            values={"nodeSelector": dict(SYSTEM_LABELS)},
+            values=mirrored("keda", {"nodeSelector": dict(SYSTEM_LABELS)}, eks.image_registry),
             opts=cluster.k8s_opts(parent=self),
         )
         alb_group, target_group = self._load_balancer(args)
@@ -532,17 +533,21 @@ class AirflowRelease(pulumi.ComponentResource):
             role.arn, args.data.log_bucket, self._account.region, self.web_url
         )
         values = inputs.apply(
-            lambda v: chart_values(
-                ChartInputs(
-                    airflow=args.airflow,
-                    eks=eks,
-                    vpc_cidr=args.vpc_cidr,
-                    region=str(v[2]),
-                    log_bucket=str(v[1]),
-                    airflow_role_arn=str(v[0]),
-                    web_url=str(v[3]),
-                    environment_name=args.environment_name,
-                )
+            lambda v: mirrored(
+                "airflow",
+                chart_values(
+                    ChartInputs(
+                        airflow=args.airflow,
+                        eks=eks,
+                        vpc_cidr=args.vpc_cidr,
+                        region=str(v[2]),
+                        log_bucket=str(v[1]),
+                        airflow_role_arn=str(v[0]),
+                        web_url=str(v[3]),
+                        environment_name=args.environment_name,
+                    )
+                ),
+                eks.image_registry,
             )
         )
         self.release = k8s.helm.v3.Release(

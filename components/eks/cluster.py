@@ -45,6 +45,7 @@ from components.aws_helpers import (
     service_trust,
 )
 from components.charts import pinned
+from components.eks.images import mirrored, pull_through_repository_arns
 from components.irsa import (
     ROLE_ARN_ANNOTATION,
     ServiceAccount,
@@ -99,6 +100,9 @@ class EksClusterArgs:
     instance_tags: Mapping[str, str] = field(default_factory=dict)
     """Cost-allocation tags for the nodes' instances and volumes: the provider's default
     tags reach the launch template, not what the node group launches from it."""
+    internet_egress: bool | None = True
+    """Whether the VPC reaches the internet (None: an existing VPC, its owner's to say). Without
+    it, the controllers are told not to call the AWS APIs that have no VPC endpoint."""
     egress_ready: Sequence[pulumi.Resource] = ()
     """The network's egress (NAT or endpoints, routes): the control plane and the node groups
     are created after it (nodes must reach ECR, EKS, STS to join) and deleted before it."""
@@ -427,18 +431,38 @@ class EksCluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         # The CNI policy is on the aws-node IRSA role, not here: pods cannot borrow it.
-        nodes = GrantedRole(
-            role,
-            tuple(
-                aws.iam.RolePolicyAttachment(
-                    f"{name}-node-{policy}",
+        grants: list[pulumi.Resource] = [
+            aws.iam.RolePolicyAttachment(
+                f"{name}-node-{policy}",
+                role=role.name,
+                policy_arn=aws_managed_policy(self._account.partition, policy),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            for policy in ("AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly")
+        ]
+        if s.image_registry:
+            # The first pull of an image through a pull-through cache rule creates its ECR
+            # repository and imports the image: the puller needs both (ECR user guide,
+            # "IAM permissions required to sync an upstream registry"), on the rules' prefixes.
+            grants.append(
+                aws.iam.RolePolicy(
+                    f"{name}-node-pull-through",
                     role=role.name,
-                    policy_arn=aws_managed_policy(self._account.partition, policy),
+                    policy=policy_document(
+                        [
+                            {
+                                "Effect": "Allow",
+                                "Action": ["ecr:BatchImportUpstreamImage", "ecr:CreateRepository"],
+                                "Resource": pull_through_repository_arns(
+                                    s.image_registry, self._account.partition
+                                ),
+                            }
+                        ]
+                    ),
                     opts=pulumi.ResourceOptions(parent=self),
                 )
-                for policy in ("AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly")
-            ),
-        )
+            )
+        nodes = GrantedRole(role, tuple(grants))
         after = [*depends_on, *args.egress_ready]
         system = self._node_group(
             f"{name}-system",
@@ -597,30 +621,43 @@ class EksCluster(pulumi.ComponentResource):
             namespace=CLUSTER_AUTOSCALER_SA.namespace,
             atomic=True,
             timeout=600,
-            values={
-                "cloudProvider": "aws",
-                "awsRegion": self._account.region,
-                "image": {"tag": CLUSTER_AUTOSCALER_IMAGES[args.settings.kubernetes_version]},
-                "autoDiscovery": {"clusterName": args.cluster_name},
-                "rbac": {
-                    "serviceAccount": {
-                        "create": True,
-                        "name": CLUSTER_AUTOSCALER_SA.name,
-                        "annotations": {ROLE_ARN_ANNOTATION: role.arn},
-                    }
-                },
-                "nodeSelector": dict(SYSTEM_LABELS),
-                "extraArgs": {
-                    "balance-similar-node-groups": True,
-                    "expander": "least-waste",
-                },
-                "resources": {
-                    "requests": {"cpu": "100m", "memory": "300Mi"},
-                    "limits": {"cpu": "500m", "memory": "600Mi"},
-                },
-            },
+            values=mirrored(
+                "cluster-autoscaler",
+                self._autoscaler_values(args, role.arn),
+                args.settings.image_registry,
+            ),
             opts=assuming(role, opts=self.k8s_opts()),
         )
+
+    def _autoscaler_values(
+        self, args: EksClusterArgs, role_arn: pulumi.Output[str]
+    ) -> dict[str, Any]:
+        private = args.internet_egress is False
+        return {
+            "cloudProvider": "aws",
+            "awsRegion": self._account.region,
+            "image": {"tag": CLUSTER_AUTOSCALER_IMAGES[args.settings.kubernetes_version]},
+            "autoDiscovery": {"clusterName": args.cluster_name},
+            "rbac": {
+                "serviceAccount": {
+                    "create": True,
+                    "name": CLUSTER_AUTOSCALER_SA.name,
+                    "annotations": {ROLE_ARN_ANNOTATION: role_arn},
+                }
+            },
+            "nodeSelector": dict(SYSTEM_LABELS),
+            "extraArgs": {
+                "balance-similar-node-groups": True,
+                "expander": "least-waste",
+                # Without internet the pricing API (no VPC endpoint) is out of reach: the
+                # instance list compiled into the image (EKS user guide, private clusters).
+                **({"aws-use-static-instance-list": True} if private else {}),
+            },
+            "resources": {
+                "requests": {"cpu": "100m", "memory": "300Mi"},
+                "limits": {"cpu": "500m", "memory": "600Mi"},
+            },
+        }
 
     def _load_balancer_controller(self, args: EksClusterArgs) -> k8s.helm.v3.Release:
         role = self.irsa(
@@ -638,29 +675,45 @@ class EksCluster(pulumi.ComponentResource):
             namespace=LOAD_BALANCER_CONTROLLER_SA.namespace,
             atomic=True,
             timeout=600,
-            values={
-                "clusterName": args.cluster_name,
-                # Set explicitly, so the controller never depends on instance metadata.
-                "region": self._account.region,
-                "vpcId": args.vpc_id,
-                "replicaCount": 2,
-                # The program creates no LoadBalancer Services (its ALB is its own). Without
-                # this the controller's Service webhook rejects every new Service while its
-                # pods start, racing the other releases installed alongside it.
-                "enableServiceMutatorWebhook": False,
-                "serviceAccount": {
-                    "create": True,
-                    "name": LOAD_BALANCER_CONTROLLER_SA.name,
-                    "annotations": {ROLE_ARN_ANNOTATION: role.arn},
-                },
-                "nodeSelector": dict(SYSTEM_LABELS),
-                "resources": {
-                    "requests": {"cpu": "50m", "memory": "128Mi"},
-                    "limits": {"cpu": "250m", "memory": "256Mi"},
-                },
-            },
+            values=mirrored(
+                "aws-load-balancer-controller",
+                self._load_balancer_controller_values(args, role.arn),
+                args.settings.image_registry,
+            ),
             opts=assuming(role, opts=self.k8s_opts()),
         )
+
+    def _load_balancer_controller_values(
+        self, args: EksClusterArgs, role_arn: pulumi.Output[str]
+    ) -> dict[str, Any]:
+        return {
+            "clusterName": args.cluster_name,
+            # Set explicitly, so the controller never depends on instance metadata.
+            "region": self._account.region,
+            "vpcId": args.vpc_id,
+            "replicaCount": 2,
+            # The program creates no LoadBalancer Services (its ALB is its own). Without
+            # this the controller's Service webhook rejects every new Service while its
+            # pods start, racing the other releases installed alongside it.
+            "enableServiceMutatorWebhook": False,
+            "serviceAccount": {
+                "create": True,
+                "name": LOAD_BALANCER_CONTROLLER_SA.name,
+                "annotations": {ROLE_ARN_ANNOTATION: role_arn},
+            },
+            "nodeSelector": dict(SYSTEM_LABELS),
+            "resources": {
+                "requests": {"cpu": "50m", "memory": "128Mi"},
+                "limits": {"cpu": "250m", "memory": "256Mi"},
+            },
+            # Shield, WAF and WAF Classic have no VPC endpoint: without internet the
+            # controller must not call them (EKS user guide, private clusters).
+            **(
+                {"enableShield": False, "enableWaf": False, "enableWafv2": False}
+                if args.internet_egress is False
+                else {}
+            ),
+        }
 
 
 def _server_of(kubeconfig: Any) -> str:

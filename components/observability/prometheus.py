@@ -17,6 +17,7 @@ import yaml
 
 from components.aws_helpers import Account, assuming, policy_document
 from components.charts import pinned
+from components.eks.images import mirrored
 from components.irsa import ROLE_ARN_ANNOTATION, ServiceAccount, irsa_role
 from components.platform import KubernetesAccess
 from components.settings import EksSettings
@@ -230,15 +231,19 @@ def prometheus_stack(
         grafana_role.arn,
         args.chat_topic_arn,
     ).apply(
-        lambda v: prometheus_stack_values(
-            topic_arn=v[0],
-            chat_topic_arn=v[4],
-            region=v[1],
-            environment=args.platform.environment_name,
-            alertmanager_role_arn=v[2],
-            grafana_role_arn=v[3],
-            eks=eks,
-            node_selector=dict(kube.system_node_selector),
+        lambda v: mirrored(
+            PROMETHEUS_STACK.chart,
+            prometheus_stack_values(
+                topic_arn=v[0],
+                chat_topic_arn=v[4],
+                region=v[1],
+                environment=args.platform.environment_name,
+                alertmanager_role_arn=v[2],
+                grafana_role_arn=v[3],
+                eks=eks,
+                node_selector=dict(kube.system_node_selector),
+            ),
+            eks.image_registry,
         )
     )
     release = k8s.helm.v3.Release(
