@@ -14,7 +14,7 @@ from components.eks.images import chart_images, mirrored_image, upstreams
 from tests.charts.conftest import prod_stack
 from tools import plan as planner
 from tools.charts.helm import render_all
-from tools.charts.kube import Obj
+from tools.charts.objects import Obj
 from tools.charts.packages import declared_values
 from tools.charts.releases import planned_releases
 from tools.mocks import EXAMPLE_IMAGE_REGISTRY
