@@ -20,6 +20,7 @@ from common.airflow_state import (
     plan_import,
     run_import,
 )
+from common.airflow_state.transfer import target_run_id
 
 PLANTED = "planted-Pa55word-7f3c"
 HOUR = (datetime.now(UTC) - timedelta(hours=2)).replace(minute=0, second=0, microsecond=0)
@@ -137,13 +138,14 @@ def test_import_recreates_the_state_and_twice_is_a_no_op(source, servers) -> Non
 
     assert comparable(export_state(target, "target", history_days=1)) == comparable(doc)
     assert plan_import(target, doc).changes == []
-    # The recreated runs keep their logical dates, intervals and states, under manual ids.
+    # The recreated runs keep their logical dates, intervals and states, under short manual
+    # ids from their logical date (real Airflow accepts them; MWAA's 64-char paths fit them).
     runs = target.get("/dags/canary/dagRuns", {"order_by": "logical_date"})["dag_runs"]
     assert [(r["dag_run_id"], r["state"]) for r in runs] == [
-        ("canary_run_0", "success"),
-        ("canary_run_1", "success"),
-        ("canary_run_2", "failed"),
+        (target_run_id(r["logical_date"]), state)
+        for r, state in zip(runs, ("success", "success", "failed"), strict=True)
     ]
+    assert all(r["dag_run_id"].startswith("mig__") for r in runs)
     assert runs[1]["data_interval_end"] == _iso(HOUR + timedelta(minutes=20))
 
 
