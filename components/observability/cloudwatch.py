@@ -21,6 +21,7 @@ from components.aws_helpers import (
 from components.irsa import ServiceAccount, aws_managed_policy, irsa_role
 from components.platform import AirflowPlatform, KubernetesAccess, WatchTargets
 from components.settings import ObservabilitySettings
+from components.workspace import STATE_BACKUP_NAMESPACE
 
 if TYPE_CHECKING:
     from components.observability import ObservabilityArgs
@@ -48,8 +49,9 @@ class AlarmSpec:
     period: int = PERIOD
 
 
-# dags/metadata_backup.py counts each state backup here (components/workspace.py allows it).
-BACKUP_NAMESPACE = "AirflowState"
+# dags/metadata_backup.py counts each state backup here (components/workspace.py allows it);
+# one constant, which tests/test_observability.py checks against the DAG's.
+BACKUP_NAMESPACE = STATE_BACKUP_NAMESPACE
 BACKUP_METRIC = "BackupsWritten"
 BACKUP_SILENCE_HOURS = 26  # a daily DAG, plus two hours for a slow or retried run
 
