@@ -630,7 +630,7 @@ def test_the_only_login_is_the_state_transfer_user_whose_password_never_enters_t
     assert password not in json.dumps(rendered)
     job = rendered["createUserJob"]
     user = job["defaultUser"]
-    assert (job["enabled"], user["username"], user["role"]) == (True, "state-transfer", "Admin")
+    assert (job["enabled"], user["username"], user["role"]) == (True, "state-transfer", "Op")
     assert '-p "$STATE_API_PASSWORD"' in job["args"][-1]
     assert {e["name"]: e["valueFrom"]["secretKeyRef"] for e in job["env"]} == {
         "STATE_API_USERNAME": {"name": "airflow-state-api-user", "key": "username"},

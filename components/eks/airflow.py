@@ -72,6 +72,9 @@ AWS_COMPONENTS = {
 # The settings the program sets in airflow.cfg; airflowConfigOptions may not override them.
 # The Airflow user `python -m tools.airflow_state` and the metadata_backup DAG log in as.
 STATE_API_USER = "state-transfer"
+# Op, as MWAA grants its execution role: pools, variables, connections, runs and DAG edits,
+# no user or role management. Workers hold this login for the backup DAG, so never Admin.
+STATE_API_ROLE = "Op"
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"  # AWS's recommended ALB policy (TLS 1.3+1.2)
 
 
@@ -228,11 +231,11 @@ def _from_secret(name: str, secret: str, key: str) -> dict[str, Any]:
 
 
 def state_api_user(secrets: SecretNames) -> dict[str, Any]:
-    """The one login the chart creates (no admin/admin): the state-transfer user, Admin in
+    """The one login the chart creates (no admin/admin): the state-transfer user, Op in
     the FAB auth manager the chart configures, its password read from a Secret at run time so
     it never sits in the Helm values. `users create` leaves an existing user as it is."""
     create = (
-        'exec airflow users create -r Admin -u "$STATE_API_USERNAME" '
+        f'exec airflow users create -r {STATE_API_ROLE} -u "$STATE_API_USERNAME" '
         '-p "$STATE_API_PASSWORD" -e state-transfer@airflow.invalid -f State -l Transfer'
     )
     return {
@@ -241,7 +244,7 @@ def state_api_user(secrets: SecretNames) -> dict[str, Any]:
             "useHelmHooks": False,
             "applyCustomEnv": False,
             "defaultUser": {
-                "role": "Admin",
+                "role": STATE_API_ROLE,
                 "username": STATE_API_USER,
                 "password": "",  # unused: the args below read the Secret
             },

@@ -21,7 +21,8 @@ def test_create_user_job_reads_the_password_from_the_programs_secret() -> None:
     ]
     (container,) = _containers(job)
     command = " ".join(container["args"])
-    assert "airflow users create -r Admin" in command
+    # Workers hold this login for the backup DAG: Op (as on MWAA), never Admin.
+    assert "airflow users create -r Op " in command
     assert '-p "$STATE_API_PASSWORD"' in command
     env = {e["name"]: e for e in container["env"]}
     ref = env["STATE_API_PASSWORD"]["valueFrom"]["secretKeyRef"]
