@@ -20,6 +20,24 @@ from components.settings import Settings, load
 from tools import plan as planner
 from tools.mocks import AwsMocks, RecordingMonitor, Registration
 
+# What a network the program creates is made of: none of it may be declared on an existing VPC
+# (tests/test_network_modes.py for the component, tests/test_stack_network.py for the stacks).
+NETWORK_TYPES = frozenset(
+    {
+        "aws:ec2/vpc:Vpc",
+        "aws:ec2/subnet:Subnet",
+        "aws:ec2/natGateway:NatGateway",
+        "aws:ec2/eip:Eip",
+        "aws:ec2/internetGateway:InternetGateway",
+        "aws:ec2/routeTable:RouteTable",
+        "aws:ec2/routeTableAssociation:RouteTableAssociation",
+        "aws:ec2/route:Route",
+        "aws:ec2/vpcEndpoint:VpcEndpoint",
+        "aws:ec2/flowLog:FlowLog",
+        "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
+    }
+)
+
 BASE_CONFIG = {"aws:region": "us-east-1"}
 
 

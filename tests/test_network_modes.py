@@ -10,7 +10,7 @@ import pytest
 
 from components.network import Network, NetworkArgs, interface_endpoint_services
 from components.settings import SettingsError
-from tests.conftest import Declared, run_program, settings_for
+from tests.conftest import NETWORK_TYPES, Declared, run_program, settings_for
 from tools.mocks import (
     DENIED_SUBNET_ID,
     EXAMPLE_IMAGE_REGISTRY,
@@ -18,20 +18,6 @@ from tools.mocks import (
     EXAMPLE_VPC_ID,
     EXAMPLE_VPCS,
     OTHER_VPC_ID,
-)
-
-NETWORK_TYPES = (
-    "aws:ec2/vpc:Vpc",
-    "aws:ec2/subnet:Subnet",
-    "aws:ec2/natGateway:NatGateway",
-    "aws:ec2/eip:Eip",
-    "aws:ec2/internetGateway:InternetGateway",
-    "aws:ec2/routeTable:RouteTable",
-    "aws:ec2/routeTableAssociation:RouteTableAssociation",
-    "aws:ec2/route:Route",
-    "aws:ec2/vpcEndpoint:VpcEndpoint",
-    "aws:ec2/flowLog:FlowLog",
-    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
 )
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from components.eks.images import upstreams
 from components.network import endpoint_data
-from tests.conftest import planned
+from tests.conftest import NETWORK_TYPES, planned
 from tools import plan as planner
 from tools.mocks import (
     EXAMPLE_IMAGE_REGISTRY,
@@ -34,19 +34,6 @@ ENDPOINTS = {
     "airflow:egress": "endpoints",
     "airflow:natStrategy": "",
     "airflow:eksImageRegistry": EXAMPLE_IMAGE_REGISTRY,
-}
-NETWORK_TYPES = {
-    "aws:ec2/vpc:Vpc",
-    "aws:ec2/subnet:Subnet",
-    "aws:ec2/natGateway:NatGateway",
-    "aws:ec2/eip:Eip",
-    "aws:ec2/internetGateway:InternetGateway",
-    "aws:ec2/routeTable:RouteTable",
-    "aws:ec2/routeTableAssociation:RouteTableAssociation",
-    "aws:ec2/route:Route",
-    "aws:ec2/vpcEndpoint:VpcEndpoint",
-    "aws:ec2/flowLog:FlowLog",
-    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
 }
 
 

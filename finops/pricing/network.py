@@ -9,6 +9,7 @@ from finops.pricing.base import (
     ALB_GROUP_ANNOTATION,
     LEGACY_CLASS_ANNOTATION,
     NAT_GATEWAY,
+    VPC_ENDPOINT,
     Context,
     Resource,
     input_text,
@@ -21,7 +22,7 @@ from finops.report import LineItem
 def price_nat_gateway(res: Resource, ctx: Context) -> list[LineItem]:
     table = ctx.prices["vpc"]
     gateways = max(1, len(ctx.of_type(NAT_GATEWAY)))
-    total_gb = float(ctx.usage["nat_gb_per_month"].get(ctx.platform, 0.0))
+    total_gb = egress_gb(ctx)
     note = (
         "regional NAT gateway: billed per active AZ"
         if res.get("availabilityMode") == "regional"
@@ -35,9 +36,19 @@ def price_nat_gateway(res: Resource, ctx: Context) -> list[LineItem]:
             total_gb / gateways,
             "GB",
             table["nat_gateway_gb"],
-            note=f"usage nat_gb_per_month.{ctx.platform}",
+            note=f"usage egress_gb_per_month.{ctx.platform}",
         ),
     ]
+
+
+def egress_gb(ctx: Context) -> float:
+    """GB a month leaving the private subnets: the same traffic whichever way it goes (NAT
+    gateways or interface endpoints), so the two egress modes compare like for like."""
+    return float(ctx.usage["egress_gb_per_month"].get(ctx.platform, 0.0))
+
+
+def _interface_endpoints(ctx: Context) -> int:
+    return sum(1 for r in ctx.of_type(VPC_ENDPOINT) if r.get("vpcEndpointType") == "Interface")
 
 
 def price_eip(res: Resource, ctx: Context) -> list[LineItem]:
@@ -59,7 +70,8 @@ def price_vpc_endpoint(res: Resource, ctx: Context) -> list[LineItem]:
         return unpriced(
             res, ctx, "interface endpoint without known subnetIds (one hourly charge per AZ)"
         )
-    gb = float(ctx.usage["interface_endpoint_gb_per_month"])
+    endpoints = max(1, _interface_endpoints(ctx))
+    total_gb = egress_gb(ctx)
     return [
         line(
             res,
@@ -70,11 +82,11 @@ def price_vpc_endpoint(res: Resource, ctx: Context) -> list[LineItem]:
         ),
         line(
             res,
-            "interface endpoint data processed",
-            gb,
+            f"interface endpoint data processed (1/{endpoints} of {total_gb:g} GB)",
+            total_gb / endpoints,
             "GB",
             table["interface_endpoint_gb"],
-            note="usage interface_endpoint_gb_per_month",
+            note=f"usage egress_gb_per_month.{ctx.platform}",
         ),
     ]
 

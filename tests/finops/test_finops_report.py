@@ -78,7 +78,8 @@ def test_markdown_table_has_a_row_per_item_a_total_and_the_warnings() -> None:
 def test_usage_overrides_change_only_what_they_name() -> None:
     base = estimate([SPOT_GROUP, res(NAT, "nat")])
     changed = estimate(
-        [SPOT_GROUP, res(NAT, "nat")], usage={"spot_factor": 0.5, "nat_gb_per_month": {"none": 100}}
+        [SPOT_GROUP, res(NAT, "nat")],
+        usage={"spot_factor": 0.5, "egress_gb_per_month": {"none": 100}},
     )
     # spot 730 x 0.0816 x 0.5 = 29.78 (was 20.85); NAT data 100 x 0.045 = 4.50 (was 0.45)
     assert items(changed, "workers")[0].monthly == 29.78
