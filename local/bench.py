@@ -81,6 +81,7 @@ def run_one(config: str, port: int, port_base: int) -> Result:
             airflow_defaults=config == "defaults",
         )
         api = p.client()
+        api.wait_for_dag(DAG_ID)
         api.unpause(DAG_ID)
         run = api.trigger(DAG_ID)["dag_run_id"]
         state_ = api.wait(DAG_ID, run, timeout=1800)

@@ -40,6 +40,19 @@ class AirflowClient:
     def get(self, path: str) -> Any:
         return self.call("GET", path)
 
+    def wait_for_dag(self, dag_id: str, timeout: float = 600) -> None:
+        """Until the DAG processor has parsed `dag_id`: with Airflow's default intervals a
+        new bundle's DAGs can take minutes to appear after the platform is healthy."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.get(f"/dags/{dag_id}")
+                return
+            except ApiError as exc:
+                if exc.status != 404 or time.monotonic() > deadline:
+                    raise
+            time.sleep(2)
+
     def unpause(self, dag_id: str) -> None:
         self.call("PATCH", f"/dags/{dag_id}", {"is_paused": False})
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from local.bench import measure, percentile
+from local.client import AirflowClient, ApiError
 
 
 def _ti(queued: str, start: str, end: str, state: str = "success") -> dict[str, str]:
@@ -30,3 +33,34 @@ def test_percentile_is_nearest_rank() -> None:
 def test_a_failed_task_is_not_a_measurement() -> None:
     with pytest.raises(RuntimeError, match="not every task succeeded"):
         measure([_ti("00:00", "00:01", "00:02", state="failed")], "defaults")
+
+
+class _ParsedLater(AirflowClient):
+    """An API whose DAG processor has not parsed the DAG for the first two calls."""
+
+    def __init__(self) -> None:
+        super().__init__("http://127.0.0.1:1", "token")
+        self.calls = 0
+
+    def get(self, path: str) -> Any:
+        self.calls += 1
+        if self.calls < 3:
+            raise ApiError(404, "Dag with id: bench_tasks was not found", path)
+        return {"dag_id": "bench_tasks"}
+
+
+def test_the_benchmark_waits_until_the_dag_is_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
+    # With Airflow's defaults the DAG appears minutes after the platform is healthy.
+    monkeypatch.setattr("local.client.time.sleep", lambda _s: None)
+    api = _ParsedLater()
+    api.wait_for_dag("bench_tasks")
+    assert api.calls == 3
+
+
+def test_waiting_for_a_dag_still_fails_on_other_errors() -> None:
+    class Refused(AirflowClient):
+        def get(self, path: str) -> Any:
+            raise ApiError(401, "unauthorized", path)
+
+    with pytest.raises(ApiError, match="401"):
+        Refused("http://127.0.0.1:1", "token").wait_for_dag("bench_tasks")
