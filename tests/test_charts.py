@@ -118,3 +118,12 @@ def test_the_unit_suite_needs_the_packages_not_helm() -> None:
     assert "ensure-helm.sh" not in commands("unit")
     assert "-m tools.charts" in commands("unit")
     assert "ensure-helm.sh" in commands("test-charts")
+
+
+def test_every_release_is_awaited_within_a_bounded_time() -> None:
+    releases = [r for r in prod_resources() if r["type"] == RELEASE_TYPE]
+    assert len(releases) == len(lock())
+    for release in releases:
+        inputs = release["inputs"]
+        assert inputs.get("skipAwait") is False, f"{release['name']} is not awaited"
+        assert 0 < inputs["timeout"] <= 1200, f"{release['name']} has no bounded timeout"

@@ -32,7 +32,7 @@ from components.aws_helpers import Account, assuming, policy_document
 from components.charts import pinned
 from components.eks.cluster import SYSTEM_LABELS, WORKER_LABELS, WORKER_TAINT, EksCluster
 from components.eks.data import DB_NAME, DB_PORT, DB_USER, AirflowData
-from components.eks.images import mirrored
+from components.eks.releases import pinned_release
 from components.irsa import ROLE_ARN_ANNOTATION, ServiceAccount
 from components.platform import (
     CONNECTIONS_PREFIX,
@@ -518,17 +518,15 @@ class AirflowRelease(pulumi.ComponentResource):
             opts=cluster.k8s_opts(parent=self),
         )
         secrets = self._secrets(args, namespace)
-        keda = k8s.helm.v3.Release(
+        keda = pinned_release(
             f"{name}-keda",
-            name="keda",
-            chart=KEDA_CHART.chart,
-            version=KEDA_CHART.version,
-            repository_opts=KEDA_CHART.repository_opts(),
+            KEDA_CHART,
+            release_name="keda",
             namespace=KEDA_NAMESPACE,
             create_namespace=True,
-            atomic=True,
+            values={"nodeSelector": dict(SYSTEM_LABELS)},
+            registry=eks.image_registry,
             timeout=600,
-            values=mirrored("keda", {"nodeSelector": dict(SYSTEM_LABELS)}, eks.image_registry),
             opts=cluster.k8s_opts(parent=self),
         )
         alb_group, target_group = self._load_balancer(args)
@@ -536,35 +534,28 @@ class AirflowRelease(pulumi.ComponentResource):
             role.arn, args.data.log_bucket, self._account.region, self.web_url
         )
         values = inputs.apply(
-            lambda v: mirrored(
-                "airflow",
-                chart_values(
-                    ChartInputs(
-                        airflow=args.airflow,
-                        eks=eks,
-                        vpc_cidr=args.vpc_cidr,
-                        region=str(v[2]),
-                        log_bucket=str(v[1]),
-                        airflow_role_arn=str(v[0]),
-                        web_url=str(v[3]),
-                        environment_name=args.environment_name,
-                    )
-                ),
-                eks.image_registry,
+            lambda v: chart_values(
+                ChartInputs(
+                    airflow=args.airflow,
+                    eks=eks,
+                    vpc_cidr=args.vpc_cidr,
+                    region=str(v[2]),
+                    log_bucket=str(v[1]),
+                    airflow_role_arn=str(v[0]),
+                    web_url=str(v[3]),
+                    environment_name=args.environment_name,
+                )
             )
         )
-        self.release = k8s.helm.v3.Release(
+        self.release = pinned_release(
             f"{name}-release",
-            name=RELEASE,
-            chart=AIRFLOW_CHART.chart,
-            version=AIRFLOW_CHART.version,
-            repository_opts=AIRFLOW_CHART.repository_opts(),
+            AIRFLOW_CHART,
+            release_name=RELEASE,
             namespace=namespace.metadata["name"],
             values=values,
-            atomic=True,  # a failed upgrade rolls back instead of leaving a half-applied release
+            registry=eks.image_registry,
             timeout=1200,  # image pulls + database migrations on a fresh cluster
             max_history=10,
-            skip_await=False,
             opts=assuming(
                 role, opts=cluster.k8s_opts(keda, *secrets, *cluster.storage_ready, parent=self)
             ),

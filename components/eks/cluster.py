@@ -45,7 +45,8 @@ from components.aws_helpers import (
     service_trust,
 )
 from components.charts import pinned
-from components.eks.images import mirrored, pull_through_repository_arns
+from components.eks.images import pull_through_repository_arns
+from components.eks.releases import pinned_release
 from components.irsa import (
     ROLE_ARN_ANNOTATION,
     ServiceAccount,
@@ -611,21 +612,14 @@ class EksCluster(pulumi.ComponentResource):
                 "scaling": policy_document(cluster_autoscaler_policy(args.cluster_name))
             },
         )
-        chart = CLUSTER_AUTOSCALER_CHART
-        return k8s.helm.v3.Release(
+        return pinned_release(
             f"{self._name}-cluster-autoscaler",
-            name="cluster-autoscaler",
-            chart=chart.chart,
-            version=chart.version,
-            repository_opts=chart.repository_opts(),
+            CLUSTER_AUTOSCALER_CHART,
+            release_name="cluster-autoscaler",
             namespace=CLUSTER_AUTOSCALER_SA.namespace,
-            atomic=True,
+            values=self._autoscaler_values(args, role.arn),
+            registry=args.settings.image_registry,
             timeout=600,
-            values=mirrored(
-                "cluster-autoscaler",
-                self._autoscaler_values(args, role.arn),
-                args.settings.image_registry,
-            ),
             opts=assuming(role, opts=self.k8s_opts()),
         )
 
@@ -665,21 +659,14 @@ class EksCluster(pulumi.ComponentResource):
             [LOAD_BALANCER_CONTROLLER_SA],
             inline_policies={"controller": load_balancer_controller_policy()},
         )
-        chart = LOAD_BALANCER_CONTROLLER_CHART
-        return k8s.helm.v3.Release(
+        return pinned_release(
             f"{self._name}-lb-controller",
-            name="aws-load-balancer-controller",
-            chart=chart.chart,
-            version=chart.version,
-            repository_opts=chart.repository_opts(),
+            LOAD_BALANCER_CONTROLLER_CHART,
+            release_name="aws-load-balancer-controller",
             namespace=LOAD_BALANCER_CONTROLLER_SA.namespace,
-            atomic=True,
+            values=self._load_balancer_controller_values(args, role.arn),
+            registry=args.settings.image_registry,
             timeout=600,
-            values=mirrored(
-                "aws-load-balancer-controller",
-                self._load_balancer_controller_values(args, role.arn),
-                args.settings.image_registry,
-            ),
             opts=assuming(role, opts=self.k8s_opts()),
         )
 

@@ -17,7 +17,7 @@ import yaml
 
 from components.aws_helpers import Account, assuming, policy_document
 from components.charts import pinned
-from components.eks.images import mirrored
+from components.eks.releases import pinned_release
 from components.irsa import ROLE_ARN_ANNOTATION, ServiceAccount, irsa_role
 from components.platform import KubernetesAccess
 from components.settings import EksSettings
@@ -231,29 +231,25 @@ def prometheus_stack(
         grafana_role.arn,
         args.chat_topic_arn,
     ).apply(
-        lambda v: mirrored(
-            PROMETHEUS_STACK.chart,
-            prometheus_stack_values(
-                topic_arn=v[0],
-                chat_topic_arn=v[4],
-                region=v[1],
-                environment=args.platform.environment_name,
-                alertmanager_role_arn=v[2],
-                grafana_role_arn=v[3],
-                eks=eks,
-                node_selector=dict(kube.system_node_selector),
-            ),
-            eks.image_registry,
+        lambda v: prometheus_stack_values(
+            topic_arn=v[0],
+            chat_topic_arn=v[4],
+            region=v[1],
+            environment=args.platform.environment_name,
+            alertmanager_role_arn=v[2],
+            grafana_role_arn=v[3],
+            eks=eks,
+            node_selector=dict(kube.system_node_selector),
         )
     )
-    release = k8s.helm.v3.Release(
+    release = pinned_release(
         f"{name}-prometheus-stack",
-        name=release_name,
-        chart=PROMETHEUS_STACK.chart,
-        version=PROMETHEUS_STACK.version,
-        repository_opts=PROMETHEUS_STACK.repository_opts(),
+        PROMETHEUS_STACK,
+        release_name=release_name,
         namespace=namespace.metadata["name"],
         values=values,
+        registry=eks.image_registry,
+        atomic=False,
         timeout=900,
         opts=assuming(
             alertmanager_role,

@@ -1,0 +1,57 @@
+"""The one way the program installs a Helm chart: the lock's pin, mirrored images, awaited.
+
+All five releases (Cluster Autoscaler, AWS Load Balancer Controller, KEDA, Airflow,
+kube-prometheus-stack) take their chart, version and repository from `charts.lock.yaml`,
+pull their images through the stack's registry when one is set, and wait for their
+resources (`skip_await` stays false) so what depends on them starts after them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.charts import PinnedChart
+from components.eks.images import mirrored
+
+
+def pinned_release(
+    resource_name: str,
+    chart: PinnedChart,
+    *,
+    release_name: str,
+    namespace: pulumi.Input[str],
+    values: dict[str, Any] | pulumi.Output[dict[str, Any]],
+    registry: str,
+    timeout: int,
+    opts: pulumi.ResourceOptions,
+    atomic: bool = True,
+    create_namespace: bool | None = None,
+    max_history: int | None = None,
+) -> k8s.helm.v3.Release:
+    """A release of the pinned `chart` with `values` mirrored through `registry`.
+
+    `atomic` rolls a failed install or upgrade back instead of leaving it half applied;
+    `timeout` (seconds) bounds the wait for the chart's resources to become ready.
+    """
+
+    def mirror(resolved: dict[str, Any]) -> dict[str, Any]:
+        return mirrored(chart.chart, resolved, registry)
+
+    return k8s.helm.v3.Release(
+        resource_name,
+        name=release_name,
+        chart=chart.chart,
+        version=chart.version,
+        repository_opts=chart.repository_opts(),
+        namespace=namespace,
+        create_namespace=create_namespace,
+        values=values.apply(mirror) if isinstance(values, pulumi.Output) else mirror(values),
+        atomic=atomic,
+        timeout=timeout,
+        max_history=max_history,
+        skip_await=False,
+        opts=opts,
+    )
