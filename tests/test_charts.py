@@ -120,10 +120,11 @@ def test_the_unit_suite_needs_the_packages_not_helm() -> None:
     assert "ensure-helm.sh" in commands("test-charts")
 
 
-def test_every_release_is_awaited_within_a_bounded_time() -> None:
+def test_every_release_is_awaited_within_a_bounded_time_and_rolls_back_on_failure() -> None:
     releases = [r for r in prod_resources() if r["type"] == RELEASE_TYPE]
     assert len(releases) == len(lock())
     for release in releases:
         inputs = release["inputs"]
         assert inputs.get("skipAwait") is False, f"{release['name']} is not awaited"
         assert 0 < inputs["timeout"] <= 1200, f"{release['name']} has no bounded timeout"
+        assert inputs.get("atomic") is True, f"a failed {release['name']} upgrade stays failed"

@@ -27,14 +27,14 @@ def pinned_release(
     registry: str,
     timeout: int,
     opts: pulumi.ResourceOptions,
-    atomic: bool = True,
     create_namespace: bool | None = None,
     max_history: int | None = None,
 ) -> k8s.helm.v3.Release:
     """A release of the pinned `chart` with `values` mirrored through `registry`.
 
-    `atomic` rolls a failed install or upgrade back instead of leaving it half applied;
-    `timeout` (seconds) bounds the wait for the chart's resources to become ready.
+    Every release is atomic: a failed install or upgrade is rolled back instead of leaving
+    the release `failed`, which the next `pulumi up` could not upgrade without a manual
+    `helm rollback`. `timeout` (seconds) bounds the wait for the chart's resources.
     """
 
     def mirror(resolved: dict[str, Any]) -> dict[str, Any]:
@@ -49,7 +49,7 @@ def pinned_release(
         namespace=namespace,
         create_namespace=create_namespace,
         values=values.apply(mirror) if isinstance(values, pulumi.Output) else mirror(values),
-        atomic=atomic,
+        atomic=True,
         timeout=timeout,
         max_history=max_history,
         skip_await=False,

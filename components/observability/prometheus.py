@@ -249,7 +249,6 @@ def prometheus_stack(
         namespace=namespace.metadata["name"],
         values=values,
         registry=eks.image_registry,
-        atomic=False,
         timeout=900,
         opts=assuming(
             alertmanager_role,
