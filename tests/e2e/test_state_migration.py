@@ -1,16 +1,20 @@
 """Acceptance of the state transfer on the local platform: state built on the MWAA-like
-(dev) platform is exported, imported into the EKS-like (prod) platform, read back equal,
-and prod's scheduler continues the canary after the last migrated run: no backfill, no
-duplicate. A second import changes nothing; a planted password never reaches the document."""
+(dev) platform is exported, imported into the EKS-like (prod) platform and read back equal.
+The run history is made by dev's own scheduler (state_dags/state_hourly.py: hourly, catchup,
+from a few hours back), so prod's scheduler must continue after the last migrated run: its
+next run strictly later, nothing for a migrated hour, nothing before the migrated history.
+A second import changes nothing; a planted password never reaches the document."""
 
 from __future__ import annotations
 
 import copy
 import json
+import os
 import shutil
 import tempfile
 import time
-from collections import Counter
+from collections import defaultdict
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,7 +32,11 @@ from common.airflow_state import (
 from local.platform import Platform, start, stop
 
 PLANTED = "planted-e2e-Pa55word-c0ffee"
-CANARY_EVERY = timedelta(minutes=10)
+STATE_DAGS = Path(__file__).parent / "state_dags"
+HOURLY = "state_hourly"  # state_dags/state_hourly.py
+HOURS_BACK = 2  # dev's scheduler makes runs for now-2h, now-1h and this hour: three
+# E2E_PORT_BASE: dev's servers on base+1..base+5 and its API on base, prod's 100 higher.
+PORT_BASE = int(os.environ.get("E2E_PORT_BASE", "19500"))
 
 
 def api(platform: Platform) -> AirflowApi:
@@ -53,9 +61,9 @@ def wait_for(what: str, check, timeout: float = 240) -> Any:
     raise TimeoutError(f"{what}: not within {timeout:.0f} s")
 
 
-def build_state(source: AirflowApi) -> list[str]:
-    """Pool, UI variable, connection with a password, a paused DAG, three canary runs on the
-    last three complete intervals, run for real by the dev platform's worker."""
+def build_state(source: AirflowApi) -> list[dict[str, Any]]:
+    """Pool, UI variable, connection with a password, a paused DAG, and the hourly DAG's runs
+    made by dev's scheduler (catchup from STATE_E2E_START) and run by its worker."""
     source.call("POST", "/pools", body={"name": "warehouse", "slots": 3, "description": "DWH"})
     source.call("POST", "/variables", body={"key": "report_day", "value": "monday"})
     source.call(
@@ -68,40 +76,19 @@ def build_state(source: AirflowApi) -> list[str]:
             "password": PLANTED,
         },
     )
-    wait_for("DAGs parsed", lambda: source.get_or_none("/dags/canary"))
+    wait_for("DAGs parsed", lambda: source.get_or_none(f"/dags/{HOURLY}"))
     source.call("PATCH", "/dags/s3_etl", body={"is_paused": True})
-    now = datetime.now(UTC).replace(second=0, microsecond=0)
-    latest = now - timedelta(minutes=now.minute % 10) - CANARY_EVERY
-    run_ids = []
-    for back in (2, 1, 0):
-        start_at = latest - back * CANARY_EVERY
-        run_id = f"canary_e2e_{back}"
-        # Created while canary is still paused: the scheduler then never makes its own run
-        # for these intervals.
-        source.call(
-            "POST",
-            "/dags/canary/dagRuns",
-            body={
-                "dag_run_id": run_id,
-                "logical_date": _iso(start_at),
-                "data_interval_start": _iso(start_at),
-                "data_interval_end": _iso(start_at + CANARY_EVERY),
-                "conf": {},
-            },
-        )
-        run_ids.append(run_id)
-    source.call("PATCH", "/dags/canary", body={"is_paused": False})
-    for run_id in run_ids:
-        state = wait_for(
-            f"canary {run_id}",
-            lambda run_id=run_id: (
-                source.get(f"/dags/canary/dagRuns/{run_id}")["state"]
-                if source.get(f"/dags/canary/dagRuns/{run_id}")["state"] in {"success", "failed"}
-                else None
-            ),
-        )
-        assert state == "success", run_id
-    return run_ids
+    source.call("PATCH", f"/dags/{HOURLY}", body={"is_paused": False})
+
+    def finished() -> list[dict[str, Any]] | None:
+        runs = list(source.paged(f"/dags/{HOURLY}/dagRuns", "dag_runs"))
+        done = [r for r in runs if r["state"] in {"success", "failed"}]
+        return runs if len(done) >= HOURS_BACK + 1 and len(done) == len(runs) else None
+
+    runs = wait_for("dev's scheduled runs", finished)
+    assert {r["run_type"] for r in runs} == {"scheduled"}, runs
+    assert {r["state"] for r in runs} == {"success"}, runs
+    return runs
 
 
 def comparable(doc: dict) -> dict:
@@ -118,7 +105,7 @@ def comparable(doc: dict) -> dict:
 
 
 @pytest.fixture
-def home() -> Any:
+def home() -> Iterator[Path]:
     """State directories the platform's postgres user can reach (pytest's tmp is 0700)."""
     path = Path(tempfile.mkdtemp(prefix="state-e2e-"))
     path.chmod(0o755)
@@ -126,45 +113,77 @@ def home() -> Any:
     shutil.rmtree(path, ignore_errors=True)
 
 
-def test_state_moves_from_the_mwaa_like_to_the_eks_like_platform(home: Path) -> None:
-    tmp_path = home
-    dev = start("dev", port=19500, port_base=19500, state=tmp_path / "dev", fast=True)
+@pytest.fixture
+def hourly_start(monkeypatch: pytest.MonkeyPatch) -> datetime:
+    """The hourly DAG's start_date, for both platforms' processes (they inherit it)."""
+    hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    first = hour - timedelta(hours=HOURS_BACK)
+    monkeypatch.setenv("STATE_E2E_START", first.isoformat())
+    return first
+
+
+def runs_by_date(runs: list[dict[str, Any]]) -> dict[datetime, list[dict[str, Any]]]:
+    found = defaultdict(list)
+    for run in runs:
+        found[_parse(run["logical_date"])].append(run)
+    return found
+
+
+def test_state_moves_from_the_mwaa_like_to_the_eks_like_platform(
+    home: Path, hourly_start: datetime
+) -> None:
+    dev_base, prod_base = PORT_BASE, PORT_BASE + 100
+    dev = start(
+        "dev", port=dev_base, port_base=dev_base, state=home / "dev", fast=True,
+        extra_dags=(STATE_DAGS,),
+    )  # fmt: skip
     try:
         source = api(dev)
-        build_state(source)
+        dev_runs = build_state(source)
         doc = export_state(source, "local-dev", history_days=1)
     finally:
-        stop(tmp_path / "dev")
+        stop(home / "dev")
     text = dump_document(doc)
     assert PLANTED not in text
-    canary = next(d for d in doc["dags"] if d["dag_id"] == "canary")
-    last = _parse(canary["latest_success"]["logical_date"])
-    assert {r["run_id"] for r in canary["history"]} >= {f"canary_e2e_{i}" for i in range(3)}
+    hourly = next(d for d in doc["dags"] if d["dag_id"] == HOURLY)
+    migrated = sorted(_parse(r["logical_date"]) for r in hourly["history"])
+    assert migrated == sorted(_parse(r["logical_date"]) for r in dev_runs)
+    assert migrated[0] == hourly_start and len(migrated) >= HOURS_BACK + 1, migrated
+    first, last = migrated[0], migrated[-1]
 
-    prod = start("prod", port=19600, port_base=19600, state=tmp_path / "prod", fast=True)
+    prod = start(
+        "prod", port=prod_base, port_base=prod_base, state=home / "prod", fast=True,
+        extra_dags=(STATE_DAGS,),
+    )  # fmt: skip
     try:
         target = api(prod)
-        wait_for("DAGs parsed on prod", lambda: target.get_or_none("/dags/canary"))
-        run_import(target, plan_import(target, doc), report=print)
+        wait_for("DAGs parsed on prod", lambda: target.get_or_none(f"/dags/{HOURLY}"))
+        plan = plan_import(target, doc)
+        run_import(target, plan, report=print)
+        # A catchup DAG stays paused after the import; its history reaches back to its
+        # start_date, so the runbook's step applies: unpause it by hand.
+        assert any(w.startswith(f"dag {HOURLY}: catchup=True") for w in plan.warnings)
+        assert target.get(f"/dags/{HOURLY}")["is_paused"] is True
+        target.call("PATCH", f"/dags/{HOURLY}", body={"is_paused": False})
 
         assert comparable(export_state(target, "local-prod", history_days=1)) == comparable(doc)
         assert plan_import(target, doc).changes == []  # importing twice is a no-op
 
-        # Prod's scheduler continues after the last migrated run.
-        def moved_on() -> bool:
-            details = target.get("/dags/canary/details")
-            nxt = details.get("next_dagrun_logical_date")
-            return bool(nxt) and _parse(nxt) > last
+        # Prod's scheduler walks the hourly schedule from start_date: every migrated hour
+        # already has its run, so its next run is the first hour after the last migrated one.
+        def next_run() -> datetime | None:
+            found = target.get(f"/dags/{HOURLY}/details").get("next_dagrun_logical_date")
+            return _parse(found) if found and _parse(found) > last else None
 
-        wait_for("prod's next canary run after the migrated ones", moved_on, timeout=120)
-        runs = list(target.paged("/dags/canary/dagRuns", "dag_runs"))
-        scheduled = [r for r in runs if r["run_type"] == "scheduled"]
-        assert all(_parse(r["logical_date"]) > last for r in scheduled), scheduled  # no backfill
-        dates = Counter(r["logical_date"] for r in runs if r["logical_date"])
-        assert max(dates.values()) == 1, dates  # no duplicate
-        print(json.dumps({"last_migrated": _iso(last), "prod_runs": len(runs)}))
+        following = wait_for("prod's next hourly run after the migrated ones", next_run, 120)
+        by_date = runs_by_date(list(target.paged(f"/dags/{HOURLY}/dagRuns", "dag_runs")))
+        for when in migrated:  # no duplicate: the migrated run is the hour's only run
+            assert [r["run_type"] for r in by_date[when]] == ["manual"], by_date[when]
+        assert not [w for w in by_date if w < first], by_date  # no backfill before them
+        assert all(w > last for w in by_date if w not in migrated), by_date  # only later ones
+        print(json.dumps({"migrated": [_iso(m) for m in migrated], "next": _iso(following)}))
     finally:
-        stop(tmp_path / "prod")
+        stop(home / "prod")
 
 
 @pytest.fixture(autouse=True)
