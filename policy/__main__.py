@@ -1,7 +1,7 @@
-"""CrossGuard pack: the baseline in rules.py, enforced by `pulumi preview/up --policy-pack policy`.
+"""CrossGuard pack: the baseline in rules/, enforced by `pulumi preview/up --policy-pack policy`.
 
-The Pulumi CLI runs this directory as a script with the directory on sys.path, so `rules`
-imports as a top-level module. Building the policies is a function (tests import it); serving
+The Pulumi CLI runs this directory as a script with the directory on sys.path, so the `rules`
+package imports at the top level. Building the policies is a function (tests import it); serving
 the pack happens only when run as `__main__`, because `PolicyPack(...)` blocks forever.
 
 Stack exceptions come from the project setting `policyExceptions` ("policy-name: reason"),
@@ -15,7 +15,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pulumi
-import rules
+import rules.base
+import rules.registry
 from pulumi_policy import (
     EnforcementLevel,
     Policy,
@@ -109,17 +110,17 @@ def stack_exceptions() -> dict[str, str]:
         entries = pulumi.Config().get_object("policyExceptions")
     except Exception:  # no project or stack configured (e.g. under unit tests)
         return {}
-    return rules.parse_exceptions(entries) if entries else {}
+    return rules.registry.parse_exceptions(entries) if entries else {}
 
 
-def _excuse(policy: rules.Policy, not_applicable: Callable[[str], None]) -> None:
+def _excuse(policy: rules.base.Policy, not_applicable: Callable[[str], None]) -> None:
     reason = stack_exceptions().get(policy.name)
     if reason is not None:
         not_applicable(f"excepted by policyExceptions: {reason}")
 
 
 def _resource_validation(
-    policy: rules.Policy,
+    policy: rules.base.Policy,
 ) -> Callable[[ResourceValidationArgs, ReportViolation], None]:
     check = policy.check
     assert check is not None
@@ -137,7 +138,7 @@ def _resource_validation(
 
 
 def _stack_validation(
-    policy: rules.Policy,
+    policy: rules.base.Policy,
 ) -> Callable[[StackValidationArgs, ReportViolation], None]:
     check = policy.stack_check
     assert check is not None
@@ -157,7 +158,7 @@ def _stack_validation(
 def build_policies() -> list[Policy]:
     """One CrossGuard policy per rule, at the rule's enforcement level."""
     built: list[Policy] = []
-    for policy in rules.POLICIES:
+    for policy in rules.registry.POLICIES:
         level = LEVELS[policy.level]
         if policy.check is not None:
             built.append(

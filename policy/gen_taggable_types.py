@@ -1,4 +1,4 @@
-"""Regenerate taggable_types.txt: the pulumi-aws resource types whose inputs include `tags`.
+"""Regenerate rules/taggable_types.txt: the pulumi-aws resource types whose inputs include `tags`.
 
 Run from the project root after upgrading pulumi-aws:
     .venv/bin/python policy/gen_taggable_types.py
@@ -11,7 +11,7 @@ import re
 from importlib import metadata, util
 from pathlib import Path
 
-OUTPUT = Path(__file__).with_name("taggable_types.txt")
+OUTPUT = Path(__file__).parent / "rules" / "taggable_types.txt"  # beside rules/tagging.py
 
 # In each resource module, `_internal_init` stores the inputs and then registers the type token.
 _REGISTRATION = re.compile(

@@ -447,7 +447,7 @@ def enrich(plan: Plan) -> Plan:
         plan.cost = estimate(resources, region=plan.settings.region, usage=usage)
         plan.egress = _egress(plan, resources, usage)
     try:
-        from policy.rules import evaluate
+        from policy.rules.registry import evaluate
     except ImportError:
         pass
     else:

@@ -20,7 +20,7 @@ from pulumi.runtime.sync_await import _sync_await
 
 from bootstrap.bootstrap_settings import SettingsError, load_settings
 from bootstrap.github_oidc import GithubOidcArgs
-from policy import rules
+from policy.rules import iam, tagging
 
 BOOTSTRAP = Path(__file__).resolve().parents[2] / "bootstrap"
 ACCOUNT = "111122223333"
@@ -182,10 +182,10 @@ def test_trust_policies_pass_the_baseline_and_the_baseline_would_catch_a_loose_o
     declared = run_bootstrap(**CONFIG)
     roles = declared.of_type("aws:iam/role:Role")
     assert len(roles) == 4
-    assert [m for role in roles for m in rules.check_trust_policy(role)] == []
+    assert [m for role in roles for m in iam.check_trust_policy(role)] == []
     loose = trust(roles[0])
     del loose["Statement"][0]["Condition"]["StringEquals"][f"{HOST}:sub"]
-    assert rules.check_trust_policy({**roles[0], "inputs": {"assumeRolePolicy": loose}})
+    assert iam.check_trust_policy({**roles[0], "inputs": {"assumeRolePolicy": loose}})
 
 
 def test_oidc_provider_serves_github_tokens_for_sts(run_bootstrap: BootstrapRunner) -> None:
@@ -193,7 +193,7 @@ def test_oidc_provider_serves_github_tokens_for_sts(run_bootstrap: BootstrapRunn
     [provider] = declared.of_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider")
     assert provider["inputs"]["url"] == f"https://{HOST}"
     assert provider["inputs"]["clientIdLists"] == ["sts.amazonaws.com"]
-    assert set(provider["inputs"]["tags"]) == set(rules.REQUIRED_TAGS)
+    assert set(provider["inputs"]["tags"]) == set(tagging.REQUIRED_TAGS)
 
 
 def test_an_existing_oidc_provider_is_reused(run_bootstrap: BootstrapRunner) -> None:
@@ -347,7 +347,7 @@ def test_good_settings_build_the_repository_and_tags() -> None:
     assert settings.stacks == ("dev", "prod")
     assert load_settings({**REPO, "stacks": ' [ "prod" ] '}.get).stacks == ("prod",)
     assert settings.tags["Owner"] == "data-eng"
-    assert set(settings.tags) == set(rules.REQUIRED_TAGS)
+    assert set(settings.tags) == set(tagging.REQUIRED_TAGS)
 
 
 def test_component_refuses_a_repository_that_would_widen_the_trust() -> None:

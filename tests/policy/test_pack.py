@@ -27,7 +27,8 @@ from pulumi_policy import (
 from pulumi_policy.policy import _NotApplicableError
 from pulumi_policy.proxy import unknown_checking_proxy
 
-from policy import gen_taggable_types, rules
+from policy import gen_taggable_types
+from policy.rules import registry, tagging
 
 PACK_DIR = Path(__file__).resolve().parents[2] / "policy"
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
@@ -55,8 +56,8 @@ def by_name(pack: ModuleType) -> dict[str, Any]:
 
 def test_every_rule_is_wrapped_at_its_level(pack: ModuleType) -> None:
     built = by_name(pack)
-    assert len(built) == len(rules.POLICIES)
-    for rule in rules.POLICIES:
+    assert len(built) == len(registry.POLICIES)
+    for rule in registry.POLICIES:
         policy = built[rule.name]
         kind = ResourceValidationPolicy if rule.check else StackValidationPolicy
         assert isinstance(policy, kind), rule.name
@@ -127,7 +128,7 @@ def test_stack_policy_follows_property_dependencies(pack: ModuleType) -> None:
 
 def test_stack_policy_reads_default_tags_of_the_resources_provider(pack: ModuleType) -> None:
     policy = by_name(pack)["required-tags"]
-    tags = dict.fromkeys(rules.REQUIRED_TAGS, "x")
+    tags = dict.fromkeys(tagging.REQUIRED_TAGS, "x")
     provider = PolicyProviderResource(
         "pulumi:providers:aws",
         {"defaultTags": json.dumps({"tags": tags})},
@@ -169,12 +170,12 @@ def test_pack_manifest_runs_python_in_its_own_virtualenv() -> None:
 def test_taggable_types_match_the_installed_sdk() -> None:
     pytest.importorskip("pulumi_aws")
     current = gen_taggable_types.taggable_types(gen_taggable_types.sdk_root())
-    assert set(current) == rules.TAGGABLE_TYPES, "run: python policy/gen_taggable_types.py"
-    assert {"aws:s3/bucket:Bucket", "aws:ec2/vpc:Vpc"} <= rules.TAGGABLE_TYPES
-    assert "aws:s3/bucketPolicy:BucketPolicy" not in rules.TAGGABLE_TYPES
+    assert set(current) == tagging.TAGGABLE_TYPES, "run: python policy/gen_taggable_types.py"
+    assert {"aws:s3/bucket:Bucket", "aws:ec2/vpc:Vpc"} <= tagging.TAGGABLE_TYPES
+    assert "aws:s3/bucketPolicy:BucketPolicy" not in tagging.TAGGABLE_TYPES
 
 
 def test_readme_documents_every_policy_at_its_level() -> None:
     readme = (PACK_DIR / "README.md").read_text()
     rows = re.findall(r"^\| `([a-z0-9-]+)` \| (mandatory|advisory) \|", readme, re.M)
-    assert sorted(rows) == sorted((p.name, p.level) for p in rules.POLICIES)
+    assert sorted(rows) == sorted((p.name, p.level) for p in registry.POLICIES)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from policy import rules
+from policy.rules import registry
 from tests.conftest import planned
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,7 +21,7 @@ def stack_exceptions(stack: str) -> dict[str, str]:
     path = ROOT / f"Pulumi.{stack}.yaml"
     document = yaml.safe_load(path.read_text()) if path.exists() else None
     config: dict[str, Any] = (document or {}).get("config") or {}
-    return rules.parse_exceptions(config.get(f"{project}:policyExceptions"))
+    return registry.parse_exceptions(config.get(f"{project}:policyExceptions"))
 
 
 @pytest.mark.parametrize("stack", sorted(PLATFORM))
@@ -29,7 +29,7 @@ def test_stack_has_no_blocking_findings(stack: str) -> None:
     resources = planned(stack).resources()
     assert {r["type"] for r in resources} >= {PLATFORM[stack], "aws:s3/bucket:Bucket"}
     assert all({"type", "name", "inputs"} <= set(r) for r in resources)
-    findings = rules.evaluate(resources, stack_exceptions(stack))
+    findings = registry.evaluate(resources, stack_exceptions(stack))
     blocking = [
         f"{f.policy} {f.resource_type} {f.resource_name}: {f.message}"
         for f in findings

@@ -7,10 +7,13 @@ from typing import Any
 
 import pytest
 
-from policy import rules
+from policy.rules import registry, tagging
+from policy.rules.base import Finding
+from policy.rules.kubernetes import EKS_LOG_TYPES
+from policy.rules.mwaa import MWAA_LOGS
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # pulumi.runtime.rpc.UNKNOWN
-TAGS = dict.fromkeys(rules.REQUIRED_TAGS, "x")
+TAGS = dict.fromkeys(tagging.REQUIRED_TAGS, "x")
 
 
 def res(kind: str, name: str, **inputs: Any) -> dict[str, Any]:
@@ -22,8 +25,8 @@ def doc(*statements: dict[str, Any], as_json: bool = True) -> Any:
     return json.dumps(document) if as_json else document
 
 
-def findings(policy: str, resources: list[dict[str, Any]]) -> list[rules.Finding]:
-    return [f for f in rules.evaluate(resources) if f.policy == policy]
+def findings(policy: str, resources: list[dict[str, Any]]) -> list[Finding]:
+    return [f for f in registry.evaluate(resources) if f.policy == policy]
 
 
 # --- S3: a bucket and its five companions ---------------------------------------------------
@@ -153,7 +156,7 @@ def eks(**over: Any) -> dict[str, Any]:
     inputs = {
         "endpointPrivateAccess": True,
         "endpointPublicAccess": False,
-        "enabledClusterLogTypes": list(rules.EKS_LOG_TYPES),
+        "enabledClusterLogTypes": list(EKS_LOG_TYPES),
         "encryptionConfigKeyArn": "arn:aws:kms:eu-west-1:111122223333:key/abc",
         "authenticationMode": "API",
     }
@@ -163,7 +166,7 @@ def eks(**over: Any) -> dict[str, Any]:
 def aws_eks(**over: Any) -> dict[str, Any]:
     inputs = {
         "vpcConfig": {"endpointPrivateAccess": True, "endpointPublicAccess": False},
-        "enabledClusterLogTypes": list(rules.EKS_LOG_TYPES),
+        "enabledClusterLogTypes": list(EKS_LOG_TYPES),
         "encryptionConfig": {"provider": {"keyArn": "arn:k"}, "resources": ["secrets"]},
         "accessConfig": {"authenticationMode": "API"},
     }
@@ -171,7 +174,7 @@ def aws_eks(**over: Any) -> dict[str, Any]:
 
 
 def mwaa(**over: Any) -> dict[str, Any]:
-    logs = {name: {"enabled": True, "logLevel": "INFO"} for name in rules.MWAA_LOGS}
+    logs = {name: {"enabled": True, "logLevel": "INFO"} for name in MWAA_LOGS}
     inputs = {
         "webserverAccessMode": "PRIVATE_ONLY",
         "kmsKey": "arn:k",
@@ -181,7 +184,7 @@ def mwaa(**over: Any) -> dict[str, Any]:
 
 
 def mwaa_log_off(name: str) -> dict[str, Any]:
-    logs = {log: {"enabled": log != name, "logLevel": "INFO"} for log in rules.MWAA_LOGS}
+    logs = {log: {"enabled": log != name, "logLevel": "INFO"} for log in MWAA_LOGS}
     return mwaa(loggingConfiguration=logs)
 
 
@@ -233,7 +236,7 @@ PROVIDER = res(
     "pulumi:providers:aws",
     "aws",
     region="eu-west-1",
-    defaultTags=json.dumps({"tags": {k: "x" for k in rules.REQUIRED_TAGS if k != "CostCenter"}}),
+    defaultTags=json.dumps({"tags": {k: "x" for k in tagging.REQUIRED_TAGS if k != "CostCenter"}}),
 )
 
 
@@ -605,9 +608,9 @@ GOOD = {
 
 
 def test_every_policy_has_cases() -> None:
-    assert {policy for policy, _, _ in BAD} == rules.POLICY_NAMES == set(GOOD)
-    assert len(rules.POLICIES) >= 15
-    assert len(rules.POLICY_NAMES) == len(rules.POLICIES)
+    assert {policy for policy, _, _ in BAD} == registry.POLICY_NAMES == set(GOOD)
+    assert len(registry.POLICIES) >= 15
+    assert len(registry.POLICY_NAMES) == len(registry.POLICIES)
 
 
 @pytest.mark.parametrize(
@@ -630,7 +633,7 @@ def test_policy_accepts_good_resource(policy: str) -> None:
 
 def test_finding_names_type_level_and_message() -> None:
     [finding] = findings("rds-multi-az", [database(multiAz=False)])
-    assert finding == rules.Finding(
+    assert finding == Finding(
         "rds-multi-az", "advisory", "aws:rds/instance:Instance", "db", "multiAz is not true"
     )
     assert not finding.blocking
@@ -654,17 +657,21 @@ def test_companions_link_by_physical_id_or_property_dependencies() -> None:
 
 def test_evaluate_applies_exceptions() -> None:
     resources = [database(multiAz=False, storageEncrypted=False, tags=TAGS)]
-    exceptions = rules.parse_exceptions(["rds-storage-encrypted: restored from a legacy snapshot"])
-    by_policy = {f.policy: f for f in rules.evaluate(resources, exceptions)}
+    exceptions = registry.parse_exceptions(
+        ["rds-storage-encrypted: restored from a legacy snapshot"]
+    )
+    by_policy = {f.policy: f for f in registry.evaluate(resources, exceptions)}
     assert by_policy["rds-storage-encrypted"].excepted == "restored from a legacy snapshot"
     assert not by_policy["rds-storage-encrypted"].blocking
     assert by_policy["rds-multi-az"].excepted is None
-    assert [f.policy for f in rules.evaluate(resources) if f.blocking] == ["rds-storage-encrypted"]
+    assert [f.policy for f in registry.evaluate(resources) if f.blocking] == [
+        "rds-storage-encrypted"
+    ]
 
 
 def test_evaluate_rejects_exceptions_for_unknown_policies() -> None:
     with pytest.raises(ValueError, match="no-such-policy"):
-        rules.evaluate([], {"no-such-policy": "typo"})
+        registry.evaluate([], {"no-such-policy": "typo"})
 
 
 def test_parse_exceptions_reports_each_mistake_on_its_own_line() -> None:
@@ -676,14 +683,14 @@ def test_parse_exceptions_reports_each_mistake_on_its_own_line() -> None:
         "mwaa-logging: b",
     ]
     with pytest.raises(ValueError) as error:
-        rules.parse_exceptions(entries)
+        registry.parse_exceptions(entries)
     assert str(error.value).splitlines() == [
         "policyExceptions[0]: expected 'policy-name: reason', got 'rds-multi-az'",
         "policyExceptions[1]: unknown policy 'nope'",
         "policyExceptions[2]: kms-key-policy needs a reason after the colon",
         "policyExceptions[4]: mwaa-logging is excepted twice",
     ]
-    assert rules.parse_exceptions(None) == {}
+    assert registry.parse_exceptions(None) == {}
 
 
 # Values unknown during preview must never produce a finding.
@@ -743,7 +750,7 @@ UNKNOWNS = [
     ("ec2-imdsv2", [res("aws:ec2/launchTemplate:LaunchTemplate", "lt", metadataOptions=UNKNOWN)]),
     (
         "mwaa-logging",
-        [mwaa(loggingConfiguration={n: {"enabled": UNKNOWN} for n in rules.MWAA_LOGS})],
+        [mwaa(loggingConfiguration={n: {"enabled": UNKNOWN} for n in MWAA_LOGS})],
     ),
     ("iam-no-wildcard-actions", [res("aws:iam/policy:Policy", "p", policy=UNKNOWN)]),
     ("iam-no-admin-managed-policies", [attach(UNKNOWN)]),
