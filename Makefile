@@ -9,14 +9,14 @@ FORMAT ?= text
 OUT ?= cost.png
 
 .PHONY: plan test lint typecheck unit test-charts test-dags test-tools tools charts chart-packages helm preview up cost-curve config-docs clean \
-	state-export state-import pre-upgrade-snapshot local local-status local-down e2e bench-local \
+	state-export state-import pre-upgrade-snapshot local local-install airflow-venv local-packages \
+	local-status local-down e2e bench-local \
 	e2e-state
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "error: Python 3.11+ is required ($(PYTHON))" >&2; exit 1; }
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@PYTHON=$(PYTHON) bash scripts/venv.sh $(VENV) requirements-dev.txt
 	@touch $@
 
 ## plan: offline preview of STACK (resources, cost, policy findings); FORMAT=text|json|markdown
@@ -47,8 +47,20 @@ test-dags: $(VENV)/.installed
 	bash scripts/test-dags.sh
 
 ## local: the STACK's Airflow on this machine (real servers, its own config); PORT=8080
-local: $(VENV)/.installed
+local: local-install
 	@$(PY) -m local up --stack $(STACK) $(if $(PORT),--port $(PORT))
+
+# What the local platform needs, built side by side on a fresh machine: .venv, .venv-airflow
+# and the Debian servers (uv first: both venvs are installed with it). A moment when present.
+local-install:
+	@PYTHON=$(PYTHON) bash scripts/uv.sh >/dev/null || true
+	@$(MAKE) --no-print-directory -j3 -Otarget $(VENV)/.installed airflow-venv local-packages
+
+airflow-venv:
+	@PYTHON=$(PYTHON) bash scripts/airflow-venv.sh
+
+local-packages:
+	@bash scripts/ensure-local-packages.sh
 
 ## local-status: what the local platform runs and whether it is healthy
 local-status: $(VENV)/.installed
@@ -115,4 +127,4 @@ up: $(VENV)/.installed
 	pulumi up --stack $(STACK) --policy-pack policy
 
 clean:
-	rm -rf $(VENV) .venv-airflow .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-airflow .uv .mypy_cache .ruff_cache

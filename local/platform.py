@@ -43,11 +43,6 @@ VENV = REPO / ".venv-airflow"
 DEFAULT_STATE = REPO / ".airflow-local"
 PG_BIN = Path("/usr/lib/postgresql")
 SERVICE_USER = "postgres"  # created by Debian's postgresql package
-DEBIAN_PACKAGES = {
-    "postgres": "postgresql",
-    "pgbouncer": "pgbouncer",
-    "redis-server": "redis-server",
-}
 HEALTH_PATH = "/api/v2/monitor/health"
 START_TIMEOUT = 240.0
 
@@ -157,21 +152,12 @@ def _tcp_open(port: int) -> bool:
 
 
 def ensure_installed() -> None:
-    """Debian packages (apt, when root) and the Airflow venv (scripts/airflow-venv.sh)."""
-    missing = [pkg for binary, pkg in DEBIAN_PACKAGES.items() if not _installed(binary)]
-    if missing:
-        if os.geteuid() != 0:
-            raise PlatformError(f"install the Debian packages {' '.join(missing)} (apt-get)")
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
-        subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=True, env=env)
-    subprocess.run(["bash", str(REPO / "scripts/airflow-venv.sh")], check=True)
-
-
-def _installed(binary: str) -> bool:
-    if binary == "postgres":
-        return any(PG_BIN.glob("*/bin/postgres"))
-    return shutil.which(binary) is not None or Path("/usr/sbin", binary).exists()
+    """The Debian servers (scripts/ensure-local-packages.sh: apt, when root) and the Airflow
+    venv (scripts/airflow-venv.sh); `make local` has built both side by side already, so
+    here they are a moment's check."""
+    for script in ("ensure-local-packages.sh", "airflow-venv.sh"):
+        if subprocess.run(["bash", str(REPO / "scripts" / script)], check=False).returncode:
+            raise PlatformError(f"scripts/{script} failed (its output is above)")
 
 
 def venv_airflow_version() -> str:

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Build .venv-airflow, the one Airflow venv of the repository: the DAG tests and the local
 # platform both run in it. Rebuilt only when the requirement set changes (a hash of it is
-# stamped inside the venv), so a second run takes a moment. Usage: bash scripts/airflow-venv.sh
+# stamped inside the venv), so a second run takes a moment. Installed by scripts/venv.sh (uv,
+# pip as a fallback) from the requirements file, whose `-c` line applies the full lock
+# (tests/dags/constraints-airflow.txt). Usage: bash scripts/airflow-venv.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,9 +27,8 @@ print(h.hexdigest())' "${REQUIREMENT_SET[@]}")
 if [[ -x $VENV/bin/python && -f $stamp && $(<"$stamp") == "$wanted" ]]; then
     echo "== $VENV is up to date"
 else
-    echo "== building $VENV (Airflow, a few minutes the first time)"
+    echo "== building $VENV (Airflow; with uv ~10-20 s, with pip a few minutes)"
     rm -rf "$VENV"
-    "$PYTHON" -m venv "$VENV"
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$REQUIREMENTS"
+    PYTHON=$PYTHON bash scripts/venv.sh "$VENV" "$REQUIREMENTS"
     echo "$wanted" >"$stamp"  # written last: an interrupted install is redone next time
 fi

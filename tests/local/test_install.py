@@ -1,0 +1,112 @@
+"""The local platform's first start on a fresh machine: what makes it fast is tested here, not
+timed (README "Local platform" has the measured figures). The venvs are installed with a
+pinned uv (pip only when uv cannot be had), from requirement files that keep the Airflow
+lock, and `make local` builds both venvs and the Debian servers side by side."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from local.config import REPO
+
+SCRIPTS = REPO / "scripts"
+AIRFLOW_REQUIREMENTS = REPO / "tests/dags/requirements-airflow.txt"
+
+# A stand-in uv: logs its arguments and makes `uv venv DIR` a venv whose python is this one.
+FAKE_UV = f"""#!/usr/bin/env bash
+echo "$*" >>"$UV_LOG"
+if [[ $1 == venv ]]; then
+    dir=${{@: -1}}
+    mkdir -p "$dir/bin" && ln -sf {sys.executable} "$dir/bin/python"
+fi
+"""
+
+
+def _run_venv_script(tmp_path: Path, uv: str) -> tuple[subprocess.CompletedProcess[str], Path]:
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("# nothing to install\n")
+    log = tmp_path / "uv.log"
+    env = {**os.environ, "UV": uv, "UV_LOG": str(log)}
+    result = subprocess.run(
+        ["bash", str(SCRIPTS / "venv.sh"), str(tmp_path / "venv"), str(requirements)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    return result, log
+
+
+def test_venvs_are_installed_with_uv_when_it_can_be_had(tmp_path: Path) -> None:
+    fake = tmp_path / "uv"
+    fake.write_text(FAKE_UV)
+    fake.chmod(0o755)
+    result, log = _run_venv_script(tmp_path, str(fake))
+    assert result.returncode == 0, result.stderr
+    calls = log.read_text().splitlines()
+    venv = tmp_path / "venv"
+    assert calls[0].startswith("venv ") and "--seed" in calls[0], calls
+    assert calls[1] == (
+        f"pip install --quiet --python {venv}/bin/python -r {tmp_path / 'requirements.txt'}"
+    ), calls
+
+
+def test_venvs_fall_back_to_pip_without_uv(tmp_path: Path) -> None:
+    result, log = _run_venv_script(tmp_path, "none")
+    assert result.returncode == 0, result.stderr
+    assert "installing" in result.stderr and "with pip" in result.stderr
+    assert not log.exists(), "uv was called although it is unavailable"
+    assert (tmp_path / "venv/bin/python").exists()
+
+
+def test_uv_is_a_pinned_release_from_pypi() -> None:
+    script = (SCRIPTS / "uv.sh").read_text()
+    version = re.search(r"^UV_VERSION=(\S+)", script, re.MULTILINE)
+    assert version and re.fullmatch(r"\d+\.\d+\.\d+", version.group(1)), "uv is not pinned"
+    assert '"uv==$UV_VERSION"' in script
+    # The venv script never lets uv fetch a Python of its own.
+    assert "UV_PYTHON_DOWNLOADS=never" in (SCRIPTS / "venv.sh").read_text()
+
+
+def test_the_airflow_venv_keeps_the_lock_and_its_stamp() -> None:
+    requirements = AIRFLOW_REQUIREMENTS.read_text().splitlines()
+    assert "-c constraints-airflow.txt" in requirements, "the full lock is not applied"
+    script = (SCRIPTS / "airflow-venv.sh").read_text()
+    requirement_set = re.search(r"^REQUIREMENT_SET=\((.*)\)", script, re.MULTILINE)
+    assert requirement_set, "airflow-venv.sh has no REQUIREMENT_SET"
+    for name in ("$REQUIREMENTS", "tests/dags/constraints-airflow.txt", "dags/requirements.txt"):
+        assert name in requirement_set.group(1).replace('"', "").split(), (
+            f"{name} does not rebuild the venv"
+        )
+    assert 'bash scripts/venv.sh "$VENV" "$REQUIREMENTS"' in script
+    # The stamp is written after the install, so an interrupted one is redone.
+    assert script.index("scripts/venv.sh") < script.index('>"$stamp"')
+
+
+def test_make_local_builds_the_venvs_and_the_servers_side_by_side() -> None:
+    dry = subprocess.run(
+        ["make", "-n", "local-install"], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout
+    uv, parallel = dry.splitlines()[:2]
+    assert "scripts/uv.sh" in uv, "uv is not bootstrapped before the parallel builds"
+    assert "-j3" in parallel.split()
+    targets = parallel.split()[-3:]
+    assert sorted(targets) == sorted([".venv/.installed", "airflow-venv", "local-packages"])
+    recipe = subprocess.run(
+        ["make", "-n", "-B", ".venv/.installed", "airflow-venv", "local-packages"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "scripts/venv.sh .venv requirements-dev.txt" in recipe
+    assert "scripts/airflow-venv.sh" in recipe and "scripts/ensure-local-packages.sh" in recipe
+    local = subprocess.run(
+        ["make", "-n", "-p", "local"], cwd=REPO, capture_output=True, text=True, check=False
+    ).stdout
+    assert re.search(r"^local: local-install$", local, re.MULTILINE), "make local skips it"
