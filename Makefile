@@ -10,7 +10,7 @@ OUT ?= cost.png
 
 .PHONY: plan test lint typecheck unit test-charts test-dags test-tools tools charts chart-packages helm preview up cost-curve config-docs clean \
 	state-export state-import pre-upgrade-snapshot local local-install airflow-venv local-packages \
-	local-status local-down e2e bench-local \
+	local-status local-down e2e e2e-dev bench-local \
 	e2e-state
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -25,7 +25,7 @@ plan: $(VENV)/.installed
 
 ## test: lint, type check, unit tests, real-tool checks, the charts rendered, the DAGs in Airflow,
 ## and the end-to-end run on the local platform
-test: lint typecheck unit test-charts test-dags e2e e2e-state
+test: lint typecheck unit test-charts test-dags e2e e2e-dev e2e-state
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
@@ -69,6 +69,11 @@ local-status: $(VENV)/.installed
 ## e2e: the prod-like local platform, driven through the REST API (runs, logs, alerts, faults)
 e2e: $(VENV)/.installed
 	LOCAL_E2E=1 $(PY) -m pytest tests/local/e2e
+
+## e2e-dev: the dev-like (MWAA-like) local platform through the REST API: runs, data, logs,
+## Secrets Manager, and MWAA's configuration in effect
+e2e-dev: $(VENV)/.installed
+	LOCAL_E2E=1 $(PY) -m pytest tests/local/e2e_dev
 
 ## bench-local: 200 short tasks, program's config vs Airflow's defaults (tasks/min, queue delay)
 bench-local: $(VENV)/.installed

@@ -9,8 +9,9 @@ hosts and ports become 127.0.0.1 and local ports, paths become files under the s
 directory, the broker URL gets the throwaway CA, and AWS is a moto server.
 
 Two kinds of extra options are kept apart from the program's, each with its reason:
-`LOCAL_ONLY` (needed for one machine to work at all) and `FAST_TEST_TUNING` (shorter
-heartbeats and polls for the end-to-end test; never used by `make local`).
+`LOCAL_ONLY` (needed for one machine to work at all) and `FAST_TEST_TUNING` with
+`E2E_INSPECTION` (shorter heartbeats and polls, and the configuration readable through the
+API, for the end-to-end tests; never used by `make local`).
 """
 
 from __future__ import annotations
@@ -80,6 +81,10 @@ FAST_TEST_TUNING = {
     "dag_processor.parsing_processes": "1",
     "triggerer.job_heartbeat_sec": "2",
 }
+# The effective configuration readable through the REST API (`GET /api/v2/config`), so the
+# end-to-end tests check what Airflow runs with, not what was written. Airflow's default,
+# and both platforms', keep it hidden; only the tests (`fast`) turn it on.
+E2E_INSPECTION = {"api.expose_config": "True"}
 
 
 @dataclass(frozen=True)
@@ -267,6 +272,7 @@ def local_config(
         options[option] = value.format(api_url=api_url, state=state)
     if fast:
         options.update(FAST_TEST_TUNING)
+        options.update(E2E_INSPECTION)
     if extra_dag_folders:
         # Test-only DAGs (e2e faults, benchmark) as DAG bundles of their own, beside dags/.
         options["dag_processor.dag_bundle_config_list"] = json.dumps(
@@ -347,6 +353,7 @@ def _mwaa_processes(schedulers: int) -> tuple[AirflowProcess, ...]:
 
 
 __all__ = [
+    "E2E_INSPECTION",
     "FAST_TEST_TUNING",
     "LOCAL_ONLY",
     "REMOTE_LOG_CONN_ID",

@@ -26,6 +26,7 @@ import urllib.request
 from base64 import urlsafe_b64encode
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
+from importlib.metadata import distributions
 from pathlib import Path
 from typing import Any
 
@@ -160,14 +161,13 @@ def ensure_installed() -> None:
             raise PlatformError(f"scripts/{script} failed (its output is above)")
 
 
-def venv_airflow_version() -> str:
-    out = subprocess.run(
-        [str(VENV / "bin/python"), "-c", "import airflow; print(airflow.__version__)"],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return out.stdout.strip()
+def venv_airflow_version(venv: Path = VENV) -> str:
+    """Airflow's version in the venv, read from its installed metadata: importing Airflow
+    to ask would cost seconds (more on a loaded machine) before every start."""
+    site = [str(p) for p in venv.glob("lib/python3*/site-packages")]
+    for dist in distributions(name="apache-airflow", path=site):
+        return str(dist.version)
+    raise PlatformError(f"{venv} has no Airflow; scripts/airflow-venv.sh builds it")
 
 
 # --------------------------------------------------------------------------- supervisor
@@ -240,9 +240,21 @@ class Supervisor:
                 os.waitpid(pid, os.WNOHANG)
         (self.run / f"{name}.pid").unlink(missing_ok=True)
 
-    def stop_all(self) -> None:
-        for name in reversed(self.names()):
-            self.stop(name)
+    def stop_all(self, timeout: float = 30.0) -> None:
+        """Stop every process at once: SIGTERM to all, SIGKILL to what still runs after
+        `timeout`. One after the other, the graceful shutdowns add up to many seconds."""
+        pids = {name: self.pid(name) for name in reversed(self.names())}
+        for name in pids:
+            self.signal(name, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while any(p and _alive(p) for p in pids.values()) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        for name, pid in pids.items():
+            self.signal(name, signal.SIGKILL)
+            if pid:
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(pid, os.WNOHANG)
+            (self.run / f"{name}.pid").unlink(missing_ok=True)
         (self.run / "order").unlink(missing_ok=True)
 
 
@@ -546,6 +558,7 @@ def _start_all(
     sup: Supervisor, settings: Settings, ports: Ports, echo: Callable[[str], None]
 ) -> None:
     home = sup.state
+    began = time.monotonic()
     secrets = _secrets(home)
     pki = _pki(home)
     echo(f"Starting the {settings.stack} platform in {home}")
@@ -560,7 +573,7 @@ def _start_all(
     airflow_home = home / "airflow"
     airflow_home.mkdir(parents=True, exist_ok=True)
     (home / "passwords.json").write_text(json.dumps({"admin": secrets.admin_password}))
-    echo("Migrating the metadata database")
+    echo(f"Servers up in {time.monotonic() - began:.0f} s; migrating the metadata database")
     migrate = subprocess.run(
         _airflow(cfg, "db", "migrate"),
         env=airflow_env(cfg),
@@ -571,6 +584,8 @@ def _start_all(
     if migrate.returncode != 0:
         raise PlatformError("airflow db migrate failed:\n" + migrate.stdout[-3000:]
                             + migrate.stderr[-3000:])  # fmt: skip
+    count = len(cfg.processes)
+    echo(f"Migrated at {time.monotonic() - began:.0f} s; starting {count} Airflow processes")
     for process in cfg.processes:
         start_airflow_process(sup, cfg, process.name)
     components = ["metadatabase", "scheduler", "triggerer", "dag_processor"]

@@ -14,6 +14,7 @@ from components.platform import CONNECTIONS_PREFIX, SECRETS_BACKEND, VARIABLES_P
 from components.settings import Settings, load
 from components.workspace import secret_entries
 from local.config import (
+    E2E_INSPECTION,
     FAST_TEST_TUNING,
     LOCAL_ONLY,
     LocalConfig,
@@ -152,10 +153,10 @@ def test_secrets_are_the_workspaces_names_with_local_values() -> None:
 
 def test_test_tuning_only_when_asked_and_kept_apart() -> None:
     normal, fast = config_of("prod"), config_of("prod", fast=True)
-    for option, value in FAST_TEST_TUNING.items():
+    for option, value in {**FAST_TEST_TUNING, **E2E_INSPECTION}.items():
         assert normal.env.get(env_name(option)) != value
         assert fast.env[env_name(option)] == value
-    assert set(LOCAL_ONLY).isdisjoint(FAST_TEST_TUNING)
+    assert set(LOCAL_ONLY).isdisjoint({**FAST_TEST_TUNING, **E2E_INSPECTION})
 
 
 def test_aws_is_the_moto_server_never_a_real_account() -> None:

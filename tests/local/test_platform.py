@@ -7,7 +7,9 @@ import os
 import time
 from pathlib import Path
 
-from local.platform import Supervisor, _alive, choose_ports
+import pytest
+
+from local.platform import PlatformError, Supervisor, _alive, choose_ports, venv_airflow_version
 
 
 def _pids_in_group(pgid: int) -> list[int]:
@@ -54,3 +56,14 @@ def test_ports_pinned_from_a_base_stay_in_its_range() -> None:
     assert (ports.api, ports.postgres, ports.statsd) == (18080, 18101, 18105)
     free = choose_ports(18080, None)
     assert len({free.postgres, free.pgbouncer, free.redis, free.moto}) == 4
+
+
+def test_the_venvs_airflow_version_is_read_without_importing_airflow(tmp_path: Path) -> None:
+    site = tmp_path / "lib/python3.11/site-packages"
+    (site / "apache_airflow-3.0.6.dist-info").mkdir(parents=True)
+    (site / "apache_airflow-3.0.6.dist-info/METADATA").write_text(
+        "Metadata-Version: 2.1\nName: apache-airflow\nVersion: 3.0.6\n"
+    )
+    assert venv_airflow_version(tmp_path) == "3.0.6"
+    with pytest.raises(PlatformError, match="has no Airflow"):
+        venv_airflow_version(tmp_path / "missing")

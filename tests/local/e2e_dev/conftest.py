@@ -1,0 +1,57 @@
+"""The dev-like (MWAA-like) local platform for its own end-to-end test, started once.
+
+`make e2e-dev` sets LOCAL_E2E=1; the unit suite skips this folder. Ports and state as in
+tests/local/e2e (E2E_PORT_BASE, E2E_STATE, else the first free block from 18100 and a
+temporary directory); the platform runs the dev stack's configuration with
+FAST_TEST_TUNING and E2E_INSPECTION (local/config.py), and only the repository's dags/.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from components.settings import Settings
+from local import platform as local_platform
+from local.client import AirflowClient
+from local.platform import Platform, aws_client
+from tests.local.e2e.conftest import e2e_ports
+
+__all__ = ["e2e_ports"]
+
+if os.environ.get("LOCAL_E2E") != "1":
+    collect_ignore_glob = ["*"]
+
+
+@pytest.fixture(scope="session")
+def platform(e2e_ports: tuple[int, int]) -> Iterator[Platform]:
+    state = os.environ.get("E2E_STATE") or tempfile.mkdtemp(prefix="airflow-e2e-dev-")
+    port, base = e2e_ports
+    try:
+        yield local_platform.start("dev", port=port, state=state, port_base=base, fast=True)
+    finally:
+        local_platform.stop(state)  # also when the start failed: nothing left behind
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return local_platform.stack_settings("dev")
+
+
+@pytest.fixture(scope="session")
+def api(platform: Platform) -> AirflowClient:
+    client = platform.client()
+    assert isinstance(client, AirflowClient)
+    return client
+
+
+@pytest.fixture(scope="session")
+def aws(platform: Platform) -> Any:
+    def make(service: str) -> Any:
+        return aws_client(service, platform.ports.moto, platform.config.region)
+
+    return make
