@@ -9,11 +9,11 @@ FORMAT ?= text
 OUT ?= cost.png
 
 .PHONY: plan test lint typecheck unit test-charts test-dags test-tools tools charts chart-packages helm preview up cost-curve config-docs clean \
-	state-export state-import pre-upgrade-snapshot local local-install airflow-venv local-packages \
+	state-export state-import pre-upgrade-snapshot local local-install uv airflow-venv local-packages \
 	local-status local-down e2e e2e-dev bench-local \
 	e2e-state
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt | uv
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "error: Python 3.11+ is required ($(PYTHON))" >&2; exit 1; }
 	@PYTHON=$(PYTHON) bash scripts/venv.sh $(VENV) requirements-dev.txt
@@ -51,12 +51,16 @@ local: local-install
 	@$(PY) -m local up --stack $(STACK) $(if $(PORT),--port $(PORT))
 
 # What the local platform needs, built side by side on a fresh machine: .venv, .venv-airflow
-# and the Debian servers (uv first: both venvs are installed with it). A moment when present.
+# and the Debian servers (apt starts at once; the venvs wait for uv, which installs both).
+# A moment when everything is there.
 local-install:
-	@PYTHON=$(PYTHON) bash scripts/uv.sh >/dev/null || true
 	@$(MAKE) --no-print-directory -j3 -Otarget $(VENV)/.installed airflow-venv local-packages
 
-airflow-venv:
+# uv (pinned, scripts/uv.sh) once before the venvs; they fall back to pip without it.
+uv:
+	@PYTHON=$(PYTHON) bash scripts/uv.sh >/dev/null || true
+
+airflow-venv: | uv
 	@PYTHON=$(PYTHON) bash scripts/airflow-venv.sh
 
 local-packages:
