@@ -95,6 +95,7 @@ else:
             private_subnet_ids=network.private_subnet_ids,
             public_subnet_ids=network.public_subnet_ids,
             task_policy_json=workspace.task_policy_json,
+            data_key_arn=workspace.key_arn,
             log_retention_days=retention,
             protect=settings.protect,
             cost_tags=settings.tags,

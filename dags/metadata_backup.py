@@ -10,9 +10,9 @@ lost or replaced environment gets its state back (README, "Airflow state").
 
 It calls its own platform's REST API: on MWAA through `InvokeRestApi` with the execution
 role (MWAA sets `AIRFLOW_ENV_NAME`); on EKS the API server Service inside the cluster
-(`AIRFLOW_STATE_API_URL`, with the state-transfer user's credentials from the chart's
-secret). Then it adds 1 to the CloudWatch metric `AirflowState/BackupsWritten`;
-an alarm fires when that stays at zero for 26 hours.
+(`AIRFLOW_STATE_API_URL`, as the read-only `state-backup` login whose credentials the
+workers get from a Secret; it cannot change anything). Then it adds 1 to the CloudWatch
+metric `AirflowState/BackupsWritten`; an alarm fires when that stays at zero for 26 hours.
 
 Rerunning a day overwrites that day's object (the bucket keeps old versions). It starts
 unpaused on a new environment, and an import never changes its paused state: each platform

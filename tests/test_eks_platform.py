@@ -41,6 +41,7 @@ TASK_POLICY = json.dumps(
     }
 )
 ADMIN_ROLE = "arn:aws:iam::111122223333:role/platform-admins"
+DATA_KEY_ARN = "arn:aws:kms:us-east-1:111122223333:key/workspace-data-key"
 
 
 class OptionsMonitor(RecordingMonitor):
@@ -90,6 +91,7 @@ def _platform(name: str, settings: Any, protect: bool) -> EksPlatform:
             private_subnet_ids=network.private_subnet_ids,
             public_subnet_ids=network.public_subnet_ids,
             task_policy_json=pulumi.Output.from_input(TASK_POLICY),
+            data_key_arn=DATA_KEY_ARN,
             log_retention_days=settings.stack_settings.log_retention_days,
             protect=settings.protect,
         ),
@@ -264,6 +266,10 @@ def test_components_nest_under_the_platform() -> None:
 def test_platform_args_are_validated() -> None:
     s = settings_for("eks")
     with pytest.raises(ValueError, match=r"^environment_name"):
-        EksPlatformArgs(s.eks, s.airflow, "", "vpc", "10.0.0.0/16", ["a", "b"], [], "{}", 30)
+        EksPlatformArgs(
+            s.eks, s.airflow, "", "vpc", "10.0.0.0/16", ["a", "b"], [], "{}", DATA_KEY_ARN, 30
+        )
     with pytest.raises(ValueError, match=r"^private_subnet_ids"):
-        EksPlatformArgs(s.eks, s.airflow, "env", "vpc", "10.0.0.0/16", ["a"], [], "{}", 30)
+        EksPlatformArgs(
+            s.eks, s.airflow, "env", "vpc", "10.0.0.0/16", ["a"], [], "{}", DATA_KEY_ARN, 30
+        )

@@ -54,6 +54,8 @@ class EksPlatformArgs:
     """Public subnets (unused: nothing of this platform faces the internet)."""
     task_policy_json: pulumi.Input[str]
     """IAM policy for what Airflow itself may do (secrets, data bucket, alert topic)."""
+    data_key_arn: pulumi.Input[str]
+    """The workspace's KMS key (secrets and data): encrypts the state-transfer secret."""
     log_retention_days: int
     """Retention of every log group and of task logs in S3."""
     protect: bool = True
@@ -136,6 +138,7 @@ class EksPlatform(pulumi.ComponentResource):
                 cluster=self.cluster,
                 data=self.data,
                 task_policy_json=args.task_policy_json,
+                data_key_arn=args.data_key_arn,
                 vpc_id=args.vpc_id,
                 vpc_cidr=args.vpc_cidr,
                 private_subnet_ids=args.private_subnet_ids,

@@ -70,11 +70,20 @@ AWS_COMPONENTS = {
     "dagProcessor": "dag-processor",
 }
 # The settings the program sets in airflow.cfg; airflowConfigOptions may not override them.
-# The Airflow user `python -m tools.airflow_state` and the metadata_backup DAG log in as.
+# The Airflow user `python -m tools.airflow_state` logs in as (import and export): Op, as MWAA
+# grants its execution role: pools, variables, connections, runs and DAG edits, no user or
+# role management. Its password lives in Secrets Manager and in a Secret only the create-user
+# job reads; no Airflow pod holds it.
 STATE_API_USER = "state-transfer"
-# Op, as MWAA grants its execution role: pools, variables, connections, runs and DAG edits,
-# no user or role management. Workers hold this login for the backup DAG, so never Admin.
 STATE_API_ROLE = "Op"
+# The login the metadata_backup DAG uses from the workers: a role of its own that may read
+# exactly what an export reads (GET /pools, /variables, /connections, /dags, /dags/*/details,
+# /dags/*/dagRuns) and change nothing. FAB resource and action names:
+# airflow/providers/fab/www/security/permissions.py (RESOURCE_*, ACTION_CAN_READ).
+BACKUP_API_USER = "state-backup"
+BACKUP_API_ROLE = "StateBackupReader"
+BACKUP_API_RESOURCES = ("Pools", "Variables", "Connections", "DAGs", "DAG Runs")
+BACKUP_API_ACTIONS = ("can_read",)
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"  # AWS's recommended ALB policy (TLS 1.3+1.2)
 
 
@@ -92,6 +101,7 @@ class SecretNames:
     git_credentials: str = f"{RELEASE}-git-credentials"
     redis_password: str = f"{RELEASE}-pinned-redis-password"
     state_api_user: str = f"{RELEASE}-state-api-user"
+    state_backup_user: str = f"{RELEASE}-state-backup-user"
 
 
 SECRETS = SecretNames()
@@ -230,14 +240,34 @@ def _from_secret(name: str, secret: str, key: str) -> dict[str, Any]:
     return {"name": name, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
 
 
-def state_api_user(secrets: SecretNames) -> dict[str, Any]:
-    """The one login the chart creates (no admin/admin): the state-transfer user, Op in
-    the FAB auth manager the chart configures, its password read from a Secret at run time so
-    it never sits in the Helm values. `users create` leaves an existing user as it is."""
-    create = (
-        f'exec airflow users create -r {STATE_API_ROLE} -u "$STATE_API_USERNAME" '
-        '-p "$STATE_API_PASSWORD" -e state-transfer@airflow.invalid -f State -l Transfer'
+def users_script() -> str:
+    """The create-user job's script: the backup role with exactly its read permissions, then
+    both logins, each created if missing and given its Secret's password every time (FAB's
+    `users create` leaves an existing user untouched, so a rotated password needs
+    `users reset-password`). `roles create` and `roles add-perms` skip what exists."""
+    resources = " ".join(f'"{r}"' for r in BACKUP_API_RESOURCES)
+    return "\n".join(
+        [
+            "set -euo pipefail",
+            "login() {  # username password role first-name",
+            '  airflow users create -r "$3" -u "$1" -p "$2" -e "$1@airflow.invalid" -f "$4" '
+            "-l Login",
+            '  airflow users reset-password -u "$1" -p "$2"',
+            "}",
+            f"airflow roles create {BACKUP_API_ROLE}",
+            f"airflow roles add-perms {BACKUP_API_ROLE} -r {resources} "
+            f"-a {' '.join(BACKUP_API_ACTIONS)}",
+            f'login "$STATE_API_USERNAME" "$STATE_API_PASSWORD" {STATE_API_ROLE} State',
+            f'login "$BACKUP_API_USERNAME" "$BACKUP_API_PASSWORD" {BACKUP_API_ROLE} Backup',
+        ]
     )
+
+
+def state_api_user(secrets: SecretNames) -> dict[str, Any]:
+    """The chart's create-user job makes the two logins of the state transfer (no
+    admin/admin): the Op user of `tools.airflow_state` and the read-only backup user, their
+    passwords read from Secrets at run time so they never sit in the Helm values. Only this
+    job reads the Op user's Secret."""
     return {
         "createUserJob": {
             "enabled": True,
@@ -246,12 +276,14 @@ def state_api_user(secrets: SecretNames) -> dict[str, Any]:
             "defaultUser": {
                 "role": STATE_API_ROLE,
                 "username": STATE_API_USER,
-                "password": "",  # unused: the args below read the Secret
+                "password": "",  # unused: the script below reads the Secrets
             },
-            "args": ["bash", "-c", create],
+            "args": ["bash", "-c", users_script()],
             "env": [
                 _from_secret("STATE_API_USERNAME", secrets.state_api_user, "username"),
                 _from_secret("STATE_API_PASSWORD", secrets.state_api_user, "password"),
+                _from_secret("BACKUP_API_USERNAME", secrets.state_backup_user, "username"),
+                _from_secret("BACKUP_API_PASSWORD", secrets.state_backup_user, "password"),
             ],
         },
     }
@@ -259,8 +291,8 @@ def state_api_user(secrets: SecretNames) -> dict[str, Any]:
 
 def state_backup_env(inputs: ChartInputs) -> list[dict[str, Any]]:
     """What dags/metadata_backup.py needs on a worker: the in-cluster API server, the
-    state-transfer user, and the environment name its metric carries."""
-    secret = inputs.secrets.state_api_user
+    read-only backup user, and the environment name its metric carries."""
+    secret = inputs.secrets.state_backup_user
     return [
         {
             "name": "AIRFLOW_STATE_API_URL",
@@ -464,6 +496,9 @@ class AirflowReleaseArgs:
     """Database, broker and log bucket the chart connects to."""
     task_policy_json: pulumi.Input[str]
     """What Airflow itself may do in AWS (secrets, data bucket, alert topic)."""
+    data_key_arn: pulumi.Input[str]
+    """The workspace's KMS key (Airflow's secrets and data): encrypts the state-transfer
+    secret in Secrets Manager, as it does the other secrets."""
     vpc_id: pulumi.Input[str]
     """VPC of the ALB and its target group."""
     vpc_cidr: str
@@ -616,12 +651,13 @@ class AirflowRelease(pulumi.ComponentResource):
             opts=self._cluster.k8s_opts(namespace, parent=self),
         )
 
-    def _state_api_user(
+    def _state_api_users(
         self, args: AirflowReleaseArgs, namespace: k8s.core.v1.Namespace
-    ) -> k8s.core.v1.Secret:
-        """The state-transfer user's password: generated once, in the namespace for the chart
-        and the workers, and in Secrets Manager (outside the secrets backend's `airflow/`
-        prefixes) for `python -m tools.airflow_state --stack prod`."""
+    ) -> list[k8s.core.v1.Secret]:
+        """The state transfer's two passwords, generated once. The Op user's goes to Secrets
+        Manager (outside the secrets backend's `airflow/` prefixes, under the workspace key)
+        for `python -m tools.airflow_state --stack prod`, and to a Secret that only the
+        create-user job reads; the read-only backup user's to a Secret the workers read."""
         child = pulumi.ResourceOptions(parent=self)
         password = random.RandomPassword(
             f"{self._name}-state-api-password", length=32, special=False, opts=child
@@ -630,7 +666,7 @@ class AirflowRelease(pulumi.ComponentResource):
             f"{self._name}-state-api-secret",
             name=state_api_secret_name(args.environment_name),
             description=f"Airflow API user for state export/import of {args.environment_name}",
-            kms_key_id=args.data.log_key_arn,
+            kms_key_id=args.data_key_arn,
             recovery_window_in_days=30 if args.protect else 0,
             opts=child,
         )
@@ -642,12 +678,23 @@ class AirflowRelease(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        return self._secret(
-            "state-api-user-secret",
-            SECRETS.state_api_user,
-            {"username": STATE_API_USER, "password": password.result},
-            namespace,
+        backup_password = random.RandomPassword(
+            f"{self._name}-state-backup-password", length=32, special=False, opts=child
         )
+        return [
+            self._secret(
+                "state-api-user-secret",
+                SECRETS.state_api_user,
+                {"username": STATE_API_USER, "password": password.result},
+                namespace,
+            ),
+            self._secret(
+                "state-backup-user-secret",
+                SECRETS.state_backup_user,
+                {"username": BACKUP_API_USER, "password": backup_password.result},
+                namespace,
+            ),
+        ]
 
     def _secrets(
         self, args: AirflowReleaseArgs, namespace: k8s.core.v1.Namespace
@@ -727,7 +774,7 @@ class AirflowRelease(pulumi.ComponentResource):
             self._secret("broker-secret", SECRETS.broker, {"connection": broker_url}, namespace)
         )
 
-        created.append(self._state_api_user(args, namespace))
+        created += self._state_api_users(args, namespace)
         fernet = random.RandomBytes(f"{name}-fernet-key", length=32, opts=child)
         api_key = random.RandomPassword(
             f"{name}-api-secret-key", length=64, special=False, opts=child

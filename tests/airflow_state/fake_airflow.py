@@ -12,11 +12,37 @@ from collections.abc import Mapping
 from typing import Any
 
 MASK = "***"
+# How the FAB auth manager (apache-airflow-providers-fab 2.4.1, the one Airflow 3.0.6's image
+# ships; auth_manager/fab_auth_manager.py) authorises the endpoints the transfer calls: the
+# method gives the action, the path the resources. A DAG's runs need the action on "DAG Runs"
+# and, on the DAG, can_read for GET or can_edit otherwise. /version needs no login.
+FAB_ACTIONS = {"GET": "can_read", "POST": "can_create", "PATCH": "can_edit", "PUT": "can_edit",
+               "DELETE": "can_delete"}  # fmt: skip
+FAB_RESOURCES = {"pools": "Pools", "variables": "Variables", "connections": "Connections"}
+
+
+def fab_permissions_needed(method: str, path: str) -> set[tuple[str, str]]:
+    """(action, resource) pairs a FAB role needs for one REST API v2 call."""
+    parts = path.strip("/").split("/")
+    action = FAB_ACTIONS[method]
+    if parts[0] == "version":
+        return set()
+    if parts[0] in FAB_RESOURCES:
+        return {(action, FAB_RESOURCES[parts[0]])}
+    if parts[0] == "dags" and len(parts) > 2 and parts[2] == "dagRuns":
+        return {(action, "DAG Runs"), ("can_read" if method == "GET" else "can_edit", "DAGs")}
+    if parts[0] == "dags":
+        return {("can_read" if method == "GET" else "can_edit", "DAGs")}
+    raise AssertionError(f"no FAB mapping for {method} {path}")
 
 
 class FakeAirflow:
-    def __init__(self, version: str = "3.0.6") -> None:
+    def __init__(
+        self, version: str = "3.0.6", fab_role: set[tuple[str, str]] | None = None
+    ) -> None:
         self.version = version
+        self.fab_role = fab_role
+        """The login's FAB permissions (action, resource); None: everything (Admin)."""
         self.pools: dict[str, dict[str, Any]] = {
             "default_pool": {
                 "name": "default_pool",
@@ -61,6 +87,8 @@ class FakeAirflow:
         body: Mapping[str, Any] | None = None,
     ) -> tuple[int, Any]:
         self.calls.append((method, path))
+        if self.fab_role is not None and not fab_permissions_needed(method, path) <= self.fab_role:
+            return 403, {"detail": "Forbidden"}
         parts = path.strip("/").split("/")
         handler = getattr(self, f"_{parts[0]}", None)
         if handler is None:

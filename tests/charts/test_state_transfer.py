@@ -1,10 +1,12 @@
-"""The chart, rendered, creates exactly one login, the state-transfer user, from the Secret
-the program writes; the workers (metadata_backup) reach the API server as that user."""
+"""The chart, rendered, creates the state transfer's two logins from the Secrets the program
+writes (the Op user of the CLI, the read-only backup user); the workers (metadata_backup)
+reach the API server as the backup user and never see the Op user's Secret."""
 
 from __future__ import annotations
 
 import json
 
+from components.eks.airflow import users_script
 from tests.charts.conftest import prod_stack
 
 
@@ -20,27 +22,36 @@ def test_create_user_job_reads_the_password_from_the_programs_secret() -> None:
         if o["kind"] == "Job" and o["metadata"]["name"].endswith("create-user")
     ]
     (container,) = _containers(job)
-    command = " ".join(container["args"])
-    # Workers hold this login for the backup DAG: Op (as on MWAA), never Admin.
-    assert "airflow users create -r Op " in command
-    assert '-p "$STATE_API_PASSWORD"' in command
+    assert container["args"] == ["bash", "-c", users_script()]
     env = {e["name"]: e for e in container["env"]}
-    ref = env["STATE_API_PASSWORD"]["valueFrom"]["secretKeyRef"]
     declared = {o["metadata"]["name"] for o in stack.declared if o["kind"] == "Secret"}
-    assert ref == {"name": "airflow-state-api-user", "key": "password"}
-    assert ref["name"] in declared
-    assert "admin" not in json.dumps(container["args"]).lower().replace("-r admin", "")
+    for variable, secret in (
+        ("STATE_API_PASSWORD", "airflow-state-api-user"),
+        ("BACKUP_API_PASSWORD", "airflow-state-backup-user"),
+    ):
+        ref = env[variable]["valueFrom"]["secretKeyRef"]
+        assert ref == {"name": secret, "key": "password"}
+        assert ref["name"] in declared
+    assert " admin " not in f" {json.dumps(container['args']).lower()} "
 
 
-def test_workers_get_the_in_cluster_api_url_and_the_users_credentials() -> None:
+def test_workers_get_the_in_cluster_api_url_and_the_backup_users_credentials() -> None:
+    renders = prod_stack().renders["airflow"]
     workers = next(
         o
-        for o in prod_stack().renders["airflow"]
+        for o in renders
         if o["kind"] in {"Deployment", "StatefulSet"} and o["metadata"]["name"] == "airflow-worker"
     )
     env = {e["name"]: e for e in _containers(workers)[0]["env"]}
+    # No rendered object but the create-user job refers to the Op user's Secret.
+    assert [
+        o["metadata"]["name"]
+        for o in renders
+        if "airflow-state-api-user" in json.dumps(o) and o["kind"] != "Secret"
+    ] == ["airflow-create-user"]
     assert env["AIRFLOW_STATE_API_URL"]["value"] == "http://airflow-api-server.airflow:8080"
     assert env["AIRFLOW_STATE_ENVIRONMENT"]["value"] == "airflow-prod"
-    assert env["AIRFLOW_STATE_USERNAME"]["valueFrom"]["secretKeyRef"]["name"] == (
-        "airflow-state-api-user"
-    )
+    for key in ("USERNAME", "PASSWORD"):
+        assert env[f"AIRFLOW_STATE_{key}"]["valueFrom"]["secretKeyRef"]["name"] == (
+            "airflow-state-backup-user"
+        )
