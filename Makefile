@@ -102,7 +102,7 @@ helm: $(VENV)/.installed
 
 ## cost-curve: MWAA-versus-EKS monthly cost against concurrent tasks, as a PNG
 cost-curve: $(VENV)/.installed
-	$(PY) -m finops.curve --out $(OUT)
+	$(PY) -m tools.cost_curve --out $(OUT)
 
 ## config-docs: regenerate Pulumi.yaml's config block and the README settings table
 config-docs: $(VENV)/.installed

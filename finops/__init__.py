@@ -1,7 +1,8 @@
 """FinOps: what a planned stack costs a month, and how MWAA and EKS costs grow with load.
 
 `estimate(resources, region=..., usage=...)` prices the resource dicts `tools/plan.py`
-collects; `finops.curve` draws the MWAA-versus-EKS cost curve. See finops/README.md.
+collects; `finops.curve` compares the MWAA and EKS stacks `tools/cost_curve.py` plans and
+draws their cost curve. See finops/README.md.
 """
 
 from finops.data import stack_usage

@@ -11,14 +11,13 @@ estimated total) and grow with the same price list and usage assumptions as the 
   its (spot) hours, its root volume and its Container Insights observations.
 
 The load is held for the whole month (730 h): the curve is the price of sustaining that
-concurrency. Run `python -m finops.curve --out cost.png`.
+concurrency. Every function takes the planned resources (or figures drawn from them) as
+arguments; `python -m tools.cost_curve --out cost.png` plans the stacks and draws the picture.
 """
 
 from __future__ import annotations
 
-import argparse
 import math
-import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,7 +37,6 @@ from finops.pricing.base import (
     number,
 )
 from finops.pricing.platforms import find_launch_template
-from finops.reference import reference_plan
 
 # The seed documents' totals, which showed no arithmetic (drawn for comparison only).
 SEED_MWAA = 624.17
@@ -265,6 +263,40 @@ def _eks_design(planned: list[Resource]) -> EksDesign | None:
     )
 
 
+@dataclass(frozen=True)
+class Comparison:
+    """The MWAA stack against the EKS stack, both as planned."""
+
+    mwaa_baseline: float
+    """The MWAA stack's estimated idle total, USD a month."""
+    eks_baseline: float
+    """The EKS stack's estimated idle total, USD a month."""
+    mwaa: MwaaDesign
+    """The MWAA environment's class and minimum workers, read from its plan."""
+    eks: EksDesign
+    """The Celery worker nodes and pods, read from the EKS plan."""
+    crossover: int | None
+    """Concurrent tasks from which EKS is cheaper at every load (None: not up to max_tasks)."""
+
+
+def compare_stacks(
+    mwaa_resources: Sequence[Mapping[str, Any]],
+    eks_resources: Sequence[Mapping[str, Any]],
+    region: str = "us-east-1",
+) -> Comparison:
+    """Price two planned stacks, read their designs, and find where EKS becomes cheaper."""
+    mwaa, _ = designs_from_plan(mwaa_resources)
+    _, eks = designs_from_plan(eks_resources)
+    if mwaa is None:
+        raise ValueError("the MWAA stack's plan holds no MWAA environment")
+    if eks is None:
+        raise ValueError("the EKS stack's plan holds no node group")
+    mwaa_baseline = estimate(mwaa_resources, region=region).monthly_total
+    eks_baseline = estimate(eks_resources, region=region).monthly_total
+    cross = crossover(mwaa_baseline, eks_baseline, mwaa, eks, Model.load(region))
+    return Comparison(mwaa_baseline, eks_baseline, mwaa, eks, cross)
+
+
 # ---------------------------------------------------------------- the picture
 
 
@@ -429,79 +461,3 @@ def assumptions_text(mwaa: MwaaDesign, eks: EksDesign, model: Model, source: str
         f"EKS ${marginal_cost_per_100_tasks(eks, 0, model):,.2f} a month",
     ]
     return "\n".join(lines)
-
-
-# ---------------------------------------------------------------- command line
-
-
-def plan_baselines(
-    force_reference: bool = False,
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str]:
-    """The dev and prod plans: from `tools.plan.plan_resources` when importable and the plan
-    holds the platform (an MWAA environment in dev, node groups in prod), else built-in."""
-    dev, prod = reference_plan("dev"), reference_plan("prod")
-    if force_reference:
-        return dev, prod, "built-in reference designs (finops/reference.py)"
-    try:
-        from tools.plan import plan_resources  # type: ignore[import-not-found,unused-ignore]
-
-        planned_dev, planned_prod = list(plan_resources("dev")), list(plan_resources("prod"))
-    except Exception as error:  # a broken plan must not stop the picture
-        print(
-            f"finops.curve: tools.plan unavailable ({error}); using built-in reference designs",
-            file=sys.stderr,
-        )
-        return dev, prod, "built-in reference designs (finops/reference.py)"
-    use_dev = designs_from_plan(planned_dev)[0] is not None
-    use_prod = designs_from_plan(planned_prod)[1] is not None
-    if not (use_dev and use_prod):
-        print(
-            "finops.curve: a planned stack lacks its Airflow platform; "
-            "the built-in reference design stands in for it",
-            file=sys.stderr,
-        )
-    source = (
-        f"dev {'as planned' if use_dev else 'reference design'}, "
-        f"prod {'as planned' if use_prod else 'reference design'}"
-    )
-    return (planned_dev if use_dev else dev), (planned_prod if use_prod else prod), source
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m finops.curve", description=__doc__.splitlines()[0]
-    )
-    parser.add_argument("--out", type=Path, required=True, help="PNG file to write")
-    parser.add_argument("--region", default="us-east-1")
-    parser.add_argument(
-        "--reference", action="store_true", help="use the built-in reference designs"
-    )
-    args = parser.parse_args(argv)
-    dev, prod, source = plan_baselines(args.reference)
-    mwaa_baseline = estimate(dev, region=args.region).monthly_total
-    eks_baseline = estimate(prod, region=args.region).monthly_total
-    mwaa, _ = designs_from_plan(dev)
-    _, eks = designs_from_plan(prod)
-    out = render(
-        args.out,
-        mwaa_baseline=mwaa_baseline,
-        eks_baseline=eks_baseline,
-        mwaa=mwaa,
-        eks=eks,
-        region=args.region,
-        source=source,
-    )
-    model = Model.load(args.region)
-    cross = crossover(mwaa_baseline, eks_baseline, mwaa, eks, model)
-    where = (
-        f"from {cross} concurrent tasks" if cross is not None else "at no load up to the maximum"
-    )
-    print(
-        f"wrote {out}: MWAA idle ${mwaa_baseline:,.2f}, EKS idle ${eks_baseline:,.2f}, "
-        f"EKS cheaper {where}"
-    )
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

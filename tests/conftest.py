@@ -3,11 +3,13 @@ declared (inputs in camelCase, as the engine sees them)."""
 
 from __future__ import annotations
 
+import ast
 import functools
 import gc
 import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -98,6 +100,17 @@ def run_program(
 def planned(stack: str) -> planner.Plan:
     """The whole program planned for a stack file, once per test process."""
     return planner.enrich(planner.run(stack))
+
+
+def absolute_imports(path: Path) -> list[str]:
+    """The modules a Python file imports by absolute name (relative imports left out)."""
+    names: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            names.append(node.module or "")
+    return names
 
 
 def settings_for(arch: str = "mwaa", stack: str = "test", **overrides: Any) -> Settings:

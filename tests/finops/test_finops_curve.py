@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from finops import estimate
 from finops.curve import (
+    Comparison,
     EksDesign,
     Model,
     MwaaDesign,
+    compare_stacks,
     crossover,
     designs_from_plan,
     marginal_cost_per_100_tasks,
@@ -20,10 +20,7 @@ from finops.curve import (
     mwaa_capacity,
     pods_per_node,
 )
-from finops.reference import dev_plan, prod_plan
-
-ROOT = Path(__file__).resolve().parents[2]
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+from tests.conftest import absolute_imports, planned
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +30,7 @@ def model() -> Model:
 
 @pytest.fixture(scope="module")
 def baselines() -> tuple[float, float]:
-    return estimate(dev_plan()).monthly_total, estimate(prod_plan()).monthly_total
+    return planned("dev").cost.monthly_total, planned("prod").cost.monthly_total
 
 
 def test_mwaa_marginal_cost_of_the_first_100_tasks(model: Model) -> None:
@@ -76,7 +73,7 @@ def test_baselines_come_from_the_parameter(model: Model) -> None:
     assert monthly_cost(EksDesign(), 0, 189.14, model) == pytest.approx(189.14)
 
 
-def test_crossover_of_the_reference_designs(baselines: tuple[float, float], model: Model) -> None:
+def test_crossover_of_the_planned_stacks(baselines: tuple[float, float], model: Model) -> None:
     mwaa_idle, eks_idle = baselines
     cross = crossover(mwaa_idle, eks_idle, model=model)
     assert cross is not None and 0 <= cross <= 500
@@ -101,23 +98,38 @@ def test_crossover_by_hand(model: Model) -> None:
 
 
 def test_designs_are_read_from_a_plan() -> None:
-    mwaa, no_eks = designs_from_plan(dev_plan())
-    no_mwaa, eks = designs_from_plan(prod_plan())
+    mwaa, no_eks = designs_from_plan(planned("dev").resources())
+    no_mwaa, eks = designs_from_plan(planned("prod").resources())
     assert (no_eks, no_mwaa) == (None, None)
     assert mwaa == MwaaDesign("mw1.small", 1)
     assert eks == EksDesign("m7g.large", "SPOT", baseline_nodes=1, disk_gib=40, disk_type="gp3")
 
 
-def test_python_dash_m_finops_curve_writes_a_png(tmp_path: Path) -> None:
-    out = tmp_path / "curve" / "cost.png"
-    done = subprocess.run(
-        [sys.executable, "-m", "finops.curve", "--out", str(out), "--reference"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+def test_compare_stacks_prices_and_reads_both_plans(model: Model) -> None:
+    dev, prod = planned("dev").resources(), planned("prod").resources()
+    comparison = compare_stacks(dev, prod)
+    mwaa, _ = designs_from_plan(dev)
+    _, eks = designs_from_plan(prod)
+    assert comparison == Comparison(
+        estimate(dev).monthly_total,
+        estimate(prod).monthly_total,
+        mwaa or MwaaDesign(),
+        eks or EksDesign(),
+        crossover(estimate(dev).monthly_total, estimate(prod).monthly_total, mwaa, eks, model),
     )
-    assert done.returncode == 0, done.stderr
-    assert out.read_bytes()[:8] == PNG_MAGIC
-    assert "EKS cheaper from 5 concurrent tasks" in done.stdout
+
+
+def test_compare_stacks_needs_each_platform_in_its_plan() -> None:
+    dev, prod = planned("dev").resources(), planned("prod").resources()
+    with pytest.raises(ValueError, match="MWAA stack's plan holds no MWAA environment"):
+        compare_stacks(prod, prod)
+    with pytest.raises(ValueError, match="EKS stack's plan holds no node group"):
+        compare_stacks(dev, dev)
+
+
+def test_finops_takes_plans_from_its_caller_and_imports_no_tools() -> None:
+    """finops is the lower floor: `tools/` plans and passes the resources in, never the reverse."""
+    root = Path(__file__).resolve().parents[2] / "finops"
+    for path in sorted(root.rglob("*.py")):
+        for name in absolute_imports(path):
+            assert name.split(".")[0] not in ("tools", "components"), f"{path}: {name}"

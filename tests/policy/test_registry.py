@@ -3,7 +3,6 @@ by the CrossGuard pack (which has neither the project nor its dependencies on it
 
 from __future__ import annotations
 
-import ast
 import importlib
 import pkgutil
 import sys
@@ -11,6 +10,7 @@ from pathlib import Path
 
 import policy.rules
 from policy.rules import registry
+from tests.conftest import absolute_imports
 
 RULES_DIR = Path(policy.rules.__file__).parent
 NOT_CONCERNS = {"base", "companions", "registry"}
@@ -37,18 +37,10 @@ def test_every_concern_module_is_registered_in_full() -> None:
 
 
 def test_rules_import_only_each_other_and_the_standard_library() -> None:
+    # Sibling modules come in relatively: that works as `policy.rules` and as the pack's `rules`.
     for path in sorted(RULES_DIR.glob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom) and node.level > 0:
-                continue  # a sibling module: works as `policy.rules` and as the pack's `rules`
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom):
-                names = [node.module or ""]
-            else:
-                continue
-            for name in names:
-                top = name.split(".")[0]
-                assert top in sys.stdlib_module_names or top == "__future__", (
-                    f"{path.name} imports {name}: the pack's environment has only pulumi"
-                )
+        for name in absolute_imports(path):
+            top = name.split(".")[0]
+            assert top in sys.stdlib_module_names or top == "__future__", (
+                f"{path.name} imports {name}: the pack's environment has only pulumi"
+            )
