@@ -119,6 +119,17 @@ def _pg_bin(name: str) -> str:
     return str(versions[-1] / name)
 
 
+def _session_members(sid: int) -> list[int]:
+    """Pids whose session id is `sid` (/proc/<pid>/stat field 6), `sid` itself excluded."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[3]) == sid and int(stat.parent.name) != sid:
+                members.append(int(stat.parent.name))
+    return members
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -132,6 +143,11 @@ def _alive(pid: int) -> bool:
             return f.read().split(") ", 1)[1][0] != "Z"
     except OSError:
         return False
+
+
+def _running(pid: int | None) -> bool:
+    """Whether the process `pid`, or anything left in its session, still runs."""
+    return pid is not None and any(_alive(p) for p in (pid, *_session_members(pid)))
 
 
 def _wait(what: str, check: Callable[[], bool], timeout: float, log: Path | None = None) -> None:
@@ -229,33 +245,33 @@ class Supervisor:
                 os.killpg(pid, sig)
 
     def stop(self, name: str, timeout: float = 30.0) -> None:
-        pid = self.pid(name)
-        if pid:
-            self.signal(name, signal.SIGTERM)
-            deadline = time.monotonic() + timeout
-            while _alive(pid) and time.monotonic() < deadline:
-                time.sleep(0.2)
-            self.signal(name, signal.SIGKILL)
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(pid, os.WNOHANG)
-        (self.run / f"{name}.pid").unlink(missing_ok=True)
+        self._stop([name], timeout)
 
     def stop_all(self, timeout: float = 30.0) -> None:
-        """Stop every process at once: SIGTERM to all, SIGKILL to what still runs after
-        `timeout`. One after the other, the graceful shutdowns add up to many seconds."""
-        pids = {name: self.pid(name) for name in reversed(self.names())}
+        """Stop every process at once: one after the other, the graceful shutdowns add up
+        to many seconds."""
+        self._stop(list(reversed(self.names())), timeout)
+        (self.run / "order").unlink(missing_ok=True)
+
+    def _stop(self, names: list[str], timeout: float) -> None:
+        """SIGTERM to each, then SIGKILL to whatever of them still runs after `timeout`."""
+        pids = {name: self.pid(name) for name in names}
         for name in pids:
             self.signal(name, signal.SIGTERM)
         deadline = time.monotonic() + timeout
-        while any(p and _alive(p) for p in pids.values()) and time.monotonic() < deadline:
+        while any(map(_running, pids.values())) and time.monotonic() < deadline:
             time.sleep(0.2)
         for name, pid in pids.items():
-            self.signal(name, signal.SIGKILL)
             if pid:
+                # The leader (the restart loop) dies at once; what it started may still be
+                # shutting down, and is killed by session even with the leader gone.
+                for member in (pid, *_session_members(pid)):
+                    if _alive(member):
+                        with contextlib.suppress(ProcessLookupError, PermissionError):
+                            os.kill(member, signal.SIGKILL)
                 with contextlib.suppress(ChildProcessError):
                     os.waitpid(pid, os.WNOHANG)
             (self.run / f"{name}.pid").unlink(missing_ok=True)
-        (self.run / "order").unlink(missing_ok=True)
 
 
 # --------------------------------------------------------------------------- servers

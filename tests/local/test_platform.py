@@ -9,7 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from local.platform import PlatformError, Supervisor, _alive, choose_ports, venv_airflow_version
+from local.platform import (
+    PlatformError,
+    Supervisor,
+    _alive,
+    _session_members,
+    choose_ports,
+    venv_airflow_version,
+)
 
 
 def _pids_in_group(pgid: int) -> list[int]:
@@ -67,3 +74,20 @@ def test_the_venvs_airflow_version_is_read_without_importing_airflow(tmp_path: P
     assert venv_airflow_version(tmp_path) == "3.0.6"
     with pytest.raises(PlatformError, match="has no Airflow"):
         venv_airflow_version(tmp_path / "missing")
+
+
+def test_stop_all_waits_for_and_kills_what_outlives_the_leader(tmp_path: Path) -> None:
+    # The leader (like the restart loop) dies on SIGTERM at once; its child ignores SIGTERM,
+    # like an Airflow process still shutting down. Nothing of it may be left running.
+    sup = Supervisor(tmp_path)
+    inner = "trap '' TERM; while :; do sleep 0.1; done"
+    pid = sup.start("loop", ["bash", "-c", f'bash -c "{inner}"; echo never'])
+    deadline = time.monotonic() + 30  # a loaded machine is slow to fork
+    while not _session_members(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _session_members(pid), "the child did not start"
+    sup.stop_all(timeout=1)
+    deadline = time.monotonic() + 10  # orphans are reaped by init, not at once
+    while any(_alive(p) for p in _session_members(pid)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_alive(p) for p in _session_members(pid)), "a child outlived stop_all"
