@@ -4,6 +4,7 @@ IRSA, the internal ALB and its TargetGroupBinding."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 import subprocess
@@ -120,6 +121,7 @@ def test_values_the_release_gets_are_the_rendered_values() -> None:
             role.outputs["arn"],
             web_url,
             environment_name="airflow-test",
+            logins_digest=values(d)["createUserJob"]["annotations"]["airflow-on-aws/logins-sha256"],
         )
     )
     assert values(d)["config"]["api"]["base_url"] == web_url  # links in logs and alerts
@@ -645,6 +647,9 @@ def test_the_logins_are_the_op_and_the_backup_users_whose_passwords_never_enter_
         "BACKUP_API_PASSWORD": {"name": "airflow-state-backup-user", "key": "password"},
     }
     assert job["args"][:2] == ["bash", "-c"] and job["args"][2] == users_script()
+    # A rotated password changes the release (this digest), so Helm runs the job again.
+    digest = hashlib.sha256(f"{op_password}\n{backup_password}".encode()).hexdigest()
+    assert job["annotations"] == {"airflow-on-aws/logins-sha256": digest}
     assert secret(d, "airflow-state-backup-user").inputs["stringData"] == {
         "username": "state-backup",
         "password": backup_password,

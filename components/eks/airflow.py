@@ -18,6 +18,7 @@ to the ALB's security group on the API server port.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -84,6 +85,7 @@ BACKUP_API_USER = "state-backup"
 BACKUP_API_ROLE = "StateBackupReader"
 BACKUP_API_RESOURCES = ("Pools", "Variables", "Connections", "DAGs", "DAG Runs")
 BACKUP_API_ACTIONS = ("can_read",)
+LOGINS_ANNOTATION = "airflow-on-aws/logins-sha256"
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"  # AWS's recommended ALB policy (TLS 1.3+1.2)
 
 
@@ -123,6 +125,9 @@ class ChartInputs:
     secrets: SecretNames = SECRETS
     environment_name: str = ""
     """Names this environment's state backups (the metadata_backup DAG's metric dimension)."""
+    logins_digest: str = ""
+    """SHA-256 of the state-transfer passwords: the create-user job's pod annotation, so a
+    rotated password changes the release and Helm runs the job again (it resets both)."""
 
 
 def airflow_service_accounts(
@@ -263,7 +268,7 @@ def users_script() -> str:
     )
 
 
-def state_api_user(secrets: SecretNames) -> dict[str, Any]:
+def state_api_user(secrets: SecretNames, logins_digest: str = "") -> dict[str, Any]:
     """The chart's create-user job makes the two logins of the state transfer (no
     admin/admin): the Op user of `tools.airflow_state` and the read-only backup user, their
     passwords read from Secrets at run time so they never sit in the Helm values. Only this
@@ -279,6 +284,8 @@ def state_api_user(secrets: SecretNames) -> dict[str, Any]:
                 "password": "",  # unused: the script below reads the Secrets
             },
             "args": ["bash", "-c", users_script()],
+            # The job is re-created once the chart's TTL (300 s) removed the finished one.
+            "annotations": {LOGINS_ANNOTATION: logins_digest} if logins_digest else {},
             "env": [
                 _from_secret("STATE_API_USERNAME", secrets.state_api_user, "username"),
                 _from_secret("STATE_API_PASSWORD", secrets.state_api_user, "password"),
@@ -289,6 +296,13 @@ def state_api_user(secrets: SecretNames) -> dict[str, Any]:
     }
 
 
+def api_server_service(release: str = RELEASE) -> str:
+    """The chart's API server Service (templates/api-server/api-server-service.yaml), port
+    API_SERVER_PORT: the ALB's target, the workers' backup URL, and what
+    `python -m tools.airflow_state --port-forward` forwards."""
+    return f"{release}-api-server"
+
+
 def state_backup_env(inputs: ChartInputs) -> list[dict[str, Any]]:
     """What dags/metadata_backup.py needs on a worker: the in-cluster API server, the
     read-only backup user, and the environment name its metric carries."""
@@ -296,7 +310,7 @@ def state_backup_env(inputs: ChartInputs) -> list[dict[str, Any]]:
     return [
         {
             "name": "AIRFLOW_STATE_API_URL",
-            "value": f"http://{inputs.release}-api-server.{NAMESPACE}:{API_SERVER_PORT}",
+            "value": f"http://{api_server_service(inputs.release)}.{NAMESPACE}:{API_SERVER_PORT}",
         },
         {"name": "AIRFLOW_STATE_ENVIRONMENT", "value": inputs.environment_name},
         _from_secret("AIRFLOW_STATE_USERNAME", secret, "username"),
@@ -402,7 +416,7 @@ def chart_values(inputs: ChartInputs) -> dict[str, Any]:
         # migration and user jobs would only run after that wait, while the scheduler and API
         # server wait for the migrations: the first install would never become ready.
         "migrateDatabaseJob": {"enabled": True, "useHelmHooks": False, "applyCustomEnv": False},
-        **state_api_user(secrets),
+        **state_api_user(secrets, inputs.logins_digest),
         "scheduler": {
             "replicas": eks.scheduler_replicas,
             "podDisruptionBudget": {"enabled": True},
@@ -566,7 +580,7 @@ class AirflowRelease(pulumi.ComponentResource):
         )
         alb_group, target_group = self._load_balancer(args)
         inputs = pulumi.Output.all(
-            role.arn, args.data.log_bucket, self._account.region, self.web_url
+            role.arn, args.data.log_bucket, self._account.region, self.web_url, self._logins_digest
         )
         values = inputs.apply(
             lambda v: chart_values(
@@ -579,6 +593,7 @@ class AirflowRelease(pulumi.ComponentResource):
                     airflow_role_arn=str(v[0]),
                     web_url=str(v[3]),
                     environment_name=args.environment_name,
+                    logins_digest=str(v[4]),
                 )
             )
         )
@@ -680,6 +695,13 @@ class AirflowRelease(pulumi.ComponentResource):
         )
         backup_password = random.RandomPassword(
             f"{self._name}-state-backup-password", length=32, special=False, opts=child
+        )
+        # A digest of random 32-character passwords reveals nothing; unsecret, so the
+        # release's values stay readable in previews.
+        self._logins_digest = pulumi.Output.unsecret(
+            pulumi.Output.all(password.result, backup_password.result).apply(
+                lambda pw: hashlib.sha256("\n".join(pw).encode()).hexdigest()
+            )
         )
         return [
             self._secret(
@@ -970,7 +992,7 @@ class AirflowRelease(pulumi.ComponentResource):
         """Keep the target group on the API server pods (the controller does, once the chart's
         Service exists)."""
         name, cluster = self._name, args.cluster
-        service = f"{RELEASE}-api-server"  # templates/api-server/api-server-service.yaml
+        service = api_server_service()
         k8s.apiextensions.CustomResource(
             f"{name}-api-binding",
             api_version="elbv2.k8s.aws/v1beta1",
