@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from components.eks.airflow import users_script
+from components.eks.airflow import API_SERVER_PORT, NAMESPACE, api_server_service, users_script
 from tests.charts.conftest import prod_stack
 
 
@@ -55,3 +55,13 @@ def test_workers_get_the_in_cluster_api_url_and_the_backup_users_credentials() -
         assert env[f"AIRFLOW_STATE_{key}"]["valueFrom"]["secretKeyRef"]["name"] == (
             "airflow-state-backup-user"
         )
+
+
+def test_the_api_server_service_the_tools_forward_to_is_the_charts() -> None:
+    (service,) = [
+        o
+        for o in prod_stack().renders["airflow"]
+        if o["kind"] == "Service" and o["metadata"]["name"] == api_server_service()
+    ]
+    assert service["metadata"]["namespace"] == NAMESPACE
+    assert API_SERVER_PORT in [p["port"] for p in service["spec"]["ports"]]

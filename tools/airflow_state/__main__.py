@@ -5,7 +5,9 @@
 
 The stack's settings say where its Airflow is: MWAA (`InvokeRestApi`, with the caller's AWS
 credentials) or EKS (the API server at `--url`, or through `--port-forward`, as the user
-whose credentials the stack keeps in Secrets Manager). `--url` with
+whose credentials the stack keeps in Secrets Manager). `--port-forward` talks to the stack's
+own cluster: the kubectl context `aws eks update-kubeconfig` creates for it, unless
+`--kube-context` / `--kubeconfig` say otherwise. `--url` with
 AIRFLOW_STATE_USERNAME/AIRFLOW_STATE_PASSWORD reaches any Airflow 3 API server.
 """
 
@@ -18,6 +20,8 @@ import os
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -36,12 +40,10 @@ from common.airflow_state import (
 )
 from common.airflow_state.storage import read_text, write_text
 
+from components.eks.airflow import API_SERVER_PORT, NAMESPACE, api_server_service
 from components.platform import state_api_secret_name
 
-# kubectl port-forward target: the chart's API server Service (templates/api-server).
-API_SERVICE = "svc/airflow-api-server"
-API_NAMESPACE = "airflow"
-API_PORT = 8080
+FORWARD_TIMEOUT = 30.0  # seconds for kubectl to reach the Service through the control plane
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,15 @@ def stack_target(stack: str) -> Target:
     project, config = stack_config(stack)
     settings = load(project, stack, config)
     return Target(settings.architecture, settings.environment_name, settings.region)
+
+
+def cluster_context(target: Target) -> str:
+    """The kubectl context of the stack's cluster (named as `aws eks update-kubeconfig` names
+    it: the cluster's ARN; the cluster is named after the environment)."""
+    import boto3
+
+    account = boto3.client("sts", region_name=target.region).get_caller_identity()["Account"]
+    return f"arn:aws:eks:{target.region}:{account}:cluster/{target.environment_name}"
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -88,23 +99,70 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
             metavar="LOCAL_PORT",
             help="EKS from outside the VPC: kubectl port-forward the API server to this port",
         )
+        sub.add_argument(
+            "--kube-context",
+            help="kubectl context for --port-forward (default: the stack's cluster's ARN)",
+        )
+        sub.add_argument("--kubeconfig", help="kubeconfig file for --port-forward")
     return parser.parse_args(argv)
 
 
+def kubectl_port_forward(local_port: int, context: str | None, kubeconfig: str | None) -> list[str]:
+    """The kubectl command that forwards the chart's API server Service, on one cluster."""
+    command = ["kubectl"]
+    if kubeconfig:
+        command += ["--kubeconfig", kubeconfig]
+    if context:
+        command += ["--context", context]
+    return [
+        *command,
+        "port-forward",
+        "--namespace",
+        NAMESPACE,
+        f"svc/{api_server_service()}",
+        f"{local_port}:{API_SERVER_PORT}",
+    ]
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/api/v2/version", timeout=2) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
 @contextlib.contextmanager
-def port_forward(local_port: int) -> Iterator[str]:
-    """The API server Service on 127.0.0.1:<local_port> while the block runs."""
+def port_forward(
+    local_port: int,
+    context: str | None = None,
+    kubeconfig: str | None = None,
+    timeout: float = FORWARD_TIMEOUT,
+    hint: str = "",
+) -> Iterator[str]:
+    """The API server Service on 127.0.0.1:<local_port> while the block runs; yields once the
+    API server answers through it (not after a guessed delay)."""
     process = subprocess.Popen(
-        ["kubectl", "port-forward", "-n", API_NAMESPACE, API_SERVICE, f"{local_port}:{API_PORT}"],
+        kubectl_port_forward(local_port, context, kubeconfig),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
+    url = f"http://127.0.0.1:{local_port}"
     try:
-        time.sleep(2)  # kubectl prints "Forwarding from" once listening; 2 s is plenty
-        if process.poll() is not None:
-            _, err = process.communicate()
-            raise SystemExit(f"error: kubectl port-forward failed: {err.decode().strip()}")
-        yield f"http://127.0.0.1:{local_port}"
+        deadline = time.monotonic() + timeout
+        while not _answers(url):
+            if process.poll() is not None:
+                _, err = process.communicate()
+                where = f" (context {context})" if context else ""
+                raise SystemExit(
+                    f"error: kubectl port-forward failed{where}: {err.decode().strip()}{hint}"
+                )
+            if time.monotonic() > deadline:
+                raise SystemExit(
+                    f"error: the API server did not answer on {url} within {timeout:.0f} s"
+                )
+            time.sleep(0.2)
+        yield url
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -144,7 +202,15 @@ def connect(args: argparse.Namespace) -> Iterator[tuple[AirflowApi, str]]:
     with contextlib.ExitStack() as stack:
         url = args.url
         if args.port_forward:
-            url = stack.enter_context(port_forward(args.port_forward))
+            context, hint = args.kube_context, ""
+            if context is None and target is not None and not args.kubeconfig:
+                context = cluster_context(target)
+                hint = (
+                    f"; `aws eks update-kubeconfig --name {target.environment_name} --region "
+                    f"{target.region}` adds this stack's context, or pass --kube-context"
+                )
+            forward = port_forward(args.port_forward, context, args.kubeconfig, hint=hint)
+            url = stack.enter_context(forward)
         if not url:
             raise SystemExit(
                 "error: an EKS stack's API server needs --url (the ALB, from inside the VPC) "
