@@ -7,6 +7,7 @@ Used for the MWAA DAG bucket, the EKS task-log bucket and the shared data bucket
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,7 +33,29 @@ class BucketSpec:
     bucket_prefix: str | None = None
     """Name prefix (MWAA wants `airflow-`); None lets Pulumi name it after the resource."""
     prefix_expire_days: Mapping[str, int] = field(default_factory=dict)
-    """Key prefix -> days after which objects (and their old versions) under it expire."""
+    """Key prefix -> days after which current objects under it expire (their old versions go
+    after `noncurrent_days`, as everywhere in the bucket)."""
+
+    def __post_init__(self) -> None:
+        # S3 applies every enabled rule whose filter matches and, where two rules set the same
+        # action for one object, the shorter wins (AWS, "How Amazon S3 handles conflicts in
+        # lifecycle configurations"): so each action on each key comes from exactly one rule.
+        # The bucket-wide rule owns noncurrent versions and multipart uploads; a prefix rule
+        # owns only its objects' expiration, and no bucket-wide expiration may overlap it.
+        if self.prefix_expire_days and self.expire_days is not None:
+            raise ValueError(
+                "prefix_expire_days: expire_days already expires every object in the bucket; "
+                "set one or the other"
+            )
+        prefixes = sorted(self.prefix_expire_days)
+        for prefix in prefixes:
+            if not prefix.endswith("/") or prefix == "/":
+                raise ValueError(f"prefix_expire_days: {prefix!r} must be a folder like 'logs/'")
+            if self.prefix_expire_days[prefix] < 1:
+                raise ValueError(f"prefix_expire_days: {prefix!r} needs at least 1 day")
+        for first, second in itertools.pairwise(prefixes):
+            if second.startswith(first):
+                raise ValueError(f"prefix_expire_days: {second!r} lies inside {first!r}")
 
 
 @dataclass(frozen=True)
@@ -140,17 +163,17 @@ def _lifecycle_rule(spec: BucketSpec) -> aws.s3.BucketLifecycleConfigurationRule
 
 
 def _prefix_rules(spec: BucketSpec) -> list[aws.s3.BucketLifecycleConfigurationRuleArgs]:
+    """Expiration only: the current version gets a delete marker after `days` and becomes
+    noncurrent (removed by the bucket-wide rule `noncurrent_days` later); a rule that expires
+    current versions also makes S3 remove the delete marker once it is the only version left
+    (AWS, "Managing delete markers"), so no ExpiredObjectDeleteMarker rule is needed (and S3
+    refuses one beside Days in the same Expiration)."""
     return [
         aws.s3.BucketLifecycleConfigurationRuleArgs(
             id=f"expire-{prefix.strip('/').replace('/', '-')}",
             status="Enabled",
             filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=prefix),
             expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=days),
-            noncurrent_version_expiration=(
-                aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
-                    noncurrent_days=days
-                )
-            ),
         )
         for prefix, days in sorted(spec.prefix_expire_days.items())
     ]

@@ -187,7 +187,8 @@ class StackSettings(_Group):
     state_backup_days: int = _key(
         "stateBackupDays",
         30,
-        "Days the metadata_backup DAG's state documents (data bucket, airflow-state/) are kept.",
+        "Days a metadata_backup state document (data bucket, airflow-state/) stays current;"
+        " then it is an old version for the bucket's 30 noncurrent days, like any object there.",
         ge=1,
         le=3650,
     )

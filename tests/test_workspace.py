@@ -9,6 +9,7 @@ import pulumi
 import pytest
 
 from components.workspace import AirflowWorkspace, WorkspaceArgs
+from tests.aws_model import operation_input, problems, to_api
 from tests.conftest import Declared, run_program, statements
 
 TOPIC = "arn:aws:sns:us-east-1:111122223333:airflow-dev-alerts"
@@ -136,13 +137,37 @@ def test_task_policy_reads_only_the_two_prefixes_and_publishes_only_to_the_topic
     }
 
 
-def test_state_backups_in_the_data_bucket_expire_after_the_setting() -> None:
+LIFECYCLE_ACTIONS = ("expiration", "noncurrentVersionExpiration", "abortIncompleteMultipartUpload")
+
+
+def _rules_for(rules: list[dict[str, Any]], key: str, action: str) -> list[dict[str, Any]]:
+    """The enabled rules that set `action` for `key` (S3 applies every rule that matches)."""
+    return [
+        r
+        for r in rules
+        if r["status"] == "Enabled"
+        and r.get(action)
+        and key.startswith((r.get("filter") or {}).get("prefix") or "")
+    ]
+
+
+def test_state_backups_expire_after_the_setting_and_no_two_rules_set_one_action() -> None:
     d = build(state_backup_days=45)
     (lifecycle,) = d.of_type("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")
-    rules = {r["id"]: r for r in lifecycle.inputs["rules"]}
+    rules = lifecycle.inputs["rules"]
+    shape = operation_input("s3", "PutBucketLifecycleConfiguration")
+    request = {"bucket": lifecycle.inputs["bucket"], "lifecycleConfiguration": {"rules": rules}}
+    assert problems(shape, to_api(shape, request)) == []
 
-    state = rules["expire-airflow-state"]
-    assert state["filter"] == {"prefix": "airflow-state/"}
-    assert state["expiration"]["days"] == 45
-    assert state["noncurrentVersionExpiration"]["noncurrentDays"] == 45
-    assert "expire-old-versions" in rules  # the baseline rule stays
+    backup, other = "airflow-state/date=2026-11-29/state.json", "exports/2026/orders.csv"
+    for key in (backup, other):
+        for action in LIFECYCLE_ACTIONS:
+            # Overlapping rules with one action: S3 silently keeps the shorter.
+            assert len(_rules_for(rules, key, action)) <= 1, (key, action)
+    (expire,) = _rules_for(rules, backup, "expiration")
+    assert expire["filter"] == {"prefix": "airflow-state/"}
+    assert expire["expiration"] == {"days": 45}  # Days, so S3 also clears the delete markers
+    (old,) = _rules_for(rules, backup, "noncurrentVersionExpiration")
+    assert old["noncurrentVersionExpiration"]["noncurrentDays"] == 30  # the bucket's, once
+    assert _rules_for(rules, other, "expiration") == []  # nothing else in the bucket expires
+    assert len(_rules_for(rules, other, "abortIncompleteMultipartUpload")) == 1
