@@ -8,6 +8,7 @@ from typing import Any
 
 import boto3
 import botocore.config
+import botocore.session
 import pytest
 from botocore.stub import Stubber
 from common.airflow_state import (
@@ -19,6 +20,7 @@ from common.airflow_state import (
     run_import,
 )
 
+from components.network import interface_endpoint_services
 from tests.airflow_state.fake_airflow import FakeAirflow
 from tests.airflow_state.helpers import source_airflow
 from tests.aws_model import operation_input, problems
@@ -164,3 +166,11 @@ def test_mwaa_refusals_become_one_clear_api_error(code: str) -> None:
         stub.add_client_error("invoke_rest_api", service_error_code=code, service_message="no")
         with pytest.raises(ApiError, match=f"GET /version -> 0: MWAA {code}: no"):
             AirflowApi(MwaaTransport(client, "airflow-dev")).version()
+
+
+def test_invoke_rest_api_goes_through_the_airflow_env_endpoint_an_endpoints_vpc_creates() -> None:
+    """README: a private web server's InvokeRestApi must come from inside the VPC; the call is
+    served by MWAA's `env.` host, whose interface endpoint `egress: endpoints` creates."""
+    model = botocore.session.get_session().get_service_model("mwaa")
+    assert model.operation_model("InvokeRestApi").endpoint == {"hostPrefix": "env."}
+    assert "airflow.env" in interface_endpoint_services("mwaa")
