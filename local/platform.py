@@ -24,7 +24,7 @@ import time
 import urllib.error
 import urllib.request
 from base64 import urlsafe_b64encode
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from importlib.metadata import distributions
 from pathlib import Path
@@ -44,6 +44,8 @@ VENV = REPO / ".venv-airflow"
 DEFAULT_STATE = REPO / ".airflow-local"
 PG_BIN = Path("/usr/lib/postgresql")
 SERVICE_USER = "postgres"  # created by Debian's postgresql package
+# The servers' process names: stopped after the Airflow processes that use them.
+SERVERS = ("moto", "postgres", "pgbouncer", "redis")
 HEALTH_PATH = "/api/v2/monitor/health"
 START_TIMEOUT = 240.0
 
@@ -247,10 +249,13 @@ class Supervisor:
     def stop(self, name: str, timeout: float = 30.0) -> None:
         self._stop([name], timeout)
 
-    def stop_all(self, timeout: float = 30.0) -> None:
-        """Stop every process at once: one after the other, the graceful shutdowns add up
-        to many seconds."""
-        self._stop(list(reversed(self.names())), timeout)
+    def stop_all(self, timeout: float = 30.0, last: Collection[str] = ()) -> None:
+        """Stop every process, all at once (one after the other, the graceful shutdowns add
+        up), those named in `last` after the others: servers outlive their clients, which
+        would otherwise spend their shutdown retrying them."""
+        names = list(reversed(self.names()))
+        self._stop([n for n in names if n not in last], timeout)
+        self._stop([n for n in names if n in last], timeout)
         (self.run / "order").unlink(missing_ok=True)
 
     def _stop(self, names: list[str], timeout: float) -> None:
@@ -539,7 +544,7 @@ def start(
     try:
         _start_all(sup, settings, ports, echo)
     except BaseException:
-        sup.stop_all()
+        sup.stop_all(last=SERVERS)
         raise
     platform = _platform(home, settings)
     echo(f"Healthy in {time.monotonic() - started:.0f} s.")
@@ -615,7 +620,7 @@ def stop(state: str | Path | None = None, keep: bool = False) -> None:
     """Stop every process the platform started (by pid); remove the state directory
     unless `keep`, which keeps the database, keys and ports for the next start."""
     home = state_dir(state)
-    Supervisor(home).stop_all()
+    Supervisor(home).stop_all(last=SERVERS)
     if not keep and home.exists():
         shutil.rmtree(home)
 

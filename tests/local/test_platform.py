@@ -91,3 +91,18 @@ def test_stop_all_waits_for_and_kills_what_outlives_the_leader(tmp_path: Path) -
     while any(_alive(p) for p in _session_members(pid)) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(_alive(p) for p in _session_members(pid)), "a child outlived stop_all"
+
+
+def test_servers_are_stopped_after_their_clients(tmp_path: Path) -> None:
+    # Each writes a line when it stops; the client takes a moment, as Airflow's do.
+    log = tmp_path / "stopped"
+    loop = "while :; do sleep 0.1; done"
+    sup = Supervisor(tmp_path)
+    server = f"trap 'echo server >> {log}; exit' TERM; {loop}"
+    client = f"trap 'sleep 0.5; echo client >> {log}; exit' TERM; {loop}"
+    sup.start("server", ["bash", "-c", server])
+    sup.start("client", ["bash", "-c", client])
+    time.sleep(1)  # the traps are set, even on a loaded machine
+    sup.stop_all(timeout=10, last=("server",))
+    assert log.read_text().split() == ["client", "server"], "the server stopped before its client"
+    assert sup.running() == {}
