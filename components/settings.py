@@ -40,10 +40,18 @@ CapacityType = Literal["SPOT", "ON_DEMAND"]
 NodeArch = Literal["arm64", "x86_64"]
 QueueMode = Literal["elasticache", "in-cluster"]
 
-# Airflow versions the MWAA CreateEnvironment model accepts (botocore mwaa/2020-07-01, May 2026).
-MWAA_AIRFLOW_VERSIONS = ("2.7.2", "2.8.1", "2.9.2", "2.10.1", "2.10.3", "2.11.0", "3.0.6")
-# Airflow versions the pinned chart (1.21.0) runs with the program's Airflow 3 values.
-CHART_AIRFLOW_VERSIONS = ("3.0.6",)
+# Airflow versions MWAA runs. Up to 3.0.6: the CreateEnvironment model's documentation
+# (botocore mwaa/2020-07-01, still so in botocore 1.44.8). 3.2.1 and 3.3.1: AWS's own MWAA
+# images (aws/amazon-mwaa-docker-images images/airflow/3.2.1, commit f68824d, 2026-04-22;
+# images/airflow/3.3.1, commit 0028196, 2026-08-12; read 2026-11-30); the API's pattern
+# `[0-9a-z.]+` accepts them. 3.3.1 is the newest: README "Versions".
+MWAA_AIRFLOW_VERSIONS = (
+    "2.7.2", "2.8.1", "2.9.2", "2.10.1", "2.10.3", "2.11.0", "3.0.6", "3.2.1", "3.3.1"
+)  # fmt: skip
+# Airflow versions the pinned chart (1.21.0) runs with the program's values: 3.3.1, proven
+# by the render tests and the local platform; 3.0.6, the version to roll back to (the chart
+# gates its Airflow 3 templates on >= 3.0.0).
+CHART_AIRFLOW_VERSIONS = ("3.0.6", "3.3.1")
 # EKS versions in standard support (EKS user guide, "Kubernetes version lifecycle", read
 # 2026-11-30): 1.35 to 2027-03-27, 1.36 (the newest) to 2027-08; 1.34 leaves it 2026-12-02.
 EKS_STANDARD_VERSIONS = ("1.35", "1.36")
@@ -494,7 +502,9 @@ class AirflowSettings(_Group):
     """Airflow itself, the same on both platforms."""
 
     version: str = _key(
-        "airflowVersion", "3.0.6", "Airflow version on both platforms (MWAA's newest, 3.0.6)."
+        "airflowVersion",
+        "3.3.1",
+        "Airflow version on both platforms (3.3.1: MWAA's newest, README 'Versions').",
     )
     config_options: tuple[str, ...] = _key(
         "airflowConfigOptions",

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from airflow.exceptions import AirflowFailException
 from airflow.sdk import Param, dag, task
+from airflow.sdk.exceptions import AirflowFailException
 from common.alerts import notify_failure
 
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Test dags/ in real Airflow 3.0.6, the version both stacks run: ruff, then pytest in
+# Test dags/ in real Airflow 3.3.1, the version both stacks run: ruff, then pytest in
 # tests/dags (imports, house rules, no lookups at parse time, dag.test() runs, alerts).
 #
 # Airflow lives in its own venv, .venv-airflow (scripts/airflow-venv.sh), shared with the

@@ -176,7 +176,7 @@ def test_in_cluster_queue_uses_the_chart_redis_with_a_pinned_password() -> None:
 
 def test_airflow_version_is_the_setting_for_chart_and_image() -> None:
     v = render()
-    assert v["airflowVersion"] == v["defaultAirflowTag"] == "3.0.6"
+    assert v["airflowVersion"] == v["defaultAirflowTag"] == "3.3.1"
 
 
 def test_dev_and_prod_pin_the_same_airflow_version_the_chart_runs() -> None:

@@ -353,7 +353,7 @@ def test_environment_arguments(dags: Path) -> None:
     d = build(dags, airflowConfigOptions=["core.default_timezone=utc"])
     env = env_of(d).inputs
     assert env["name"] == ENV
-    assert env["airflowVersion"] == "3.0.6"
+    assert env["airflowVersion"] == "3.3.1"
     assert env["environmentClass"] == "mw1.small"
     assert (env["minWorkers"], env["maxWorkers"], env["schedulers"]) == (1, 5, 2)
     assert (env["minWebservers"], env["maxWebservers"]) == (2, 2)

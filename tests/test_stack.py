@@ -357,3 +357,25 @@ def test_only_chatbot_notifications_are_sent_to_the_chat_topic(stack: str) -> No
         for arn in n["subscriberSnsTopicArns"]
     }
     assert notified == {chat, alerts}  # Chatbot reads Budgets messages natively
+
+
+def test_both_stacks_and_the_dag_tests_run_one_airflow_version() -> None:
+    # One setting, one version: MWAA, the chart's images and the Airflow the DAG tests and the
+    # local platform run (tests/dags/requirements-airflow.txt) never drift apart.
+    (mwaa,) = [
+        r for r in planned("dev").registrations if r.type == "aws:mwaa/environment:Environment"
+    ]
+    (chart,) = [
+        r
+        for r in planned("prod").registrations
+        if r.type == "kubernetes:helm.sh/v3:Release" and r.inputs["chart"] == "airflow"
+    ]
+    pins = Path(__file__).parent.joinpath("dags", "requirements-airflow.txt").read_text()
+    (tested,) = [line.split("==")[1] for line in pins.splitlines() if "apache-airflow==" in line]
+    versions = {
+        mwaa.inputs["airflowVersion"],
+        chart.inputs["values"]["airflowVersion"],
+        chart.inputs["values"]["defaultAirflowTag"],
+        tested,
+    }
+    assert versions == {"3.3.1"}  # MWAA's newest (README "Versions")

@@ -39,9 +39,9 @@ else:
 @pytest.fixture(scope="session")
 def dagbag():
     """All DAGs in dags/, parsed once, as the DAG processor parses them."""
-    from airflow.models.dagbag import DagBag
+    from airflow.dag_processing.dagbag import DagBag
 
-    return DagBag(dag_folder=str(DAGS_FOLDER), include_examples=False)
+    return DagBag(dag_folder=str(DAGS_FOLDER))
 
 
 @pytest.fixture
@@ -52,10 +52,10 @@ def load_dag():
     for one) on the DAG object, which a worker would never reuse. Retries off, so a
     broken task fails the test at once instead of waiting out its retry_delay.
     """
-    from airflow.models.dagbag import DagBag
+    from airflow.dag_processing.dagbag import DagBag
 
     def load(dag_id: str):
-        dagbag = DagBag(dag_folder=str(DAGS_FOLDER / f"{dag_id}.py"), include_examples=False)
+        dagbag = DagBag(dag_folder=str(DAGS_FOLDER / f"{dag_id}.py"))
         assert dagbag.import_errors == {}
         dag = dagbag.dags[dag_id]
         for task in dag.tasks:

@@ -1,4 +1,4 @@
-"""dags/common/airflow_state against two real Airflow 3.0.6 API servers: state made on one
+"""dags/common/airflow_state against two real Airflow 3.3.1 API servers: state made on one
 is exported, imported into the other and read back equal; a second import changes nothing;
 bad documents are refused with one line and nothing written; planted secrets never reach
 the document."""
