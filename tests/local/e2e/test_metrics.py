@@ -3,8 +3,9 @@
 Runs last (after the runs and the faults), so the counters those produce have been sent.
 Each statsd name is turned into the Prometheus name the chart's statsd-exporter would give
 it (monitoring/METRICS.md: the chart's mappings, otherwise dots become underscores); every
-Airflow metric in monitoring/metrics.yaml must be produced, except the ones Airflow 3.0.x
-does not send in this run (named below, with the reason).
+Airflow metric in monitoring/metrics.yaml must be produced, except the ones this run gives
+no occasion to send (named below, with the reason). Task-level metrics (ti_successes, task
+duration) come from the workers since Airflow 3.1.
 """
 
 from __future__ import annotations
@@ -28,9 +29,6 @@ CHART_MAPPINGS = [
     (r"airflow\.pool\.starving_tasks\.[^.]+", "airflow_pool_starving_tasks"),
 ]
 NOT_SENT_HERE = {
-    # Airflow 3.0.x workers send neither (apache/airflow#52336, fixed in 3.1.0).
-    "airflow_ti_successes": "3.0.x workers do not send it",
-    "airflow_task_duration": "3.0.x workers do not send it",
     # Only written while a pool starves, which these runs never make it do.
     "airflow_pool_starving_tasks": "no pool starves in this run",
     # Only for scheduled runs; every run here is triggered.
