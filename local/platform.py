@@ -240,11 +240,16 @@ class Supervisor:
         return proc.pid
 
     def signal(self, name: str, sig: signal.Signals) -> None:
-        """Send `sig` to the process group `name` started (its children too)."""
+        """Send `sig` to every process of the session `name` started, as a container's
+        processes all die with it: Airflow 3.1+'s task supervisor moves each task into a
+        process group of its own (setpgid), which the group signal alone would miss."""
         pid = self.pid(name)
         if pid and _alive(pid):
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(pid, sig)
+            for member in _session_members(pid):
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(member, sig)
 
     def stop(self, name: str, timeout: float = 30.0) -> None:
         self._stop([name], timeout)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import time
 from pathlib import Path
 
@@ -45,6 +46,29 @@ def test_stop_ends_the_process_and_its_children(tmp_path: Path) -> None:
     assert not _alive(pid)
     assert _pids_in_group(pid) == [], "children are stopped with their parent"
     assert sup.names() == [] and not (tmp_path / "run/shell.pid").exists()
+
+
+def test_a_signal_reaches_a_child_in_a_process_group_of_its_own(tmp_path: Path) -> None:
+    # Airflow 3.1+'s task supervisor setpgid()s each task: a killed worker (a lost pod) must
+    # still take its tasks down, or the killed try finishes behind the scheduler's back.
+    sup = Supervisor(tmp_path)
+    marker = tmp_path / "child.pid"
+    child = (
+        "import os, time; os.setpgid(0, 0); "
+        f"open({str(marker)!r}, 'w').write(str(os.getpid())); time.sleep(60)"
+    )
+    pid = sup.start("worker", ["bash", "-c", f"python3 -c {child!r} & wait"])
+    deadline = time.monotonic() + 30  # a loaded machine is slow to fork
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    grandchild = int(marker.read_text())
+    assert _pids_in_group(pid) and grandchild not in _pids_in_group(pid)
+    sup.signal("worker", signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while _alive(grandchild) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(grandchild), "the task in its own group outlived its killed worker"
+    sup.stop_all()
 
 
 def test_a_dead_process_is_reported_as_not_running(tmp_path: Path) -> None:
