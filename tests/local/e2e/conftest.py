@@ -24,6 +24,7 @@ import pytest
 from local import platform as local_platform
 from local.client import AirflowClient
 from local.platform import Platform, aws_client
+from tests.monitoring.statsd_capture import parse_line
 
 TEST_DAGS = Path(__file__).resolve().parents[1] / "dags"
 
@@ -32,13 +33,15 @@ if os.environ.get("LOCAL_E2E") != "1":
 
 
 class StatsdListener:
-    """A UDP statsd receiver on 127.0.0.1: collects every metric name it is sent."""
+    """A UDP statsd receiver on 127.0.0.1: collects every metric name it is sent, and each
+    name with its statsd type as `name|type` (c, g, ms...)."""
 
     def __init__(self, port: int) -> None:
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind(("127.0.0.1", port))
         self.sock.settimeout(0.5)
         self.names: set[str] = set()
+        self.typed: set[str] = set()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -50,9 +53,10 @@ class StatsdListener:
             except TimeoutError:
                 continue
             for line in data.decode(errors="replace").splitlines():
-                name = line.split(":", 1)[0]
-                if name:
-                    self.names.add(name)
+                parsed = parse_line(line)
+                if parsed:
+                    self.names.add(parsed[0])
+                    self.typed.add("|".join(parsed))
 
     def close(self) -> None:
         self._stop.set()

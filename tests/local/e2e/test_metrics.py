@@ -1,63 +1,48 @@
 """statsd metrics arrive under the names the Prometheus rules and dashboards query.
 
 Runs last (after the runs and the faults), so the counters those produce have been sent.
-Each statsd name is turned into the Prometheus name the chart's statsd-exporter would give
-it (monitoring/METRICS.md: the chart's mappings, otherwise dots become underscores); every
-Airflow metric in monitoring/metrics.yaml must be produced, except the ones this run gives
-no occasion to send (named below, with the reason). Task-level metrics (ti_successes, task
-duration) come from the workers since Airflow 3.1.
+What the platform sends becomes Prometheus series through the pinned chart's statsd-exporter
+mappings (tests/monitoring/statsd_capture.py); every Airflow metric in monitoring/metrics.yaml
+must be among them, except the ones monitoring/statsd-capture.yaml excuses as never sent in
+such a run (with the reason), and none of those may arrive. Task-level metrics (ti_successes,
+task duration) come from the workers since Airflow 3.1.
+
+With STATSD_CAPTURE_WRITE=1 the run records what it received as monitoring/statsd-capture.yaml,
+the capture the promtool tests' series are held to (tests/monitoring/test_monitoring_capture.py).
 """
 
 from __future__ import annotations
 
-import re
+import os
 import time
 from pathlib import Path
 
 import yaml
 
+from components.settings import AirflowSettings
 from tests.local.e2e.conftest import StatsdListener
+from tests.monitoring import statsd_capture
 
 METRICS = Path(__file__).resolve().parents[3] / "monitoring" / "metrics.yaml"
-# The chart's statsd-mappings.yml entries the rules rely on (monitoring/METRICS.md).
-CHART_MAPPINGS = [
-    (r"airflow\.dagrun\.duration\.success\.[^.]+", "airflow_dagrun_duration"),
-    (r"airflow\.dagrun\.duration\.failed\.[^.]+", "airflow_dagrun_failed"),
-    (r"airflow\.dagrun\.schedule_delay\.[^.]+", "airflow_dagrun_schedule_delay"),
-    (r"airflow\.dag\.[^.]+\.[^.]+\.duration", "airflow_task_duration"),
-    (r"airflow\.pool\.open_slots\.[^.]+", "airflow_pool_open_slots"),
-    (r"airflow\.pool\.starving_tasks\.[^.]+", "airflow_pool_starving_tasks"),
-]
-NOT_SENT_HERE = {
-    # Only written while a pool starves, which these runs never make it do.
-    "airflow_pool_starving_tasks": "no pool starves in this run",
-    # Only for scheduled runs; every run here is triggered.
-    "airflow_dagrun_schedule_delay": "no scheduled run completes in this run",
-}
-
-
-def prometheus_name(statsd_name: str) -> str:
-    for pattern, name in CHART_MAPPINGS:
-        if re.fullmatch(pattern, statsd_name):
-            return name
-    return statsd_name.replace(".", "_")
-
-
-def expected_names() -> set[str]:
-    listed = yaml.safe_load(METRICS.read_text())["airflow"]
-    return {re.sub(r"_(count|sum)$", "", name) for name in listed}
 
 
 def test_statsd_metrics_arrive_under_the_names_the_rules_use(statsd: StatsdListener) -> None:
-    expected = expected_names() - set(NOT_SENT_HERE)
+    capture = statsd_capture.load()
+    listed = set(yaml.safe_load(METRICS.read_text())["airflow"])
+    excused = statsd_capture.series_names(statsd_capture.series_of(capture.not_sent))
+    expected = listed - excused
     deadline = time.monotonic() + 60
-    missing: set[str] = expected
-    while time.monotonic() < deadline:
-        received = {prometheus_name(n) for n in statsd.names}
-        # Summaries (timers) are stored as name, name_count and name_sum.
-        missing = {n for n in expected if n not in received}
-        if not missing:
-            return
+    while True:
+        received = statsd_capture.series_names(statsd_capture.series_of(set(statsd.typed)))
+        missing = expected - received
+        if not missing or time.monotonic() > deadline:
+            break
         time.sleep(2)
-    sample = sorted(statsd.names)[:40]
-    raise AssertionError(f"no statsd metric arrived for {sorted(missing)}; received e.g. {sample}")
+    if os.environ.get("STATSD_CAPTURE_WRITE") == "1":
+        version = AirflowSettings.model_fields["version"].default
+        statsd_capture.write(set(statsd.typed), version)
+
+    sample = sorted(statsd.typed)[:40]
+    assert not missing, f"no statsd metric arrived for {sorted(missing)}; received e.g. {sample}"
+    arrived = excused & received
+    assert not arrived, f"{sorted(arrived)} arrived: move them from not_sent to captured"
