@@ -691,26 +691,33 @@ def test_the_op_login_is_in_secrets_manager_under_the_data_key_and_no_airflow_po
 
 
 # A stand-in for FAB's CLI (apache-airflow-providers-fab 2.4.1, cli_commands/user_command.py and
-# role_command.py) with the behaviour the script depends on: `users create` of an existing
+# role_command.py, sync_perm_command.py) with the behaviour the script depends on: `sync-perm`
+# makes the resources and default roles; `roles add-perms` refuses a resource that does not
+# exist; `users create` of an existing
 # user prints a line and changes nothing (exit 0); `users create` needs an existing role;
 # `roles create` and `roles add-perms` add what is missing; `users reset-password` sets it.
 FAKE_FAB_CLI = r"""#!/usr/bin/env python3
 import json, os, sys
 path = os.environ["FAKE_FAB_DB"]
-db = json.load(open(path)) if os.path.exists(path) else {"roles": {"Op": []}, "users": {}}
-group, command, rest = sys.argv[1], sys.argv[2], sys.argv[3:]
+db = json.load(open(path)) if os.path.exists(path) else {"roles": {}, "users": {}, "resources": []}
+group, command, rest = sys.argv[1], (sys.argv[2:] or [""])[0], sys.argv[3:]
 def opt(flag):
     return rest[rest.index(flag) + 1]
 def many(flag):
     start = rest.index(flag) + 1
     end = next((i for i in range(start, len(rest)) if rest[i].startswith("-")), len(rest))
     return rest[start:end]
-if (group, command) == ("roles", "create"):
+if group == "sync-perm":
+    db["roles"].setdefault("Op", [])
+    db["resources"] = ["Pools", "Variables", "Connections", "DAGs", "DAG Runs", "Users"]
+elif (group, command) == ("roles", "create"):
     for role in rest:
         db["roles"].setdefault(role, [])
 elif (group, command) == ("roles", "add-perms"):
     perms = db["roles"][rest[0]]
     for resource in many("-r"):
+        if resource not in db["resources"]:
+            sys.exit(f"Resource named '{resource}' does not exist")
         for action in many("-a"):
             if [action, resource] not in perms:
                 perms.append([action, resource])

@@ -246,7 +246,8 @@ def _from_secret(name: str, secret: str, key: str) -> dict[str, Any]:
 
 
 def users_script() -> str:
-    """The create-user job's script: the backup role with exactly its read permissions, then
+    """The create-user job's script: FAB's permissions synced, the backup role with exactly
+    its read permissions, then
     both logins, each created if missing and given its Secret's password every time (FAB's
     `users create` leaves an existing user untouched, so a rotated password needs
     `users reset-password`). `roles create` and `roles add-perms` skip what exists."""
@@ -259,6 +260,9 @@ def users_script() -> str:
             "-l Login",
             '  airflow users reset-password -u "$1" -p "$2"',
             "}",
+            # FAB's resources ("Pools", "DAG Runs"...) and default roles, before add-perms
+            # names them (it refuses a resource that does not exist yet).
+            "airflow sync-perm",
             f"airflow roles create {BACKUP_API_ROLE}",
             f"airflow roles add-perms {BACKUP_API_ROLE} -r {resources} "
             f"-a {' '.join(BACKUP_API_ACTIONS)}",
