@@ -70,8 +70,9 @@ local-packages:
 local-status: $(VENV)/.installed
 	@$(PY) -m local status
 
-## e2e: the prod-like local platform, driven through the REST API (runs, logs, alerts, faults)
-e2e: $(VENV)/.installed
+## e2e: the prod-like local platform, driven through the REST API (runs, logs, alerts, faults);
+## its statsd names become Prometheus series through the pinned chart's mappings (charts)
+e2e: $(VENV)/.installed charts
 	LOCAL_E2E=1 $(PY) -m pytest tests/local/e2e
 
 ## e2e-dev: the dev-like (MWAA-like) local platform through the REST API: runs, data, logs,
