@@ -46,6 +46,11 @@ DAG_PATH = "dags"
 # The Airflow role the metadata_backup DAG's InvokeRestApi calls are mapped to.
 STATE_BACKUP_AIRFLOW_ROLE = "Op"
 SKIPPED = {"README.md", "requirements.txt"}
+# How long `pulumi up` waits for an environment update. The bridged Terraform provider waits
+# 90 minutes by default (terraform-provider-aws internal/service/mwaa/environment.go,
+# Timeouts.Update); a GRACEFUL update lasts as long as the longest running task, up to
+# MWAA's 12-hour grace, plus the update itself.
+GRACEFUL_UPDATE_TIMEOUT = "13h"
 
 
 @dataclass(frozen=True)
@@ -114,6 +119,12 @@ def logging_configuration(level: str) -> aws.mwaa.EnvironmentLoggingConfiguratio
             enabled=True, log_level=level
         ),
     )
+
+
+def update_timeouts(strategy: str) -> pulumi.CustomTimeouts | None:
+    """How long an environment update may take: a GRACEFUL one waits for the workers' running
+    tasks (up to 12 hours), which the provider's 90-minute default would give up on."""
+    return pulumi.CustomTimeouts(update=GRACEFUL_UPDATE_TIMEOUT) if strategy == "GRACEFUL" else None
 
 
 def airflow_options(airflow: AirflowSettings) -> dict[str, str]:
@@ -235,6 +246,7 @@ class MwaaAirflow(pulumi.ComponentResource):
                 role,
                 opts=pulumi.ResourceOptions(
                     parent=self,
+                    custom_timeouts=update_timeouts(args.mwaa.worker_replacement_strategy),
                     depends_on=[
                         *dags_bucket.configured,
                         *dag_objects,

@@ -55,6 +55,9 @@ CHART_AIRFLOW_VERSIONS = ("3.0.6", "3.3.1")
 # EKS versions in standard support (EKS user guide, "Kubernetes version lifecycle", read
 # 2026-11-30): 1.35 to 2027-03-27, 1.36 (the newest) to 2027-08; 1.34 leaves it 2026-12-02.
 EKS_STANDARD_VERSIONS = ("1.35", "1.36")
+# Regions where MWAA does not offer graceful updates yet (MWAA user guide, "Update an Amazon
+# MWAA environment", read 2026-11-30: Canada West (Calgary), Asia Pacific (Malaysia)).
+NO_GRACEFUL_REGIONS = ("ca-west-1", "ap-southeast-5")
 # CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827,
                       2192, 2557, 2922, 3288, 3653)  # fmt: skip
@@ -1112,6 +1115,15 @@ def _cross_checks(stack_name: str, region: str, groups: Mapping[str, _Group]) ->
         errors.append(
             "mwaaEndpointManagement: CUSTOMER needs existingVpcId (a shared VPC whose owner "
             "creates the endpoints); a VPC the program creates uses SERVICE"
+        )
+    if (
+        stack.architecture == "mwaa"
+        and mwaa.worker_replacement_strategy == "GRACEFUL"
+        and region in NO_GRACEFUL_REGIONS
+    ):
+        errors.append(
+            f"mwaaWorkerReplacementStrategy: GRACEFUL is not offered in {region} (MWAA has no "
+            "graceful updates there yet); set FORCED"
         )
     derived = f"airflow-{stack_name}"
     if not stack.environment_name and not _ENV_NAME.match(derived):

@@ -62,6 +62,7 @@ def build(
     *,
     then: Any = None,
     shared_vpc: bool = False,
+    opts: pulumi.ResourceOptions | None = None,
     **overrides: Any,
 ) -> Declared:
     """Declare the component; `then(component)` may pick Outputs to resolve."""
@@ -84,6 +85,7 @@ def build(
                 protect=s.protect,
                 shared_vpc=shared_vpc,
             ),
+            opts=opts,
         )
         return then(component) if then else component
 
@@ -509,3 +511,85 @@ def test_updates_replace_workers_gracefully_unless_forced(
     call = to_api(update, {"name": inputs["name"], "workerReplacementStrategy": expected})
     assert problems(update, call) == []
     assert problems(update, {**call, "WorkerReplacementStrategy": "ROLLING"}) != []
+
+
+def _hours(duration: str) -> float:
+    """A Pulumi custom timeout ("13h", "90m") in hours."""
+    value, unit = float(duration[:-1]), duration[-1]
+    return value / {"h": 1, "m": 60, "s": 3600}[unit]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "waits_for_tasks"),
+    [({}, True), ({"mwaaWorkerReplacementStrategy": "FORCED"}, False)],
+)
+def test_pulumi_waits_for_a_graceful_update_as_long_as_tasks_may_run(
+    dags: Path, overrides: dict[str, Any], waits_for_tasks: bool
+) -> None:
+    # The provider gives an update 90 minutes (environment.go, Timeouts.Update); a GRACEFUL
+    # one lets old workers run their tasks for up to 12 hours first. Mocks do not see
+    # resource options: a transformation on the component reads the environment's.
+    seen: list[pulumi.CustomTimeouts | None] = []
+
+    def capture(a: pulumi.ResourceTransformationArgs) -> None:
+        if a.type_ == "aws:mwaa/environment:Environment":
+            seen.append(a.opts.custom_timeouts)
+
+    build(dags, opts=pulumi.ResourceOptions(transformations=[capture]), **overrides)
+    [timeouts] = seen
+    if waits_for_tasks:
+        assert timeouts is not None and timeouts.update is not None
+        assert _hours(timeouts.update) > 12 + 0.5  # the grace, then the update itself
+    else:
+        assert timeouts is None  # FORCED: the provider's 90 minutes
+
+
+class BridgedEnvironment:
+    """aws_mwaa_environment as pulumi-aws 7 bridges it (terraform-provider-aws
+    internal/service/mwaa/environment.go): Create sends no strategy (CreateEnvironment has no
+    such member); Update sends a member only when it differs from state (d.HasChange); Read
+    takes worker_replacement_strategy from the environment's LastUpdate. `mwaa_default` is
+    what MWAA uses when a request names no strategy (its API reference names none)."""
+
+    def __init__(self, inputs: dict[str, Any], mwaa_default: str) -> None:
+        self.mwaa_default = mwaa_default
+        # A creation is not an update: LastUpdate carries no strategy yet.
+        self.state = {**inputs, "workerReplacementStrategy": None}
+
+    def up(self, inputs: dict[str, Any]) -> dict[str, Any]:
+        """`pulumi up` with the program's `inputs`: the UpdateEnvironment request sent."""
+        changed = {k: v for k, v in inputs.items() if self.state.get(k) != v}
+        if not changed:
+            return {}
+        shape = operation_input("mwaa", "UpdateEnvironment")
+        request = dict(to_api(shape, {"name": inputs["name"], **changed}))
+        assert problems(shape, request) == []
+        used = request.get("WorkerReplacementStrategy", self.mwaa_default)
+        self.state = {**self.state, **changed, "workerReplacementStrategy": used}
+        return request
+
+
+@pytest.mark.parametrize("mwaa_default", ["FORCED", "GRACEFUL"])
+def test_the_provider_sends_the_strategy_only_when_it_changes_in_state(
+    dags: Path, mwaa_default: str
+) -> None:
+    # What README "Updates that do not kill tasks" and "Upgrading Airflow" say happens.
+    old = dict(env_of(build(dags, airflowVersion="3.2.1")).inputs)
+    new = dict(env_of(build(dags)).inputs)
+    # The same requirements.txt is the same S3 object version (the mocks mint one per run).
+    new["requirementsS3ObjectVersion"] = old["requirementsS3ObjectVersion"]
+    assert {k for k in new if new[k] != old[k]} == {"airflowVersion"}  # nothing else moves
+    provider = BridgedEnvironment(old, mwaa_default)
+    # The first `pulumi up` after creation: an update that carries the strategy alone.
+    assert provider.up(old) == {"Name": ENV, "WorkerReplacementStrategy": "GRACEFUL"}
+    # A later version bump: state already reads GRACEFUL, so the request names no strategy
+    # and MWAA applies its own default.
+    assert provider.up(new) == {"Name": ENV, "AirflowVersion": new["airflowVersion"]}
+    # Read back from LastUpdate: a FORCED default shows as drift the next `pulumi up` undoes.
+    follow_up = provider.up(new)
+    assert follow_up == (
+        {} if mwaa_default == "GRACEFUL" else {"Name": ENV, "WorkerReplacementStrategy": "GRACEFUL"}
+    )
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    assert "--worker-replacement-strategy GRACEFUL" in readme
+    assert "a first `pulumi up` is unaffected" not in readme

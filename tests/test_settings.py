@@ -169,6 +169,16 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
         {"mwaaWorkerReplacementStrategy": "ROLLING"},
         "mwaaWorkerReplacementStrategy: 'ROLLING' is not one of GRACEFUL, FORCED",
     ),
+    (
+        "mwaa",
+        {"aws:region": "ca-west-1"},
+        "mwaaWorkerReplacementStrategy: GRACEFUL is not offered in ca-west-1",
+    ),
+    (
+        "mwaa",
+        {"aws:region": "ap-southeast-5"},
+        "mwaaWorkerReplacementStrategy: GRACEFUL is not offered in ap-southeast-5",
+    ),
     ("mwaa", {"azCont": 3}, "azCont: is not a setting of this project; did you mean azCount?"),
     ("mwaa", {"logRetentionDays": 10}, "logRetentionDays: 10 is not a CloudWatch retention period"),
     ("mwaa", {"environmentName": "9lives"}, "environmentName: '9lives' is not 2-24 lower-case"),
@@ -411,6 +421,14 @@ def test_environment_name_derived_from_a_long_stack_name_is_refused() -> None:
     assert settings_for(
         "mwaa", stack="data-platform-staging-eu", environmentName="af-stg-eu"
     ).environment_name == ("af-stg-eu")
+
+
+def test_forced_updates_work_where_graceful_ones_are_not_offered() -> None:
+    s = settings_for(
+        "mwaa", **{"aws:region": "ca-west-1", "mwaaWorkerReplacementStrategy": "FORCED"}
+    )
+    assert s.mwaa.worker_replacement_strategy == "FORCED"
+    assert settings_for("eks", **{"aws:region": "ap-southeast-5"}).region == "ap-southeast-5"
 
 
 def test_region_is_required() -> None:
