@@ -16,8 +16,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from airflow.sdk import Param, dag, task
-from airflow.sdk.exceptions import AirflowFailException
 from common.alerts import notify_failure
+
+try:  # Airflow 3.1+ (3.3.1 deprecates the airflow.exceptions name)
+    from airflow.sdk.exceptions import AirflowFailException
+except ImportError:  # Airflow 3.0.x, the version a rollback returns to
+    from airflow.exceptions import AirflowFailException
 
 
 @dag(

@@ -177,3 +177,29 @@ def test_failing_on_purpose_reaches_chat_in_its_format(
     assert set(sent) == {topic, chat_topic}
     assert chat_problems(sent[chat_topic]["message"]) == []
     assert "failure_notification.maybe_fail" in sent[chat_topic]["message"]
+
+
+def test_the_alert_dag_imports_on_the_rollback_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Airflow 3.0.6, the version README's rollback returns to, has AirflowFailException in
+    airflow.exceptions only, not in airflow.sdk.exceptions: the DAG must import there too."""
+    import importlib.util
+    import warnings
+
+    import airflow.exceptions
+    import airflow.sdk.exceptions
+
+    from tests.dags.conftest import DAGS_FOLDER
+
+    # 3.0.6's layout: the class lives in airflow.exceptions, airflow.sdk.exceptions lacks it.
+    fail = airflow.sdk.exceptions.AirflowFailException
+    with warnings.catch_warnings():  # monkeypatch reads 3.3.1's deprecated name first
+        warnings.simplefilter("ignore")
+        monkeypatch.setattr(airflow.exceptions, "AirflowFailException", fail, raising=False)
+    monkeypatch.delattr(airflow.sdk.exceptions, "AirflowFailException")
+    spec = importlib.util.spec_from_file_location(
+        "failure_notification_on_3_0", DAGS_FOLDER / "failure_notification.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.AirflowFailException is fail
