@@ -621,11 +621,12 @@ def _start_all(
     _wait("the Celery worker", lambda: worker_ready(sup), 60, sup.logs / "worker.log")
 
 
-def stop(state: str | Path | None = None, keep: bool = False) -> None:
+def stop(state: str | Path | None = None, keep: bool = False, grace: float = 30.0) -> None:
     """Stop every process the platform started (by pid); remove the state directory
-    unless `keep`, which keeps the database, keys and ports for the next start."""
+    unless `keep`, which keeps the database, keys and ports for the next start. `grace`:
+    how long a graceful shutdown may take (a Celery worker waits for its running task)."""
     home = state_dir(state)
-    Supervisor(home).stop_all(last=SERVERS)
+    Supervisor(home).stop_all(timeout=grace, last=SERVERS)
     if not keep and home.exists():
         shutil.rmtree(home)
 

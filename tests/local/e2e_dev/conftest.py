@@ -34,7 +34,9 @@ def platform(e2e_ports: tuple[int, int]) -> Iterator[Platform]:
     try:
         yield local_platform.start("dev", port=port, state=state, port_base=base, fast=True)
     finally:
-        local_platform.stop(state)  # also when the start failed: nothing left behind
+        # Also when the start failed: nothing left behind. Unpausing made scheduled runs
+        # whose tasks may still run; the worker's warm shutdown need not wait for them.
+        local_platform.stop(state, grace=5)
 
 
 @pytest.fixture(scope="session")
