@@ -4,10 +4,7 @@ IRSA, the internal ALB and its TargetGroupBinding."""
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
-import os
-import subprocess
 from functools import cache
 from typing import Any
 
@@ -21,12 +18,11 @@ from components.eks.airflow import (
     chart_values,
     fernet_key,
     pgbouncer_ini,
-    users_script,
 )
 from components.platform import CONNECTIONS_PREFIX, SECRETS_BACKEND, VARIABLES_PREFIX
 from components.settings import SettingsError, load
 from tests.conftest import policy, settings_for, statements
-from tests.test_eks_platform import DATA_KEY_ARN, TASK_POLICY, Built, build
+from tests.test_eks_platform import TASK_POLICY, Built, build
 from tools.charts.packages import read_member
 from tools.mocks import Registration
 from tools.plan import stack_config
@@ -622,153 +618,3 @@ def test_the_airflow_namespace_enforces_pod_security_restricted() -> None:
     v = render()
     assert v["securityContexts"]["pod"]["runAsNonRoot"] is True
     assert v["securityContexts"]["pod"]["seccompProfile"] == {"type": "RuntimeDefault"}
-
-
-# --------------------------------------------------------------------------- state transfer
-
-
-def test_the_logins_are_the_op_and_the_backup_users_whose_passwords_never_enter_the_values() -> (
-    None
-):
-    d = build()
-    rendered = values(d)
-    op_password = d.named("airflow-test-app-state-api-password").outputs["result"]
-    backup_password = d.named("airflow-test-app-state-backup-password").outputs["result"]
-
-    assert op_password not in json.dumps(rendered)
-    assert backup_password not in json.dumps(rendered)
-    job = rendered["createUserJob"]
-    user = job["defaultUser"]
-    assert (job["enabled"], user["username"], user["role"]) == (True, "state-transfer", "Op")
-    assert {e["name"]: e["valueFrom"]["secretKeyRef"] for e in job["env"]} == {
-        "STATE_API_USERNAME": {"name": "airflow-state-api-user", "key": "username"},
-        "STATE_API_PASSWORD": {"name": "airflow-state-api-user", "key": "password"},
-        "BACKUP_API_USERNAME": {"name": "airflow-state-backup-user", "key": "username"},
-        "BACKUP_API_PASSWORD": {"name": "airflow-state-backup-user", "key": "password"},
-    }
-    assert job["args"][:2] == ["bash", "-c"] and job["args"][2] == users_script()
-    # A rotated password changes the release (this digest), so Helm runs the job again.
-    digest = hashlib.sha256(f"{op_password}\n{backup_password}".encode()).hexdigest()
-    assert job["annotations"] == {"airflow-on-aws/logins-sha256": digest}
-    assert secret(d, "airflow-state-backup-user").inputs["stringData"] == {
-        "username": "state-backup",
-        "password": backup_password,
-    }
-    assert schema_errors(rendered) == []
-
-
-def test_the_op_login_is_in_secrets_manager_under_the_data_key_and_no_airflow_pod_holds_it() -> (
-    None
-):
-    d = build()
-    password = d.named("airflow-test-app-state-api-password").outputs["result"]
-    secret_ = next(
-        s
-        for s in d.of_type("aws:secretsmanager/secret:Secret")
-        if s.inputs["name"] == "airflow-test/airflow-api/state-transfer"
-    )
-    (version,) = [
-        v
-        for v in d.of_type("aws:secretsmanager/secretVersion:SecretVersion")
-        if v.inputs["secretId"] == secret_.id
-    ]
-    assert json.loads(version.inputs["secretString"]) == {
-        "username": "state-transfer",
-        "password": password,
-    }
-    assert secret_.inputs["kmsKeyId"] == DATA_KEY_ARN  # the workspace key, not the log key
-    rendered = values(d)
-    # Only the create-user job reads the Op user's Secret.
-    elsewhere = {k: v for k, v in rendered.items() if k != "createUserJob"}
-    assert "airflow-state-api-user" not in json.dumps(elsewhere)
-    env = {e["name"]: e for e in rendered["workers"]["celery"]["env"]}
-    assert env["AIRFLOW_STATE_API_URL"]["value"] == "http://airflow-api-server.airflow:8080"
-    assert env["AIRFLOW_STATE_ENVIRONMENT"]["value"] == "airflow-test"
-    for key in ("USERNAME", "PASSWORD"):
-        assert env[f"AIRFLOW_STATE_{key}"]["valueFrom"]["secretKeyRef"]["name"] == (
-            "airflow-state-backup-user"
-        )
-
-
-# A stand-in for FAB's CLI (apache-airflow-providers-fab 2.4.1, cli_commands/user_command.py and
-# role_command.py, sync_perm_command.py) with the behaviour the script depends on: `sync-perm`
-# makes the resources and default roles; `roles add-perms` refuses a resource that does not
-# exist; `users create` of an existing
-# user prints a line and changes nothing (exit 0); `users create` needs an existing role;
-# `roles create` and `roles add-perms` add what is missing; `users reset-password` sets it.
-FAKE_FAB_CLI = r"""#!/usr/bin/env python3
-import json, os, sys
-path = os.environ["FAKE_FAB_DB"]
-db = json.load(open(path)) if os.path.exists(path) else {"roles": {}, "users": {}, "resources": []}
-group, command, rest = sys.argv[1], (sys.argv[2:] or [""])[0], sys.argv[3:]
-def opt(flag):
-    return rest[rest.index(flag) + 1]
-def many(flag):
-    start = rest.index(flag) + 1
-    end = next((i for i in range(start, len(rest)) if rest[i].startswith("-")), len(rest))
-    return rest[start:end]
-if group == "sync-perm":
-    db["roles"].setdefault("Op", [])
-    db["resources"] = ["Pools", "Variables", "Connections", "DAGs", "DAG Runs", "Users"]
-elif (group, command) == ("roles", "create"):
-    for role in rest:
-        db["roles"].setdefault(role, [])
-elif (group, command) == ("roles", "add-perms"):
-    perms = db["roles"][rest[0]]
-    for resource in many("-r"):
-        if resource not in db["resources"]:
-            sys.exit(f"Resource named '{resource}' does not exist")
-        for action in many("-a"):
-            if [action, resource] not in perms:
-                perms.append([action, resource])
-elif (group, command) == ("users", "create"):
-    if opt("-r") not in db["roles"]:
-        sys.exit(f"{opt('-r')} is not a valid role")
-    if opt("-u") in db["users"]:
-        print(f"{opt('-u')} already exist in the db")
-    else:
-        db["users"][opt("-u")] = {"role": opt("-r"), "password": opt("-p")}
-elif (group, command) == ("users", "reset-password"):
-    if opt("-u") not in db["users"]:
-        sys.exit(f'User "{opt("-u")}" does not exist')
-    db["users"][opt("-u")]["password"] = opt("-p")
-else:
-    sys.exit(f"unknown command {sys.argv[1:]}")
-json.dump(db, open(path, "w"))
-"""
-
-
-def _run_users_job(tmp_path: Any, op_password: str, backup_password: str) -> dict[str, Any]:
-    cli = tmp_path / "bin" / "airflow"
-    cli.parent.mkdir(exist_ok=True)
-    cli.write_text(FAKE_FAB_CLI)
-    cli.chmod(0o755)
-    env = {
-        "PATH": f"{cli.parent}:{os.environ['PATH']}",
-        "FAKE_FAB_DB": str(tmp_path / "fab.json"),
-        "STATE_API_USERNAME": "state-transfer",
-        "STATE_API_PASSWORD": op_password,
-        "BACKUP_API_USERNAME": "state-backup",
-        "BACKUP_API_PASSWORD": backup_password,
-    }
-    job = render()["createUserJob"]
-    subprocess.run(job["args"], env=env, check=True, capture_output=True, text=True)
-    return dict(json.loads((tmp_path / "fab.json").read_text()))
-
-
-def test_the_users_job_creates_the_read_only_role_and_applies_rotated_passwords(
-    tmp_path: Any,
-) -> None:
-    first = _run_users_job(tmp_path, "op-1", "backup-1")
-    assert first["users"] == {
-        "state-transfer": {"role": "Op", "password": "op-1"},
-        "state-backup": {"role": "StateBackupReader", "password": "backup-1"},
-    }
-    assert sorted(map(tuple, first["roles"]["StateBackupReader"])) == sorted(
-        ("can_read", r) for r in ("Pools", "Variables", "Connections", "DAGs", "DAG Runs")
-    )
-    # The Secrets rotated (a new RandomPassword): the job's next run must apply them.
-    second = _run_users_job(tmp_path, "op-2", "backup-2")
-    assert second["users"]["state-transfer"]["password"] == "op-2"
-    assert second["users"]["state-backup"]["password"] == "backup-2"
-    assert second["roles"] == first["roles"]

@@ -18,7 +18,6 @@ to the ALB's security group on the API server port.
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -34,12 +33,12 @@ from components.charts import pinned
 from components.eks.cluster import SYSTEM_LABELS, WORKER_LABELS, WORKER_TAINT, EksCluster
 from components.eks.data import DB_NAME, DB_PORT, DB_USER, AirflowData
 from components.eks.releases import pinned_release
+from components.eks.state_logins import backup_env, create_user_job, declare_state_logins
 from components.irsa import ROLE_ARN_ANNOTATION, ServiceAccount
 from components.platform import (
     CONNECTIONS_PREFIX,
     SECRETS_BACKEND,
     VARIABLES_PREFIX,
-    state_api_secret_name,
 )
 from components.settings import AirflowSettings, EksSettings
 
@@ -71,21 +70,6 @@ AWS_COMPONENTS = {
     "dagProcessor": "dag-processor",
 }
 # The settings the program sets in airflow.cfg; airflowConfigOptions may not override them.
-# The Airflow user `python -m tools.airflow_state` logs in as (import and export): Op, as MWAA
-# grants its execution role: pools, variables, connections, runs and DAG edits, no user or
-# role management. Its password lives in Secrets Manager and in a Secret only the create-user
-# job reads; no Airflow pod holds it.
-STATE_API_USER = "state-transfer"
-STATE_API_ROLE = "Op"
-# The login the metadata_backup DAG uses from the workers: a role of its own that may read
-# exactly what an export reads (GET /pools, /variables, /connections, /dags, /dags/*/details,
-# /dags/*/dagRuns) and change nothing. FAB resource and action names:
-# airflow/providers/fab/www/security/permissions.py (RESOURCE_*, ACTION_CAN_READ).
-BACKUP_API_USER = "state-backup"
-BACKUP_API_ROLE = "StateBackupReader"
-BACKUP_API_RESOURCES = ("Pools", "Variables", "Connections", "DAGs", "DAG Runs")
-BACKUP_API_ACTIONS = ("can_read",)
-LOGINS_ANNOTATION = "airflow-on-aws/logins-sha256"
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"  # AWS's recommended ALB policy (TLS 1.3+1.2)
 
 
@@ -241,65 +225,6 @@ def _zone_spread(component: str, release: str) -> list[dict[str, Any]]:
     ]
 
 
-def _from_secret(name: str, secret: str, key: str) -> dict[str, Any]:
-    return {"name": name, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
-
-
-def users_script() -> str:
-    """The create-user job's script: FAB's permissions synced, the backup role with exactly
-    its read permissions, then
-    both logins, each created if missing and given its Secret's password every time (FAB's
-    `users create` leaves an existing user untouched, so a rotated password needs
-    `users reset-password`). `roles create` and `roles add-perms` skip what exists."""
-    resources = " ".join(f'"{r}"' for r in BACKUP_API_RESOURCES)
-    return "\n".join(
-        [
-            "set -euo pipefail",
-            "login() {  # username password role first-name",
-            '  airflow users create -r "$3" -u "$1" -p "$2" -e "$1@airflow.invalid" -f "$4" '
-            "-l Login",
-            '  airflow users reset-password -u "$1" -p "$2"',
-            "}",
-            # FAB's resources ("Pools", "DAG Runs"...) and default roles, before add-perms
-            # names them (it refuses a resource that does not exist yet).
-            "airflow sync-perm",
-            f"airflow roles create {BACKUP_API_ROLE}",
-            f"airflow roles add-perms {BACKUP_API_ROLE} -r {resources} "
-            f"-a {' '.join(BACKUP_API_ACTIONS)}",
-            f'login "$STATE_API_USERNAME" "$STATE_API_PASSWORD" {STATE_API_ROLE} State',
-            f'login "$BACKUP_API_USERNAME" "$BACKUP_API_PASSWORD" {BACKUP_API_ROLE} Backup',
-        ]
-    )
-
-
-def state_api_user(secrets: SecretNames, logins_digest: str = "") -> dict[str, Any]:
-    """The chart's create-user job makes the two logins of the state transfer (no
-    admin/admin): the Op user of `tools.airflow_state` and the read-only backup user, their
-    passwords read from Secrets at run time so they never sit in the Helm values. Only this
-    job reads the Op user's Secret."""
-    return {
-        "createUserJob": {
-            "enabled": True,
-            "useHelmHooks": False,
-            "applyCustomEnv": False,
-            "defaultUser": {
-                "role": STATE_API_ROLE,
-                "username": STATE_API_USER,
-                "password": "",  # unused: the script below reads the Secrets
-            },
-            "args": ["bash", "-c", users_script()],
-            # The job is re-created once the chart's TTL (300 s) removed the finished one.
-            "annotations": {LOGINS_ANNOTATION: logins_digest} if logins_digest else {},
-            "env": [
-                _from_secret("STATE_API_USERNAME", secrets.state_api_user, "username"),
-                _from_secret("STATE_API_PASSWORD", secrets.state_api_user, "password"),
-                _from_secret("BACKUP_API_USERNAME", secrets.state_backup_user, "username"),
-                _from_secret("BACKUP_API_PASSWORD", secrets.state_backup_user, "password"),
-            ],
-        },
-    }
-
-
 def api_server_service(release: str = RELEASE) -> str:
     """The chart's API server Service (templates/api-server/api-server-service.yaml), port
     API_SERVER_PORT: the ALB's target, the workers' backup URL, and what
@@ -308,18 +233,9 @@ def api_server_service(release: str = RELEASE) -> str:
 
 
 def state_backup_env(inputs: ChartInputs) -> list[dict[str, Any]]:
-    """What dags/metadata_backup.py needs on a worker: the in-cluster API server, the
-    read-only backup user, and the environment name its metric carries."""
-    secret = inputs.secrets.state_backup_user
-    return [
-        {
-            "name": "AIRFLOW_STATE_API_URL",
-            "value": f"http://{api_server_service(inputs.release)}.{NAMESPACE}:{API_SERVER_PORT}",
-        },
-        {"name": "AIRFLOW_STATE_ENVIRONMENT", "value": inputs.environment_name},
-        _from_secret("AIRFLOW_STATE_USERNAME", secret, "username"),
-        _from_secret("AIRFLOW_STATE_PASSWORD", secret, "password"),
-    ]
+    """The metadata_backup DAG's environment on the workers: this release's API server."""
+    url = f"http://{api_server_service(inputs.release)}.{NAMESPACE}:{API_SERVER_PORT}"
+    return backup_env(url, inputs.environment_name, inputs.secrets.state_backup_user)
 
 
 def airflow_config(inputs: ChartInputs) -> dict[str, dict[str, Any]]:
@@ -420,7 +336,7 @@ def chart_values(inputs: ChartInputs) -> dict[str, Any]:
         # migration and user jobs would only run after that wait, while the scheduler and API
         # server wait for the migrations: the first install would never become ready.
         "migrateDatabaseJob": {"enabled": True, "useHelmHooks": False, "applyCustomEnv": False},
-        **state_api_user(secrets, inputs.logins_digest),
+        **create_user_job(secrets.state_api_user, secrets.state_backup_user, inputs.logins_digest),
         "scheduler": {
             "replicas": eks.scheduler_replicas,
             "podDisruptionBudget": {"enabled": True},
@@ -670,58 +586,6 @@ class AirflowRelease(pulumi.ComponentResource):
             opts=self._cluster.k8s_opts(namespace, parent=self),
         )
 
-    def _state_api_users(
-        self, args: AirflowReleaseArgs, namespace: k8s.core.v1.Namespace
-    ) -> list[k8s.core.v1.Secret]:
-        """The state transfer's two passwords, generated once. The Op user's goes to Secrets
-        Manager (outside the secrets backend's `airflow/` prefixes, under the workspace key)
-        for `python -m tools.airflow_state --stack prod`, and to a Secret that only the
-        create-user job reads; the read-only backup user's to a Secret the workers read."""
-        child = pulumi.ResourceOptions(parent=self)
-        password = random.RandomPassword(
-            f"{self._name}-state-api-password", length=32, special=False, opts=child
-        )
-        secret = aws.secretsmanager.Secret(
-            f"{self._name}-state-api-secret",
-            name=state_api_secret_name(args.environment_name),
-            description=f"Airflow API user for state export/import of {args.environment_name}",
-            kms_key_id=args.data_key_arn,
-            recovery_window_in_days=30 if args.protect else 0,
-            opts=child,
-        )
-        aws.secretsmanager.SecretVersion(
-            f"{self._name}-state-api-secret-value",
-            secret_id=secret.id,
-            secret_string=pulumi.Output.json_dumps(
-                {"username": STATE_API_USER, "password": password.result}
-            ),
-            opts=child,
-        )
-        backup_password = random.RandomPassword(
-            f"{self._name}-state-backup-password", length=32, special=False, opts=child
-        )
-        # A digest of random 32-character passwords reveals nothing; unsecret, so the
-        # release's values stay readable in previews.
-        self._logins_digest = pulumi.Output.unsecret(
-            pulumi.Output.all(password.result, backup_password.result).apply(
-                lambda pw: hashlib.sha256("\n".join(pw).encode()).hexdigest()
-            )
-        )
-        return [
-            self._secret(
-                "state-api-user-secret",
-                SECRETS.state_api_user,
-                {"username": STATE_API_USER, "password": password.result},
-                namespace,
-            ),
-            self._secret(
-                "state-backup-user-secret",
-                SECRETS.state_backup_user,
-                {"username": BACKUP_API_USER, "password": backup_password.result},
-                namespace,
-            ),
-        ]
-
     def _secrets(
         self, args: AirflowReleaseArgs, namespace: k8s.core.v1.Namespace
     ) -> list[k8s.core.v1.Secret]:
@@ -800,7 +664,20 @@ class AirflowRelease(pulumi.ComponentResource):
             self._secret("broker-secret", SECRETS.broker, {"connection": broker_url}, namespace)
         )
 
-        created += self._state_api_users(args, namespace)
+        logins = declare_state_logins(
+            name,
+            environment_name=args.environment_name,
+            data_key_arn=args.data_key_arn,
+            protect=args.protect,
+            op_secret=SECRETS.state_api_user,
+            backup_secret=SECRETS.state_backup_user,
+            write_secret=lambda role, secret_name, values: self._secret(
+                role, secret_name, values, namespace
+            ),
+            parent=self,
+        )
+        self._logins_digest = logins.digest
+        created += logins.secrets
         fernet = random.RandomBytes(f"{name}-fernet-key", length=32, opts=child)
         api_key = random.RandomPassword(
             f"{name}-api-secret-key", length=64, special=False, opts=child

@@ -10,7 +10,7 @@ from itertools import product
 import pytest
 from common.airflow_state import AirflowApi, ApiError, export_state, plan_import, run_import
 
-from components.eks.airflow import BACKUP_API_ACTIONS, BACKUP_API_RESOURCES
+from components.eks.state_logins import BACKUP_API_ACTIONS, BACKUP_API_RESOURCES
 from tests.airflow_state.fake_airflow import FakeAirflow
 from tests.airflow_state.helpers import source_airflow
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import json
 
-from components.eks.airflow import API_SERVER_PORT, NAMESPACE, api_server_service, users_script
+from components.eks.airflow import API_SERVER_PORT, NAMESPACE, api_server_service
+from components.eks.state_logins import users_script
 from tests.charts.conftest import prod_stack
 
 
