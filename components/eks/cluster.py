@@ -9,8 +9,9 @@ program (their min/max are settings and alarms watch them), and it adds no CRDs,
 interruption queue and no extra controller role that can launch arbitrary instances. Karpenter
 packs mixed workloads faster and cheaper at scale, but for two node pools whose scaling
 driver is already KEDA (Celery queue length -> worker pods -> pending pods -> nodes), its gains
-are small and its blast radius larger. Cluster Autoscaler is pinned to the chart release that
-matches the cluster's Kubernetes minor version.
+are small and its blast radius larger. Cluster Autoscaler's minor version must match the
+cluster's: the pinned chart (charts.lock.yaml) deploys it, with the image tag chosen per
+Kubernetes version (CLUSTER_AUTOSCALER_IMAGES), since no chart release ships 1.36 yet.
 
 Add-ons: pulumi-eks manages `kube-proxy` as an EKS add-on; with no default node group it does
 not create `coredns` (it would stay DEGRADED without nodes), so this component adds `coredns`
