@@ -35,6 +35,7 @@ network = Network(
         log_retention_days=retention,
         protect=settings.protect,
         architecture=settings.architecture,
+        mwaa_private_web_server=settings.mwaa_private_web_server,
     ),
     opts=opts,
 )

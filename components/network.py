@@ -4,7 +4,8 @@ Three modes, chosen by settings, and the platforms see the same outputs in each:
 
 - created, `egress: nat`: public and private subnets carved from one VPC CIDR across N zones
   taken from the provider (never literal names); NAT is one gateway (`single`) or one per zone
-  (`per-az`).
+  (`per-az`). MWAA with a private web server also gets the `airflow.env` interface endpoint
+  (in its two subnets): AWS refuses a private web server's InvokeRestApi from outside the VPC.
 - created, `egress: endpoints`: private subnets only, no internet gateway, NAT or public
   address; interface endpoints (private DNS) for every AWS service the platform calls, listed
   as data in `data/vpc-endpoints.yaml`, behind a security group admitting 443 from the VPC.
@@ -57,6 +58,12 @@ def interface_endpoint_services(architecture: str) -> tuple[str, ...]:
     return tuple(endpoint_data()["interface_endpoints"][architecture])
 
 
+def nat_endpoint_services(private_web_server: bool) -> tuple[str, ...]:
+    """The interface endpoints a VPC with NAT needs all the same: `airflow.env` for MWAA with a
+    private web server (its InvokeRestApi is refused from outside the VPC)."""
+    return tuple(endpoint_data()["mwaa_private_web_server"]) if private_web_server else ()
+
+
 @dataclass(frozen=True)
 class NetworkArgs:
     settings: NetworkSettings
@@ -67,6 +74,9 @@ class NetworkArgs:
     """Protect the flow-log key and group from deletion."""
     architecture: Architecture = "mwaa"
     """Which platform runs in the VPC: chooses the interface endpoints with egress endpoints."""
+    mwaa_private_web_server: bool = False
+    """MWAA with a PRIVATE_ONLY web server: its `airflow.env` interface endpoint is created
+    with NAT too (InvokeRestApi is refused from outside the VPC)."""
 
 
 @dataclass(frozen=True)
@@ -281,9 +291,20 @@ class Network(pulumi.ComponentResource):
                 name,
                 vpc=vpc,
                 cidr=settings.cidr,
-                private_ids=private_ids,
+                subnet_ids=private_ids,
                 account=account,
-                args=args,
+                services=interface_endpoint_services(args.architecture),
+            )
+        elif args.architecture == "mwaa" and args.mwaa_private_web_server:
+            # In MWAA's two subnets only: the callers (workers, a runner in the VPC) reach it
+            # by private DNS from every subnet, and each zone's interface is billed.
+            self._interface_endpoints(
+                name,
+                vpc=vpc,
+                cidr=settings.cidr,
+                subnet_ids=private_ids[:2],
+                account=account,
+                services=nat_endpoint_services(private_web_server=True),
             )
         self._flow_logs(name, vpc, account, args)
 
@@ -363,12 +384,12 @@ class Network(pulumi.ComponentResource):
         *,
         vpc: aws.ec2.Vpc,
         cidr: str,
-        private_ids: list[pulumi.Output[str]],
+        subnet_ids: list[pulumi.Output[str]],
         account: Account,
-        args: NetworkArgs,
+        services: tuple[str, ...],
     ) -> None:
-        """One interface endpoint per AWS service the platform calls, private DNS on, so the
-        SDKs' default regional names resolve to addresses inside the VPC."""
+        """One interface endpoint per service in `services`, private DNS on, so the SDKs'
+        default regional names resolve to addresses inside the VPC."""
         child = pulumi.ResourceOptions(parent=self)
         sg = aws.ec2.SecurityGroup(
             f"{name}-endpoints-sg",
@@ -388,14 +409,13 @@ class Network(pulumi.ComponentResource):
             opts=child,
         )
         self.egress_ready.append(https)
-        services = interface_endpoint_services(args.architecture)
         for service in services:
             endpoint = aws.ec2.VpcEndpoint(
                 f"{name}-{service.replace('.', '-')}-endpoint",
                 vpc_id=vpc.id,
                 service_name=pulumi.Output.concat("com.amazonaws.", account.region, f".{service}"),
                 vpc_endpoint_type="Interface",
-                subnet_ids=private_ids,
+                subnet_ids=subnet_ids,
                 security_group_ids=[sg.id],
                 private_dns_enabled=True,
                 tags={"Name": f"{name}-{service}"},

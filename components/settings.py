@@ -1019,6 +1019,11 @@ class Settings(BaseModel):
         return self.stack_settings.environment_name or f"airflow-{self.stack}"
 
     @property
+    def mwaa_private_web_server(self) -> bool:
+        """MWAA with a PRIVATE_ONLY web server (the network gives it an `airflow.env` endpoint)."""
+        return self.architecture == "mwaa" and not self.mwaa.public_webserver
+
+    @property
     def protect(self) -> bool:
         return self.stack_settings.protect
 

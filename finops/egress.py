@@ -26,6 +26,10 @@ class EgressShape:
     """Zones (private subnets) each interface endpoint has a network interface in."""
     endpoint_services: Sequence[str]
     """Interface endpoint services with `egress: endpoints` (e.g. `ecr.api`)."""
+    nat_endpoint_services: Sequence[str] = ()
+    """Interface endpoint services the VPC gets with `egress: nat` too (e.g. `airflow.env`)."""
+    nat_endpoint_zones: int = 0
+    """Zones each of those has a network interface in."""
 
 
 @dataclass(frozen=True)
@@ -82,8 +86,12 @@ def egress_resources(mode: str, shape: EgressShape, region: str) -> list[dict[st
             {"type": kind, "name": f"egress-nat-{i}", "inputs": {}}
             for i in range(shape.nat_gateways)
             for kind in (NAT_GATEWAY, EIP)
-        ]
-    subnets = [f"private-{z}" for z in range(shape.zones)]
+        ] + _interface_endpoints(shape.nat_endpoint_services, shape.nat_endpoint_zones, region)
+    return _interface_endpoints(shape.endpoint_services, shape.zones, region)
+
+
+def _interface_endpoints(services: Sequence[str], zones: int, region: str) -> list[dict[str, Any]]:
+    subnets = [f"private-{z}" for z in range(zones)]
     return [
         {
             "type": VPC_ENDPOINT,
@@ -94,7 +102,7 @@ def egress_resources(mode: str, shape: EgressShape, region: str) -> list[dict[st
                 "subnetIds": subnets,
             },
         }
-        for service in shape.endpoint_services
+        for service in services
     ]
 
 

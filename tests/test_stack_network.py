@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import functools
+import ipaddress
 import json
 from collections import Counter
 from typing import Any
@@ -129,6 +130,69 @@ def test_endpoints_stack_has_no_nat_or_public_address(stack: str) -> None:
     assert types["aws:ec2/natGateway:NatGateway"] == 0
     assert types["aws:ec2/eip:Eip"] == 0
     assert types["aws:ec2/internetGateway:InternetGateway"] == 0
+
+
+# --------------------------------------------------------- MWAA's private web server, with NAT
+
+
+def _interface_endpoints(plan: planner.Plan) -> list[Any]:
+    return [
+        r
+        for r in plan.registrations
+        if r.type == "aws:ec2/vpcEndpoint:VpcEndpoint"
+        and r.inputs["vpcEndpointType"] == "Interface"
+    ]
+
+
+def test_dev_with_nat_reaches_its_private_web_servers_api_through_an_airflow_env_endpoint() -> None:
+    # AWS refuses a private web server's InvokeRestApi from outside the VPC: the workers'
+    # metadata_backup calls and the state transfer must reach MWAA's env. host by private DNS.
+    plan = planned("dev")
+    assert plan.settings.network.egress == "nat" and not plan.settings.mwaa.public_webserver
+    (endpoint,) = _interface_endpoints(plan)
+    assert endpoint.inputs["serviceName"] == "com.amazonaws.us-east-1.airflow.env"
+    assert endpoint.inputs["privateDnsEnabled"] is True
+    (env,) = [r for r in plan.registrations if r.type == "aws:mwaa/environment:Environment"]
+    network = env.inputs["networkConfiguration"]
+    assert endpoint.inputs["subnetIds"] == network["subnetIds"]  # an interface in each
+    (sg,) = [r for r in plan.registrations if r.id in endpoint.inputs["securityGroupIds"]]
+    (https,) = [
+        r
+        for r in plan.registrations
+        if r.type == "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+        and r.inputs["securityGroupId"] == sg.id
+    ]
+    subnets = [r for r in plan.registrations if r.id in network["subnetIds"]]
+    assert len(subnets) == 2
+    for subnet in subnets:  # the workers' subnets are inside the admitted range, on 443
+        assert ipaddress.ip_network(subnet.inputs["cidrBlock"]).subnet_of(
+            ipaddress.ip_network(https.inputs["cidrIpv4"])
+        )
+    assert (https.inputs["ipProtocol"], https.inputs["fromPort"], https.inputs["toPort"]) == (
+        "tcp",
+        443,
+        443,
+    )
+    (workers_out,) = [
+        r
+        for r in plan.registrations
+        if r.type == "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+        and r.inputs["securityGroupId"] in network["securityGroupIds"]
+    ]
+    assert (workers_out.inputs["cidrIpv4"], workers_out.inputs["ipProtocol"]) == ("0.0.0.0/0", "-1")
+    # Priced like every interface endpoint: one interface per zone, every hour.
+    (item,) = [
+        i
+        for i in plan.cost.line_items
+        if i.type == "aws:ec2/vpcEndpoint:VpcEndpoint" and i.unit == "AZ-h"
+    ]
+    assert (item.quantity, item.unit_price) == (2 * 730, 0.01)
+
+
+def test_a_public_web_server_or_eks_with_nat_has_no_interface_endpoint() -> None:
+    public = planner.run("dev", overrides={"airflow:mwaaPublicWebserver": True})
+    assert _interface_endpoints(public) == []
+    assert _interface_endpoints(planned("prod")) == []
 
 
 def _documents(plan: planner.Plan) -> list[tuple[str, dict[str, Any]]]:

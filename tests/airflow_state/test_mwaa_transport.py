@@ -20,7 +20,7 @@ from common.airflow_state import (
     run_import,
 )
 
-from components.network import interface_endpoint_services
+from components.network import interface_endpoint_services, nat_endpoint_services
 from tests.airflow_state.fake_airflow import FakeAirflow
 from tests.airflow_state.helpers import source_airflow
 from tests.aws_model import operation_input, problems
@@ -168,9 +168,11 @@ def test_mwaa_refusals_become_one_clear_api_error(code: str) -> None:
             AirflowApi(MwaaTransport(client, "airflow-dev")).version()
 
 
-def test_invoke_rest_api_goes_through_the_airflow_env_endpoint_an_endpoints_vpc_creates() -> None:
+def test_invoke_rest_api_goes_through_the_airflow_env_endpoint_every_created_vpc_has() -> None:
     """README: a private web server's InvokeRestApi must come from inside the VPC; the call is
-    served by MWAA's `env.` host, whose interface endpoint `egress: endpoints` creates."""
+    served by MWAA's `env.` host, whose interface endpoint a created VPC has with either egress
+    (tests/test_stack_network.py checks the NAT stack's)."""
     model = botocore.session.get_session().get_service_model("mwaa")
     assert model.operation_model("InvokeRestApi").endpoint == {"hostPrefix": "env."}
     assert "airflow.env" in interface_endpoint_services("mwaa")
+    assert nat_endpoint_services(private_web_server=True) == ("airflow.env",)
