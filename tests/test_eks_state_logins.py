@@ -9,6 +9,8 @@ import os
 import subprocess
 from typing import Any
 
+import pytest
+
 from components.eks.state_logins import users_script
 from tests.test_eks_airflow import render, schema_errors, secret, values
 from tests.test_eks_platform import DATA_KEY_ARN, build
@@ -37,6 +39,10 @@ def test_the_logins_are_the_op_and_the_backup_users_whose_passwords_never_enter_
     # A rotated password changes the release (this digest), so Helm runs the job again.
     digest = hashlib.sha256(f"{op_password}\n{backup_password}".encode()).hexdigest()
     assert job["annotations"] == {"airflow-on-aws/logins-sha256": digest}
+    # A rotated backup password rolls the workers, whose environment holds it from pod start.
+    workers = rendered["workers"]["celery"]
+    backup_digest = hashlib.sha256(backup_password.encode()).hexdigest()
+    assert workers["podAnnotations"] == {"airflow-on-aws/backup-login-sha256": backup_digest}
     assert secret(d, "airflow-state-backup-user").inputs["stringData"] == {
         "username": "state-backup",
         "password": backup_password,
@@ -159,3 +165,36 @@ def test_the_users_job_creates_the_read_only_role_and_applies_rotated_passwords(
     assert second["users"]["state-transfer"]["password"] == "op-2"
     assert second["users"]["state-backup"]["password"] == "backup-2"
     assert second["roles"] == first["roles"]
+
+
+def test_the_users_job_is_a_hook_helm_awaits_and_replaces_and_the_release_awaits_jobs() -> None:
+    d = build()
+    rendered = values(d)
+    # A hook: Helm deletes the previous Job before creating the next (no immutable-field
+    # patch of a finished Job), runs it after every upgrade and fails the release if it fails.
+    assert rendered["createUserJob"]["useHelmHooks"] is True
+    # The migration Job is no hook (the pods wait for it); the release awaits it, and it
+    # outlives the release's wait, or the wait would miss it and roll back a migrated database.
+    release = d.release("airflow").inputs
+    assert release["waitForJobs"] is True
+    migrations = rendered["migrateDatabaseJob"]
+    assert migrations["useHelmHooks"] is False
+    assert migrations["ttlSecondsAfterFinished"] >= release["timeout"]
+    others = [
+        r for r in d.of_type("kubernetes:helm.sh/v3:Release") if r.inputs["name"] != "airflow"
+    ]
+    assert others and all(not r.inputs.get("waitForJobs") for r in others)
+
+
+@pytest.mark.parametrize("protect", [True, False])
+def test_the_op_logins_secrets_manager_secret_is_protected_like_the_workspace_secrets(
+    protect: bool,
+) -> None:
+    d = build(protect=protect)
+    (secret_,) = [
+        s
+        for s in d.of_type("aws:secretsmanager/secret:Secret")
+        if s.inputs["name"].endswith("/airflow-api/state-transfer")
+    ]
+    assert secret_.protect is protect
+    assert secret_.inputs["recoveryWindowInDays"] == (30 if protect else 0)

@@ -33,7 +33,12 @@ from components.charts import pinned
 from components.eks.cluster import SYSTEM_LABELS, WORKER_LABELS, WORKER_TAINT, EksCluster
 from components.eks.data import DB_NAME, DB_PORT, DB_USER, AirflowData
 from components.eks.releases import pinned_release
-from components.eks.state_logins import backup_env, create_user_job, declare_state_logins
+from components.eks.state_logins import (
+    BACKUP_LOGIN_ANNOTATION,
+    backup_env,
+    create_user_job,
+    declare_state_logins,
+)
 from components.irsa import ROLE_ARN_ANNOTATION, ServiceAccount
 from components.platform import (
     CONNECTIONS_PREFIX,
@@ -70,6 +75,7 @@ AWS_COMPONENTS = {
     "dagProcessor": "dag-processor",
 }
 # The settings the program sets in airflow.cfg; airflowConfigOptions may not override them.
+RELEASE_TIMEOUT = 1200  # seconds: image pulls + database migrations on a fresh cluster
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"  # AWS's recommended ALB policy (TLS 1.3+1.2)
 
 
@@ -112,6 +118,9 @@ class ChartInputs:
     logins_digest: str = ""
     """SHA-256 of the state-transfer passwords: the create-user job's pod annotation, so a
     rotated password changes the release and Helm runs the job again (it resets both)."""
+    backup_login_digest: str = ""
+    """SHA-256 of the backup password: the workers' pod annotation, so a rotated password
+    restarts the workers, whose environment holds it."""
 
 
 def airflow_service_accounts(
@@ -332,10 +341,19 @@ def chart_values(inputs: ChartInputs) -> dict[str, Any]:
             {"name": "AWS_DEFAULT_REGION", "value": inputs.region},
         ],
         "networkPolicies": {"enabled": True},
-        # Pulumi waits for the release's pods (like `helm --wait`); as post-install hooks the
-        # migration and user jobs would only run after that wait, while the scheduler and API
-        # server wait for the migrations: the first install would never become ready.
-        "migrateDatabaseJob": {"enabled": True, "useHelmHooks": False, "applyCustomEnv": False},
+        # Pulumi waits for the release's pods (like `helm --wait`); as a post-install hook the
+        # migration job would only run after that wait, while the scheduler and API server
+        # wait for the migrations: the first install would never become ready. (The users
+        # job, which nothing waits for, is a hook: components/eks/state_logins.py.)
+        "migrateDatabaseJob": {
+            "enabled": True,
+            "useHelmHooks": False,
+            "applyCustomEnv": False,
+            # The release waits for this Job (wait_for_jobs) after its Deployments: it must
+            # still exist then, or Helm's wait fails on a migrated database and rolls back.
+            # The chart's 300 s could expire first; the release timeout cannot.
+            "ttlSecondsAfterFinished": RELEASE_TIMEOUT,
+        },
         **create_user_job(secrets.state_api_user, secrets.state_backup_user, inputs.logins_digest),
         "scheduler": {
             "replicas": eks.scheduler_replicas,
@@ -398,6 +416,13 @@ def chart_values(inputs: ChartInputs) -> dict[str, Any]:
                 "resources": _resources("500m", "3Gi", "2", "3Gi"),
                 "serviceAccount": role,
                 "env": state_backup_env(inputs),
+                # The backup password sits in the workers' environment from pod start: a
+                # rotated one rolls them (the chart templates podAnnotations into the pods).
+                "podAnnotations": (
+                    {BACKUP_LOGIN_ANNOTATION: inputs.backup_login_digest}
+                    if inputs.backup_login_digest
+                    else {}
+                ),
             },
         },
         "statsd": {
@@ -500,7 +525,12 @@ class AirflowRelease(pulumi.ComponentResource):
         )
         alb_group, target_group = self._load_balancer(args)
         inputs = pulumi.Output.all(
-            role.arn, args.data.log_bucket, self._account.region, self.web_url, self._logins_digest
+            role.arn,
+            args.data.log_bucket,
+            self._account.region,
+            self.web_url,
+            self._logins_digest,
+            self._backup_login_digest,
         )
         values = inputs.apply(
             lambda v: chart_values(
@@ -514,6 +544,7 @@ class AirflowRelease(pulumi.ComponentResource):
                     web_url=str(v[3]),
                     environment_name=args.environment_name,
                     logins_digest=str(v[4]),
+                    backup_login_digest=str(v[5]),
                 )
             )
         )
@@ -524,8 +555,10 @@ class AirflowRelease(pulumi.ComponentResource):
             namespace=namespace.metadata["name"],
             values=values,
             registry=eks.image_registry,
-            timeout=1200,  # image pulls + database migrations on a fresh cluster
+            timeout=RELEASE_TIMEOUT,
             max_history=10,
+            # The migration and create-user Jobs complete, or `pulumi up` fails.
+            wait_for_jobs=True,
             opts=assuming(
                 role, opts=cluster.k8s_opts(keda, *secrets, *cluster.storage_ready, parent=self)
             ),
@@ -677,6 +710,7 @@ class AirflowRelease(pulumi.ComponentResource):
             parent=self,
         )
         self._logins_digest = logins.digest
+        self._backup_login_digest = logins.backup_digest
         created += logins.secrets
         fernet = random.RandomBytes(f"{name}-fernet-key", length=32, opts=child)
         api_key = random.RandomPassword(

@@ -29,12 +29,14 @@ def pinned_release(
     opts: pulumi.ResourceOptions,
     create_namespace: bool | None = None,
     max_history: int | None = None,
+    wait_for_jobs: bool = False,
 ) -> k8s.helm.v3.Release:
     """A release of the pinned `chart` with `values` mirrored through `registry`.
 
     Every release is atomic: a failed install or upgrade is rolled back instead of leaving
     the release `failed`, which the next `pulumi up` could not upgrade without a manual
-    `helm rollback`. `timeout` (seconds) bounds the wait for the chart's resources.
+    `helm rollback`. `timeout` (seconds) bounds the wait for the chart's resources, and
+    with `wait_for_jobs` for its Jobs to complete (a failed Job fails the release).
     """
 
     def mirror(resolved: dict[str, Any]) -> dict[str, Any]:
@@ -53,5 +55,6 @@ def pinned_release(
         timeout=timeout,
         max_history=max_history,
         skip_await=False,
+        wait_for_jobs=wait_for_jobs,
         opts=opts,
     )

@@ -9,8 +9,13 @@ job makes them, and where their passwords live.
   workers: it may read exactly what an export reads (GET /pools, /variables, /connections,
   /dags, /dags/*/details, /dags/*/dagRuns) and change nothing.
 
-Both passwords are generated once (`random`); a digest of them is the create-user job's pod
-annotation, so a rotated password changes the release and Helm runs the job again.
+Both passwords are generated once (`random`). The create-user job is a Helm hook
+(post-install, post-upgrade): Helm runs it after every install and upgrade, waits for it, and
+deletes the previous one first, so its changing spec never meets the finished Job. A digest of
+both passwords is its pod annotation, so a rotated password changes the release (an upgrade
+that runs it). A digest of the backup password alone is the workers' pod annotation: the
+workers read that password from their environment, fixed when the pod starts, so a rotation
+rolls them and the metadata_backup DAG never logs in with a stale one.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ BACKUP_API_ROLE = "StateBackupReader"
 BACKUP_API_RESOURCES = ("Pools", "Variables", "Connections", "DAGs", "DAG Runs")
 BACKUP_API_ACTIONS = ("can_read",)
 LOGINS_ANNOTATION = "airflow-on-aws/logins-sha256"
+BACKUP_LOGIN_ANNOTATION = "airflow-on-aws/backup-login-sha256"
 
 # Writes one Kubernetes Secret: (role suffix, Secret name, data) -> the Secret.
 SecretWriter = Callable[[str, str, Mapping[str, pulumi.Input[str]]], k8s.core.v1.Secret]
@@ -80,7 +86,12 @@ def create_user_job(op_secret: str, backup_secret: str, logins_digest: str = "")
     return {
         "createUserJob": {
             "enabled": True,
-            "useHelmHooks": False,
+            # A post-install/post-upgrade hook (the chart's): it runs once the release is
+            # ready (nothing waits for the logins), Helm awaits it and fails the release if it
+            # fails, and deletes the previous Job before creating the next
+            # (before-hook-creation), so a changed spec (a new digest, a new Airflow image)
+            # never patches a finished Job's immutable template.
+            "useHelmHooks": True,
             "applyCustomEnv": False,
             "defaultUser": {
                 "role": STATE_API_ROLE,
@@ -88,7 +99,7 @@ def create_user_job(op_secret: str, backup_secret: str, logins_digest: str = "")
                 "password": "",  # unused: the script below reads the Secrets
             },
             "args": ["bash", "-c", users_script()],
-            # The job is re-created once the chart's TTL (300 s) removed the finished one.
+            # A rotated password changes the values, so Helm upgrades and the hook runs.
             "annotations": {LOGINS_ANNOTATION: logins_digest} if logins_digest else {},
             "env": [
                 from_secret("STATE_API_USERNAME", op_secret, "username"),
@@ -119,6 +130,8 @@ class StateLogins:
     """The Op user's and the backup user's Secrets (the release depends on them)."""
     digest: pulumi.Output[str]
     """SHA-256 of both passwords: changes when either is rotated."""
+    backup_digest: pulumi.Output[str]
+    """SHA-256 of the backup password: changes when it is rotated (rolls the workers)."""
 
 
 def declare_state_logins(
@@ -135,7 +148,8 @@ def declare_state_logins(
     """The state transfer's two passwords, generated once (children of `parent`, named
     `f"{name}-<role>"`). The Op user's goes to Secrets Manager (outside the secrets backend's
     `airflow/` prefixes, under the workspace key `data_key_arn`) for
-    `python -m tools.airflow_state --stack prod`, and to the Secret `op_secret` that only the
+    `python -m tools.airflow_state --stack prod` (protected with `protect`, like the workspace's
+    secrets), and to the Secret `op_secret` that only the
     create-user job reads; the read-only backup user's to `backup_secret`, which the workers
     read."""
     child = pulumi.ResourceOptions(parent=parent)
@@ -148,7 +162,8 @@ def declare_state_logins(
         description=f"Airflow API user for state export/import of {environment_name}",
         kms_key_id=data_key_arn,
         recovery_window_in_days=30 if protect else 0,
-        opts=child,
+        # Protected in prod like the workspace's secrets: the CLI's login must not vanish.
+        opts=pulumi.ResourceOptions(parent=parent, protect=protect),
     )
     aws.secretsmanager.SecretVersion(
         f"{name}-state-api-secret-value",
@@ -168,6 +183,9 @@ def declare_state_logins(
             lambda pw: hashlib.sha256("\n".join(pw).encode()).hexdigest()
         )
     )
+    backup_digest = pulumi.Output.unsecret(
+        backup_password.result.apply(lambda pw: hashlib.sha256(pw.encode()).hexdigest())
+    )
     return StateLogins(
         secrets=[
             write_secret(
@@ -182,4 +200,5 @@ def declare_state_logins(
             ),
         ],
         digest=digest,
+        backup_digest=backup_digest,
     )

@@ -86,8 +86,9 @@ def test_a_kubectl_failure_is_one_error_line_with_the_hint(kubectl: Path) -> Non
         pass
 
 
+@pytest.mark.parametrize("kubeconfig", [[], ["--kubeconfig", "/tmp/ops-kubeconfig"]])
 def test_a_prod_stack_forwards_through_its_own_clusters_context(
-    kubectl: Path, monkeypatch: pytest.MonkeyPatch
+    kubectl: Path, monkeypatch: pytest.MonkeyPatch, kubeconfig: list[str]
 ) -> None:
     sts = boto3.client("sts", region_name="us-east-1")
     stub = Stubber(sts)
@@ -100,11 +101,14 @@ def test_a_prod_stack_forwards_through_its_own_clusters_context(
     monkeypatch.setenv("AIRFLOW_STATE_USERNAME", "state-transfer")
     monkeypatch.setenv("AIRFLOW_STATE_PASSWORD", "pw")
     target = cli.stack_target("prod")
-    args = cli.parse_args(["export", "--stack", "prod", "--out", "x", "--port-forward", "0"])
+    args = cli.parse_args(
+        ["export", "--stack", "prod", "--out", "x", "--port-forward", "0", *kubeconfig]
+    )
     args.port_forward = _free_port()
     with cli.connect(args) as (api, name):
         assert api.transport.base_url == f"http://127.0.0.1:{args.port_forward}"
     forwarded: list[Any] = json.loads(kubectl.read_text())
     context = f"arn:aws:eks:{target.region}:111122223333:cluster/{target.environment_name}"
-    assert forwarded[:2] == ["--context", context]
+    # Never the kubeconfig's current context, not even in a file given with --kubeconfig.
+    assert forwarded[: len(kubeconfig) + 2] == [*kubeconfig, "--context", context]
     assert name == f"eks:{target.environment_name}"

@@ -7,7 +7,8 @@ The stack's settings say where its Airflow is: MWAA (`InvokeRestApi`, with the c
 credentials) or EKS (the API server at `--url`, or through `--port-forward`, as the user
 whose credentials the stack keeps in Secrets Manager). `--port-forward` talks to the stack's
 own cluster: the kubectl context `aws eks update-kubeconfig` creates for it, unless
-`--kube-context` / `--kubeconfig` say otherwise. `--url` with
+`--kube-context` says otherwise
+(`--kubeconfig` only picks the file). `--url` with
 AIRFLOW_STATE_USERNAME/AIRFLOW_STATE_PASSWORD reaches any Airflow 3 API server.
 """
 
@@ -101,7 +102,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         )
         sub.add_argument(
             "--kube-context",
-            help="kubectl context for --port-forward (default: the stack's cluster's ARN)",
+            help="kubectl context for --port-forward (default: the stack's cluster's ARN, "
+            "also with --kubeconfig)",
         )
         sub.add_argument("--kubeconfig", help="kubeconfig file for --port-forward")
     return parser.parse_args(argv)
@@ -203,7 +205,9 @@ def connect(args: argparse.Namespace) -> Iterator[tuple[AirflowApi, str]]:
         url = args.url
         if args.port_forward:
             context, hint = args.kube_context, ""
-            if context is None and target is not None and not args.kubeconfig:
+            # A --kubeconfig FILE alone would use that file's current context: the stack's
+            # cluster is the default there too.
+            if context is None and target is not None:
                 context = cluster_context(target)
                 hint = (
                     f"; `aws eks update-kubeconfig --name {target.environment_name} --region "
