@@ -83,7 +83,9 @@ def test_the_op_login_is_in_secrets_manager_under_the_data_key_and_no_airflow_po
         )
 
 
-# A stand-in for FAB's CLI (apache-airflow-providers-fab 2.4.1, cli_commands/user_command.py and
+# The real FAB 3.8.0 CLI (Airflow 3.3.1's) runs the script in tests/dags/test_create_user_job.py
+# (make test-dags); here, a fast
+# stand-in for FAB's CLI (apache-airflow-providers-fab 2.4.1, cli_commands/user_command.py and
 # role_command.py, sync_perm_command.py) with the behaviour the script depends on: `sync-perm`
 # makes the resources and default roles; `roles add-perms` refuses a resource that does not
 # exist; `users create` of an existing

@@ -12,10 +12,11 @@ from collections.abc import Mapping
 from typing import Any
 
 MASK = "***"
-# How the FAB auth manager (apache-airflow-providers-fab 2.4.1, the one Airflow 3.0.6's image
-# ships; auth_manager/fab_auth_manager.py) authorises the endpoints the transfer calls: the
-# method gives the action, the path the resources. A DAG's runs need the action on "DAG Runs"
-# and, on the DAG, can_read for GET or can_edit otherwise. /version needs no login.
+# How the FAB auth manager (apache-airflow-providers-fab 2.4.1, Airflow 3.0.6's, and 3.8.0,
+# Airflow 3.3.1's: the same method -> action map, www/utils.py) authorises the endpoints the
+# transfer calls: the method gives the action, the path the resources. A DAG's runs need the
+# action on "DAG Runs" and, on the DAG, can_read for GET or can_edit otherwise. /version needs
+# no login.
 FAB_ACTIONS = {"GET": "can_read", "POST": "can_create", "PATCH": "can_edit", "PUT": "can_edit",
                "DELETE": "can_delete"}  # fmt: skip
 FAB_RESOURCES = {"pools": "Pools", "variables": "Variables", "connections": "Connections"}
