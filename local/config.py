@@ -85,6 +85,12 @@ FAST_TEST_TUNING = {
 # end-to-end tests check what Airflow runs with, not what was written. Airflow's default,
 # and both platforms', keep it hidden; only the tests (`fast`) turn it on.
 E2E_INSPECTION = {"api.expose_config": "True"}
+# The Celery worker and the triggerer would each start Airflow's log server, which binds every
+# interface on a fixed port (`logging.worker_log_server_port` 8793, `triggerer_log_server_port`
+# 8794): open to the network, and two platforms on one machine would collide. Neither is
+# needed here: prod's task logs go to S3 (moto), dev's are files the API server reads itself.
+WORKER = ("celery", "worker", "--skip-serve-logs")
+TRIGGERER = ("triggerer", "--skip-serve-logs")
 
 
 @dataclass(frozen=True)
@@ -166,12 +172,20 @@ def env_name(option: str) -> str:
 
 
 def local_pgbouncer_ini(program_ini: str, ports: Ports, state: Path) -> str:
-    """The program's pgbouncer.ini with only host, ports and paths replaced."""
+    """The program's pgbouncer.ini with only host, ports and paths replaced.
+
+    Raises ValueError when a line to replace is not in the program's ini: a changed line
+    would otherwise pass through as it is (PgBouncer on every interface, on the chart's port)."""
     text = re.sub(r"host=\S+", "host=127.0.0.1", program_ini)
     text = re.sub(rf"port={_DB_PORT_PATTERN}\b", f"port={ports.postgres}", text)
-    text = text.replace(f"listen_port = {PGBOUNCER_PORT}", f"listen_port = {ports.pgbouncer}")
-    text = text.replace("listen_addr = *", "listen_addr = 127.0.0.1")
-    text = text.replace("/etc/pgbouncer/users.txt", str(state / "pgbouncer" / "users.txt"))
+    for line, local in (
+        (f"listen_port = {PGBOUNCER_PORT}", f"listen_port = {ports.pgbouncer}"),
+        ("listen_addr = *", "listen_addr = 127.0.0.1"),
+        ("auth_file = /etc/pgbouncer/users.txt", f"auth_file = {state / 'pgbouncer/users.txt'}"),
+    ):
+        if not re.search(rf"^{re.escape(line)}$", text, re.M):
+            raise ValueError(f"the program's pgbouncer.ini has no line {line!r} to make local")
+        text = re.sub(rf"^{re.escape(line)}$", local, text, flags=re.M)
     # The Debian binary would otherwise put its socket in /tmp, shared with other platforms.
     return text + f"unix_socket_dir = {state / 'pgbouncer'}\n"
 
@@ -334,8 +348,8 @@ def _eks_processes(values: Mapping[str, Any]) -> tuple[AirflowProcess, ...]:
     if values["dagProcessor"]["enabled"]:
         processes.append(AirflowProcess("dag-processor", ("dag-processor",)))
     if values["triggerer"]["enabled"]:
-        processes.append(AirflowProcess("triggerer", ("triggerer",)))
-    processes.append(AirflowProcess("worker", ("celery", "worker")))
+        processes.append(AirflowProcess("triggerer", TRIGGERER))
+    processes.append(AirflowProcess("worker", WORKER))
     return tuple(processes)
 
 
@@ -346,8 +360,8 @@ def _mwaa_processes(schedulers: int) -> tuple[AirflowProcess, ...]:
     processes += [
         AirflowProcess("api-server", ("api-server",)),
         AirflowProcess("dag-processor", ("dag-processor",)),
-        AirflowProcess("triggerer", ("triggerer",)),
-        AirflowProcess("worker", ("celery", "worker")),
+        AirflowProcess("triggerer", TRIGGERER),
+        AirflowProcess("worker", WORKER),
     ]
     return tuple(processes)
 

@@ -103,6 +103,25 @@ def choose_ports(api: int, base: int | None) -> Ports:
     )
 
 
+def ensure_ports_free(ports: Ports) -> None:
+    """Refuse to start when a TCP port the platform would serve on is taken: another Airflow
+    on the API port would answer the health check and pass for this platform. (The statsd
+    port is where a listener may be, by design.)"""
+    for role, port in asdict(ports).items():
+        if role == "statsd":
+            continue
+        with socket.socket() as s:
+            # As the servers do: a port whose last connections linger in TIME_WAIT is free.
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                setting = "PORT" if role == "api" else "AIRFLOW_LOCAL_PORT_BASE"
+                raise PlatformError(
+                    f"port {port} ({role}) is in use on 127.0.0.1: choose another with {setting}="
+                ) from None
+
+
 def _service_user() -> dict[str, Any]:
     """Popen arguments that drop root for servers that refuse it."""
     return {"user": SERVICE_USER, "group": SERVICE_USER} if os.geteuid() == 0 else {}
@@ -145,6 +164,20 @@ def _alive(pid: int) -> bool:
             return f.read().split(") ", 1)[1][0] != "Z"
     except OSError:
         return False
+
+
+def _boot_id() -> str:
+    return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+
+
+def _identity(pid: int) -> str | None:
+    """What tells process `pid` apart from a later one with the same pid: its start time
+    (clock ticks since boot, /proc/<pid>/stat field 22) and the boot it started in."""
+    try:
+        start_ticks = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+    return f"{start_ticks} {_boot_id()}"
 
 
 def _running(pid: int | None) -> bool:
@@ -199,16 +232,40 @@ class Supervisor:
         self.run = state / "run"
         self.logs = state / "logs"
 
-    def pid(self, name: str) -> int | None:
+    def _recorded(self, name: str) -> tuple[int, str] | None:
+        """The pid file: the pid and the identity it had when started (`_identity`)."""
         path = self.run / f"{name}.pid"
-        return int(path.read_text()) if path.exists() else None
+        if not path.exists():
+            return None
+        pid, _, identity = path.read_text().strip().partition(" ")
+        return int(pid), identity
+
+    def pid(self, name: str) -> int | None:
+        """The pid `name` was started as, if that very process still has it: after a reboot
+        or a crash the pid may belong to an unrelated process, which is none of ours."""
+        recorded = self._recorded(name)
+        if recorded is None or _identity(recorded[0]) != recorded[1]:
+            return None
+        return recorded[0]
+
+    def _session(self, name: str) -> int | None:
+        """The session `name` started: its pid while the leader still has it, and also after
+        the leader died while nothing else has the pid (its orphans keep the session id, and
+        the kernel does not hand out a pid still in use as one). None when an unrelated
+        process has the pid now: the session is long gone."""
+        recorded = self._recorded(name)
+        if recorded is None:
+            return None
+        pid, identity = recorded
+        current = _identity(pid)
+        return pid if current is None or current == identity else None
 
     def names(self) -> list[str]:
         order = self.run / "order"
         return order.read_text().split() if order.exists() else []
 
     def running(self) -> dict[str, bool]:
-        return {name: bool((pid := self.pid(name)) and _alive(pid)) for name in self.names()}
+        return {name: _running(self._session(name)) for name in self.names()}
 
     def start(
         self,
@@ -233,7 +290,7 @@ class Supervisor:
             )
         finally:
             log.close()
-        (self.run / f"{name}.pid").write_text(str(proc.pid))
+        (self.run / f"{name}.pid").write_text(f"{proc.pid} {_identity(proc.pid)}")
         names = self.names()
         if name not in names:
             (self.run / "order").write_text(" ".join([*names, name]))
@@ -243,9 +300,9 @@ class Supervisor:
         """Send `sig` to every process of the session `name` started, as a container's
         processes all die with it: Airflow 3.1+'s task supervisor moves each task into a
         process group of its own (setpgid), which the group signal alone would miss."""
-        pid = self.pid(name)
-        if pid and _alive(pid):
-            with contextlib.suppress(ProcessLookupError):
+        pid = self._session(name)
+        if pid:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(pid, sig)
             for member in _session_members(pid):
                 with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -265,7 +322,7 @@ class Supervisor:
 
     def _stop(self, names: list[str], timeout: float) -> None:
         """SIGTERM to each, then SIGKILL to whatever of them still runs after `timeout`."""
-        pids = {name: self.pid(name) for name in names}
+        pids = {name: self._session(name) for name in names}
         for name in pids:
             self.signal(name, signal.SIGTERM)
         deadline = time.monotonic() + timeout
@@ -275,7 +332,9 @@ class Supervisor:
             if pid:
                 # The leader (the restart loop) dies at once; what it started may still be
                 # shutting down, and is killed by session even with the leader gone.
-                for member in (pid, *_session_members(pid)):
+                # The leader by its identity: its pid may be an unrelated process's by now.
+                leader = [pid] if self.pid(name) == pid else []
+                for member in (*leader, *_session_members(pid)):
                     if _alive(member):
                         with contextlib.suppress(ProcessLookupError, PermissionError):
                             os.kill(member, signal.SIGKILL)
@@ -456,13 +515,18 @@ def _airflow(cfg: LocalConfig, *args: str) -> list[str]:
 RESTART_LOOP = 'while :; do "$@"; echo "exited with $?; restarting in 2 s"; sleep 2; done'
 
 
-def start_airflow_process(sup: Supervisor, cfg: LocalConfig, name: str) -> None:
+def start_airflow_process(sup: Supervisor, cfg: LocalConfig, name: str) -> int:
+    """Start `name`; returns the size its log had before, where this start's lines begin
+    (for `worker_ready`: the log keeps the lines of earlier starts)."""
+    log = sup.logs / f"{name}.log"
+    offset = log.stat().st_size if log.exists() else 0
     process = next(p for p in cfg.processes if p.name == name)
     args = list(process.args)
     if args == ["api-server"]:
         args += ["--host", "127.0.0.1", "--port", cfg.api_url.rsplit(":", 1)[1]]
     command = ["bash", "-c", RESTART_LOOP, f"airflow-{name}", *_airflow(cfg, *args)]
     sup.start(name, command, env=airflow_env(cfg))
+    return offset
 
 
 def airflow_env(cfg: LocalConfig) -> dict[str, str]:
@@ -485,9 +549,15 @@ def healthy(api_url: str, components: Iterable[str]) -> bool:
     return all(report.get(c, {}).get("status") == "healthy" for c in components)
 
 
-def worker_ready(sup: Supervisor) -> bool:
+def worker_ready(sup: Supervisor, since: int = 0) -> bool:
+    """Whether the Celery worker logged ` ready.` after byte `since` of its log (the offset
+    `start_airflow_process` returned: an earlier start's line says nothing about this one)."""
     log = sup.logs / "worker.log"
-    return log.exists() and " ready." in log.read_text(errors="replace")
+    if not log.exists():
+        return False
+    with log.open("rb") as f:
+        f.seek(since)
+        return b" ready." in f.read()
 
 
 # --------------------------------------------------------------------------- API
@@ -534,6 +604,7 @@ def start(
         ports = Ports(**{**json.loads(ports_file.read_text()), "api": port})
     else:
         ports = choose_ports(port, port_base)
+    ensure_ports_free(ports)
     ports_file.write_text(json.dumps(asdict(ports)))
     (home / "platform.json").write_text(
         json.dumps(
@@ -612,13 +683,13 @@ def _start_all(
                             + migrate.stderr[-3000:])  # fmt: skip
     count = len(cfg.processes)
     echo(f"Migrated at {time.monotonic() - began:.0f} s; starting {count} Airflow processes")
-    for process in cfg.processes:
-        start_airflow_process(sup, cfg, process.name)
+    offsets = {p.name: start_airflow_process(sup, cfg, p.name) for p in cfg.processes}
     components = ["metadatabase", "scheduler", "triggerer", "dag_processor"]
     _wait("Airflow (API server, schedulers, triggerer, DAG processor)",
           lambda: healthy(cfg.api_url, components), START_TIMEOUT,
           sup.logs / "api-server.log")  # fmt: skip
-    _wait("the Celery worker", lambda: worker_ready(sup), 60, sup.logs / "worker.log")
+    _wait("the Celery worker", lambda: worker_ready(sup, offsets["worker"]), 60,
+          sup.logs / "worker.log")  # fmt: skip
 
 
 def stop(state: str | Path | None = None, keep: bool = False, grace: float = 30.0) -> None:

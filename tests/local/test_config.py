@@ -22,6 +22,7 @@ from local.config import (
     Secrets,
     env_name,
     local_config,
+    local_pgbouncer_ini,
 )
 from tools.plan import stack_config
 
@@ -88,6 +89,31 @@ def test_pgbouncer_ini_differs_from_the_programs_only_in_hosts_ports_and_paths()
     for line in ("auth_type = scram-sha-256", "pool_mode = transaction",
                  "server_tls_sslmode = require"):  # fmt: skip
         assert line in local
+
+
+def test_pgbouncer_listens_on_loopback_only() -> None:
+    local = (config_of("prod").pgbouncer_ini or "").splitlines()
+    assert [line for line in local if line.startswith("listen_addr")] == ["listen_addr = 127.0.0.1"]
+
+
+@pytest.mark.parametrize(
+    "line", ["listen_addr = *", "listen_port = 6543", "auth_file = /etc/pgbouncer/users.txt"]
+)
+def test_a_program_ini_without_a_line_to_make_local_is_refused(line: str) -> None:
+    program = pgbouncer_ini("airflow", "db.example.internal")
+    assert line in program.splitlines()
+    changed = program.replace(line, line.replace(" = ", " =  "))
+    with pytest.raises(ValueError, match=re.escape(repr(line))):
+        local_pgbouncer_ini(changed, PORTS, STATE)
+
+
+@pytest.mark.parametrize("stack", ["prod", "dev"])
+def test_no_airflow_process_starts_the_log_server_on_every_interface(stack: str) -> None:
+    # The worker's and the triggerer's log servers bind host "" on fixed 8793/8794.
+    cfg = config_of(stack)
+    commands = {p.name: p.args for p in cfg.processes}
+    assert commands["worker"] == ("celery", "worker", "--skip-serve-logs")
+    assert commands["triggerer"] == ("triggerer", "--skip-serve-logs")
 
 
 def test_prod_airflow_options_are_the_charts_config() -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
+import subprocess
 import time
 from pathlib import Path
 
@@ -16,7 +18,10 @@ from local.platform import (
     _alive,
     _session_members,
     choose_ports,
+    ensure_ports_free,
+    stop,
     venv_airflow_version,
+    worker_ready,
 )
 
 
@@ -130,3 +135,65 @@ def test_servers_are_stopped_after_their_clients(tmp_path: Path) -> None:
     sup.stop_all(timeout=10, last=("server",))
     assert log.read_text().split() == ["client", "server"], "the server stopped before its client"
     assert sup.running() == {}
+
+
+@pytest.mark.parametrize("recorded", ["{pid} 4242 a-previous-boot", "{pid}"])
+def test_a_stale_pid_is_not_ours_and_survives_down(tmp_path: Path, recorded: str) -> None:
+    # After a reboot or a crash the pid in the file belongs to an unrelated process (here a
+    # session leader of its own, the worst case for a group signal): not running, not killed.
+    unrelated = subprocess.Popen(["sleep", "60"], start_new_session=True)
+    try:
+        (tmp_path / "run").mkdir()
+        (tmp_path / "run/scheduler-1.pid").write_text(recorded.format(pid=unrelated.pid))
+        (tmp_path / "run/order").write_text("scheduler-1")
+        sup = Supervisor(tmp_path)
+        assert sup.running() == {"scheduler-1": False}
+        assert sup.pid("scheduler-1") is None
+        stop(tmp_path, grace=1)
+        time.sleep(0.2)
+        assert unrelated.poll() is None, "down killed a process the platform never started"
+        assert not tmp_path.exists()
+    finally:
+        unrelated.kill()
+        unrelated.wait()
+
+
+def test_the_pid_file_holds_the_processes_identity(tmp_path: Path) -> None:
+    sup = Supervisor(tmp_path)
+    pid = sup.start("sleeper", ["sleep", "60"])
+    try:
+        assert sup.pid("sleeper") == pid and sup.running() == {"sleeper": True}
+        ticks, boot = (tmp_path / "run/sleeper.pid").read_text().split()[1:]
+        assert (
+            ticks.isdigit() and boot == Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+        )
+    finally:
+        sup.stop_all(timeout=5)
+    assert not _alive(pid)
+
+
+def test_a_taken_port_is_refused_naming_the_setting() -> None:
+    ports = choose_ports(choose_ports(0, None).postgres, None)  # the API on a free port too
+    ensure_ports_free(ports)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", ports.api))
+        taken.listen()
+        with pytest.raises(PlatformError, match=rf"^port {ports.api} \(api\) .* PORT=$"):
+            ensure_ports_free(ports)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", ports.redis))
+        taken.listen()
+        with pytest.raises(PlatformError, match="AIRFLOW_LOCAL_PORT_BASE="):
+            ensure_ports_free(ports)
+
+
+def test_worker_ready_counts_only_lines_after_the_restart(tmp_path: Path) -> None:
+    sup = Supervisor(tmp_path)
+    sup.logs.mkdir()
+    log = sup.logs / "worker.log"
+    log.write_text("[2026-11-30] celery@host ready.\nexited with -9; restarting in 2 s\n")
+    offset = log.stat().st_size
+    assert worker_ready(sup) and not worker_ready(sup, offset)
+    with log.open("a") as f:
+        f.write("[2026-11-30] celery@host ready.\n")
+    assert worker_ready(sup, offset)

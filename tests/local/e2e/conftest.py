@@ -24,6 +24,12 @@ import pytest
 from local import platform as local_platform
 from local.client import AirflowClient
 from local.platform import Platform, aws_client
+from tests.local.guard import (
+    assert_listens_on_loopback_only,
+    assert_nothing_survives,
+    platform_processes,
+    sigterm_stops_the_session,
+)
 from tests.monitoring.statsd_capture import parse_line
 
 TEST_DAGS = Path(__file__).resolve().parents[1] / "dags"
@@ -97,14 +103,20 @@ def statsd(e2e_ports: tuple[int, int]) -> Iterator[StatsdListener]:
 
 @pytest.fixture(scope="session")
 def platform(e2e_ports: tuple[int, int], statsd: StatsdListener) -> Iterator[Platform]:
-    state = os.environ.get("E2E_STATE") or tempfile.mkdtemp(prefix="airflow-e2e-")
+    state = Path(os.environ.get("E2E_STATE") or tempfile.mkdtemp(prefix="airflow-e2e-"))
     port, base = e2e_ports
-    try:
-        yield local_platform.start(
-            "prod", port=port, state=state, port_base=base, fast=True, extra_dags=(TEST_DAGS,)
-        )
-    finally:
-        local_platform.stop(state)  # also when the start failed: nothing left behind
+    with sigterm_stops_the_session():
+        try:
+            started = local_platform.start(
+                "prod", port=port, state=state, port_base=base, fast=True,
+                extra_dags=(TEST_DAGS,),
+            )  # fmt: skip
+            assert_listens_on_loopback_only(state)
+            yield started
+        finally:
+            processes = platform_processes(state)
+            local_platform.stop(state)  # also when the start failed: nothing left behind
+        assert_nothing_survives(processes)
 
 
 @pytest.fixture(scope="session")

@@ -82,7 +82,7 @@ def test_a_worker_killed_mid_task_retries_and_completes_once(
     _wait_running(api, run)
     sup.signal("worker", signal.SIGKILL)  # the worker and its task processes, like a lost pod
     time.sleep(3)
-    start_airflow_process(sup, platform.config, "worker")
+    offset = start_airflow_process(sup, platform.config, "worker")
     state = api.wait(SLOW, run, TIMEOUT)
     (ti,) = api.task_instances(SLOW, run)
     assert state == "success" and ti["state"] == "success", (
@@ -93,7 +93,7 @@ def test_a_worker_killed_mid_task_retries_and_completes_once(
         "exactly one try may run to completion (the killed one must not finish behind our back)"
     )
     deadline = time.monotonic() + 60
-    while not worker_ready(sup) and time.monotonic() < deadline:
+    while not worker_ready(sup, offset) and time.monotonic() < deadline:
         time.sleep(1)
     _healthy_again(platform, sup)
 

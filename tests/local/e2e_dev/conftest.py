@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +21,12 @@ from local import platform as local_platform
 from local.client import AirflowClient
 from local.platform import Platform, aws_client
 from tests.local.e2e.conftest import e2e_ports
+from tests.local.guard import (
+    assert_listens_on_loopback_only,
+    assert_nothing_survives,
+    platform_processes,
+    sigterm_stops_the_session,
+)
 
 __all__ = ["e2e_ports"]
 
@@ -29,14 +36,19 @@ if os.environ.get("LOCAL_E2E") != "1":
 
 @pytest.fixture(scope="session")
 def platform(e2e_ports: tuple[int, int]) -> Iterator[Platform]:
-    state = os.environ.get("E2E_STATE") or tempfile.mkdtemp(prefix="airflow-e2e-dev-")
+    state = Path(os.environ.get("E2E_STATE") or tempfile.mkdtemp(prefix="airflow-e2e-dev-"))
     port, base = e2e_ports
-    try:
-        yield local_platform.start("dev", port=port, state=state, port_base=base, fast=True)
-    finally:
-        # Also when the start failed: nothing left behind. Unpausing made scheduled runs
-        # whose tasks may still run; the worker's warm shutdown need not wait for them.
-        local_platform.stop(state, grace=5)
+    with sigterm_stops_the_session():
+        try:
+            started = local_platform.start("dev", port=port, state=state, port_base=base, fast=True)
+            assert_listens_on_loopback_only(state)
+            yield started
+        finally:
+            processes = platform_processes(state)
+            # Also when the start failed: nothing left behind. Unpausing made scheduled runs
+            # whose tasks may still run; the worker's warm shutdown need not wait for them.
+            local_platform.stop(state, grace=5)
+        assert_nothing_survives(processes)
 
 
 @pytest.fixture(scope="session")
