@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from local.config import REPO
 
 SCRIPTS = REPO / "scripts"
@@ -54,6 +56,43 @@ def test_venvs_are_installed_with_uv_when_it_can_be_had(tmp_path: Path) -> None:
     assert calls[1] == (
         f"pip install --quiet --python {venv}/bin/python -r {tmp_path / 'requirements.txt'}"
     ), calls
+
+
+# A stand-in uv whose installs fail, as uv does behind a mirror only pip.conf names: it logs
+# the index, certificate and find-links settings it was given, then fails.
+FAILING_UV = f"""#!/usr/bin/env bash
+echo "$* index=${{UV_DEFAULT_INDEX:-}} extra=${{UV_INDEX:-}} links=${{UV_FIND_LINKS:-}} \
+cert=${{SSL_CERT_FILE:-}}" >>"$UV_LOG"
+if [[ $1 == venv ]]; then
+    dir=${{@: -1}}
+    {sys.executable} -m venv "$dir"
+    exit
+fi
+exit 2
+"""
+
+
+def test_a_failing_uv_install_falls_back_to_pip_with_pips_settings_mapped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = tmp_path / "uv"
+    fake.write_text(FAILING_UV)
+    fake.chmod(0o755)
+    monkeypatch.setenv("PIP_INDEX_URL", "https://mirror.example/simple")
+    monkeypatch.setenv("PIP_EXTRA_INDEX_URL", "https://extra.example/simple")
+    monkeypatch.setenv("PIP_FIND_LINKS", "/srv/wheels")
+    monkeypatch.setenv("PIP_CERT", "/etc/ssl/corp.pem")
+    monkeypatch.setenv("PIP_NO_INDEX", "1")  # pip installs nothing here: no network needed
+    result, log = _run_venv_script(tmp_path, str(fake))
+    assert result.returncode == 0, result.stderr
+    assert "retrying with pip" in result.stderr
+    install = log.read_text().splitlines()[-1]
+    assert install.startswith("pip install"), install
+    assert install.endswith(
+        "index=https://mirror.example/simple extra=https://extra.example/simple "
+        "links=/srv/wheels cert=/etc/ssl/corp.pem"
+    ), install
+    assert (tmp_path / "venv/bin/python").exists()
 
 
 def test_venvs_fall_back_to_pip_without_uv(tmp_path: Path) -> None:
@@ -106,3 +145,34 @@ def test_make_local_builds_the_venvs_and_the_servers_side_by_side() -> None:
     ).stdout
     assert re.search(r"^local: local-install$", database, re.MULTILINE), "make local skips it"
     assert re.search(r"^local-packages:\s*$", database, re.MULTILINE), "apt waits for uv"
+
+
+def test_the_servers_system_services_are_disabled_after_apt_installs_them(
+    tmp_path: Path,
+) -> None:
+    # A fresh systemd host without PostgreSQL and Redis (PgBouncer and openssl there):
+    # apt-get and systemctl are stand-ins that log their arguments.
+    root, bin_dir, log = tmp_path / "root", tmp_path / "bin", tmp_path / "calls"
+    for present in ("usr/sbin/pgbouncer", "usr/bin/openssl"):
+        (root / present).parent.mkdir(parents=True, exist_ok=True)
+        (root / present).touch()
+    bin_dir.mkdir()
+    for tool, answer in (("apt-get", ""), ("systemctl", ""), ("id", "echo 0")):
+        (bin_dir / tool).write_text(f'#!/usr/bin/env bash\necho "{tool} $*" >>{log}\n{answer}\n')
+        (bin_dir / tool).chmod(0o755)
+
+    def run() -> list[str]:
+        log.unlink(missing_ok=True)
+        env = {**os.environ, "ROOT": str(root), "PATH": f"{bin_dir}:{os.environ['PATH']}"}
+        subprocess.run(
+            ["bash", str(SCRIPTS / "ensure-local-packages.sh")], env=env, check=True, timeout=60,
+            capture_output=True,
+        )  # fmt: skip
+        return [c for c in log.read_text().splitlines() if not c.startswith("id")]
+
+    calls = run()
+    assert calls[-1].startswith("apt-get install"), calls  # no systemd running: nothing to stop
+    (root / "run/systemd/system").mkdir(parents=True)
+    calls = run()
+    assert calls[-1].startswith("systemctl disable --now "), calls
+    assert sorted(calls[-1].split()[3:]) == ["postgresql", "redis-server"], calls
