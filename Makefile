@@ -2,6 +2,8 @@
 # Every target builds .venv from the requirements when it is missing or stale.
 SHELL := /bin/bash
 PYTHON ?= python3
+# The Airflow venv's Python (3.10 to 3.12); empty: found by scripts/airflow-python.sh.
+AIRFLOW_PYTHON ?=
 VENV := .venv
 PY := $(VENV)/bin/python
 STACK ?= dev
@@ -61,7 +63,7 @@ uv:
 	@PYTHON=$(PYTHON) bash scripts/uv.sh >/dev/null || true
 
 airflow-venv: | uv
-	@PYTHON=$(PYTHON) bash scripts/airflow-venv.sh
+	@AIRFLOW_PYTHON=$(AIRFLOW_PYTHON) bash scripts/airflow-venv.sh
 
 local-packages:
 	@bash scripts/ensure-local-packages.sh

@@ -7,18 +7,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PYTHON=${PYTHON:-python3}
 VENV=.venv-airflow
 REQUIREMENTS=tests/dags/requirements-airflow.txt
 # Everything that decides what gets installed; a change to any of them rebuilds the venv.
 REQUIREMENT_SET=("$REQUIREMENTS" tests/dags/constraints-airflow.txt dags/requirements.txt)
 
-# Airflow 3.3 needs Python >= 3.10; the lock was resolved on 3.11 against the constraints MWAA
-# ships for Python 3.12, so 3.10 to 3.12.
-"$PYTHON" -c 'import sys; sys.exit(not (3, 10) <= sys.version_info[:2] <= (3, 12))' || {
-    echo "error: Airflow 3.3 with this lock needs Python 3.10 to 3.12; $PYTHON is $("$PYTHON" -V)" >&2
-    exit 1
-}
+# Python 3.10 to 3.12: $AIRFLOW_PYTHON, or one from PATH, or one uv downloads (scripts/airflow-python.sh).
+PYTHON=$(bash scripts/airflow-python.sh)
 
 stamp=$VENV/.requirements.sha256
 wanted=$("$PYTHON" -c 'import hashlib, sys

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -176,3 +177,49 @@ def test_the_servers_system_services_are_disabled_after_apt_installs_them(
     calls = run()
     assert calls[-1].startswith("systemctl disable --now "), calls
     assert sorted(calls[-1].split()[3:]) == ["postgresql", "redis-server"], calls
+
+
+def _fake_pythons(bin_dir: Path, fits: dict[str, bool]) -> None:
+    """Stand-in interpreters: the version check (`-c`) passes or fails as `fits` says."""
+    bin_dir.mkdir(exist_ok=True)
+    for name, ok in fits.items():
+        (bin_dir / name).write_text(
+            f'#!/bin/sh\n[ "$1" = -V ] && echo "Python {"3.11.9" if ok else "3.13.5"}"\n'
+            f'[ "$1" = -V ] || exit {0 if ok else 1}\n'
+        )
+        (bin_dir / name).chmod(0o755)
+    # What the script needs besides: bash, dirname and a failing uv (no Python download here).
+    for tool in ("bash", "dirname"):
+        (bin_dir / tool).symlink_to(shutil.which(tool) or f"/usr/bin/{tool}")
+    (bin_dir / "uv").write_text("#!/bin/sh\nexit 1\n")
+    (bin_dir / "uv").chmod(0o755)
+
+
+def _airflow_python(bin_dir: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [shutil.which("bash") or "/bin/bash", str(SCRIPTS / "airflow-python.sh")],
+        env={"PATH": str(bin_dir), "UV": str(bin_dir / "uv"), **env},
+        capture_output=True, text=True, check=False, timeout=60,
+    )  # fmt: skip
+
+
+def test_the_airflow_venv_takes_a_fitting_python_from_path(tmp_path: Path) -> None:
+    # Debian 13: python3 is 3.13; a python3.11 beside it is the one Airflow's lock fits.
+    bin_dir = tmp_path / "bin"
+    _fake_pythons(bin_dir, {"python3": False, "python3.11": True, "python3.10": True})
+    result = _airflow_python(bin_dir)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(bin_dir / "python3.11")
+
+
+def test_without_a_fitting_python_the_airflow_venv_fails_in_one_line(tmp_path: Path) -> None:
+    bin_dir = tmp_path / "bin"
+    _fake_pythons(bin_dir, {"python3": False})
+    result = _airflow_python(bin_dir)
+    assert result.returncode == 1 and result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("error: .venv-airflow needs Python 3.10 to 3.12"), line
+    assert "python3.X-venv" in line
+    refused = _airflow_python(bin_dir, AIRFLOW_PYTHON=str(bin_dir / "python3"))
+    assert refused.returncode == 1 and "AIRFLOW_PYTHON=" in refused.stderr
+    assert "3.13.5" in refused.stderr
