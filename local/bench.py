@@ -69,12 +69,13 @@ def measure(task_instances: list[dict[str, Any]], config: str) -> Result:
     )
 
 
-def run_one(config: str, port: int, port_base: int) -> Result:
+def run_one(config: str, port: int | None, port_base: int | None) -> Result:
+    """One configuration on a platform of its own; ports free ones unless given."""
     state = tempfile.mkdtemp(prefix=f"airflow-bench-{config}-")
     try:
         p = platform.start(
             "prod",
-            port=port,
+            port=port if port is not None else platform.free_port(),
             state=state,
             port_base=port_base,
             extra_dags=(BENCH_DAGS,),
@@ -114,8 +115,10 @@ def table(program: Result, defaults: Result) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m local.bench")
-    parser.add_argument("--port", type=int, default=18090)
-    parser.add_argument("--port-base", type=int, default=18300)
+    # Free ports by default: fixed ones would collide with another platform on the machine.
+    parser.add_argument("--port", type=int, default=None, help="API port (default: a free one)")
+    parser.add_argument("--port-base", type=int, default=None,
+                        help="servers on base+1..base+5 (default: free ports)")  # fmt: skip
     parser.add_argument("--out", type=Path, default=REPO / "build" / "bench-local.json")
     args = parser.parse_args(argv)
     program = run_one("program", args.port, args.port_base)

@@ -88,7 +88,7 @@ def stack_settings(stack: str) -> Settings:
     return load(project, stack, config)
 
 
-def _free_port(kind: int = socket.SOCK_STREAM) -> int:
+def free_port(kind: int = socket.SOCK_STREAM) -> int:
     with socket.socket(socket.AF_INET, kind) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -99,7 +99,7 @@ def choose_ports(api: int, base: int | None) -> Ports:
     if base is not None:
         return Ports(api, base + 1, base + 2, base + 3, base + 4, base + 5)
     return Ports(
-        api, _free_port(), _free_port(), _free_port(), _free_port(), _free_port(socket.SOCK_DGRAM)
+        api, free_port(), free_port(), free_port(), free_port(), free_port(socket.SOCK_DGRAM)
     )
 
 

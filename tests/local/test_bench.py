@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from local.bench import measure, percentile
+from local import bench
+from local.bench import Result, measure, percentile
 from local.client import AirflowClient, ApiError
 
 
@@ -64,3 +66,19 @@ def test_waiting_for_a_dag_still_fails_on_other_errors() -> None:
 
     with pytest.raises(ApiError, match="401"):
         Refused("http://127.0.0.1:1", "token").wait_for_dag("bench_tasks")
+
+
+def test_the_benchmark_runs_on_free_ports_by_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[tuple[int | None, int | None]] = []
+
+    def fake_run(config: str, port: int | None, port_base: int | None) -> Result:
+        asked.append((port, port_base))
+        return Result(config, 1, 1.0, 0.1, 0.2, 60.0)
+
+    monkeypatch.setattr(bench, "run_one", fake_run)
+    assert bench.main(["--out", str(tmp_path / "bench.json")]) == 0
+    assert asked == [(None, None), (None, None)], "fixed ports collide with other platforms"
+    bench.main(["--out", str(tmp_path / "bench.json"), "--port", "18090", "--port-base", "18300"])
+    assert asked[-1] == (18090, 18300)
