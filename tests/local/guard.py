@@ -11,8 +11,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import psutil
+import pytest
 
 from local.platform import Supervisor, _session_members
 
@@ -90,3 +92,29 @@ def assert_nothing_survives(processes: list[psutil.Process], timeout: float = 10
         time.sleep(0.2)
     survivors = [(p.pid, p.cmdline()[:4]) for p in alive()]
     assert not survivors, f"still running after stop(): {survivors}"
+
+
+@contextlib.contextmanager
+def nothing_survives_the_platforms(
+    monkeypatch: pytest.MonkeyPatch, timeout: float = 10.0
+) -> Iterator[None]:
+    """For tests that start and stop platforms themselves: every process a Supervisor starts
+    inside is recorded, and at the end none of them, nor anything in their sessions, may
+    still run."""
+    started: list[psutil.Process] = []
+    start = Supervisor.start
+
+    def recording(self: Supervisor, *args: Any, **kwargs: Any) -> int:
+        pid = start(self, *args, **kwargs)
+        with contextlib.suppress(psutil.NoSuchProcess):
+            started.append(psutil.Process(pid))
+        return pid
+
+    monkeypatch.setattr(Supervisor, "start", recording)
+    yield
+    members = []
+    for leader in started:
+        for pid in _session_members(leader.pid):
+            with contextlib.suppress(psutil.NoSuchProcess):
+                members.append(psutil.Process(pid))
+    assert_nothing_survives(started + members, timeout)

@@ -14,6 +14,7 @@ from local.platform import Supervisor
 from tests.local.guard import (
     assert_listens_on_loopback_only,
     assert_nothing_survives,
+    nothing_survives_the_platforms,
     platform_processes,
     sigterm_stops_the_session,
 )
@@ -63,3 +64,19 @@ def test_sigterm_interrupts_so_the_fixtures_teardown_runs() -> None:
         os.kill(os.getpid(), signal.SIGTERM)
         time.sleep(5)
     assert signal.getsignal(signal.SIGTERM) == previous
+
+
+def test_a_process_left_running_by_a_test_is_caught(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sup = Supervisor(tmp_path)
+    with (
+        pytest.raises(AssertionError, match="still running after stop"),
+        nothing_survives_the_platforms(monkeypatch, timeout=0.5),
+    ):
+        sup.start("left", ["bash", "-c", "sleep 60 & wait"])
+        time.sleep(0.3)
+    sup.stop_all(timeout=5)
+    with nothing_survives_the_platforms(monkeypatch):
+        Supervisor(tmp_path / "b").start("stopped", ["sleep", "60"])
+        Supervisor(tmp_path / "b").stop_all(timeout=5)
