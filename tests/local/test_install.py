@@ -128,10 +128,24 @@ def test_the_airflow_venv_keeps_the_lock_and_its_stamp() -> None:
     assert script.index("scripts/venv.sh") < script.index('>"$stamp"')
 
 
+def _make_dry_run(*args: str) -> subprocess.CompletedProcess[str]:
+    """`make -n` as a user types it: not as a sub-make of `make test` (MAKELEVEL, MAKEFLAGS),
+    which would print 'Entering directory' lines and pass on the parent's flags."""
+    env = {k: v for k, v in os.environ.items() if k not in {"MAKELEVEL", "MAKEFLAGS", "MFLAGS"}}
+    return subprocess.run(
+        ["make", "--no-print-directory", "-n", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
+
+
 def test_make_local_builds_the_venvs_and_the_servers_side_by_side() -> None:
-    dry = subprocess.run(
-        ["make", "-n", "-B", "local-install"], cwd=REPO, capture_output=True, text=True, check=True
-    ).stdout
+    dry_run = _make_dry_run("-B", "local-install")
+    assert dry_run.returncode == 0, dry_run.stderr
+    dry = dry_run.stdout
     parallel = dry.splitlines()[0].split()
     assert "-j3" in parallel, "the installs do not run side by side"
     assert sorted(parallel[-3:]) == sorted([".venv/.installed", "airflow-venv", "local-packages"])
@@ -141,9 +155,7 @@ def test_make_local_builds_the_venvs_and_the_servers_side_by_side() -> None:
     assert uv < dry.index("scripts/venv.sh .venv requirements-dev.txt"), dry
     assert uv < dry.index("scripts/airflow-venv.sh"), dry
     assert "scripts/ensure-local-packages.sh" in dry
-    database = subprocess.run(
-        ["make", "-n", "-p", "local"], cwd=REPO, capture_output=True, text=True, check=False
-    ).stdout
+    database = _make_dry_run("-p", "local").stdout
     assert re.search(r"^local: local-install$", database, re.MULTILINE), "make local skips it"
     assert re.search(r"^local-packages:\s*$", database, re.MULTILINE), "apt waits for uv"
 
