@@ -34,6 +34,7 @@ from local.platform import Platform, start, stop
 PLANTED = "planted-e2e-Pa55word-c0ffee"
 STATE_DAGS = Path(__file__).parent / "state_dags"
 HOURLY = "state_hourly"  # state_dags/state_hourly.py
+CANARY_EVERY = timedelta(minutes=10)  # dags/canary.py: */10, catchup=False
 HOURS_BACK = 2  # dev's scheduler makes runs for now-2h, now-1h and this hour: three
 # E2E_PORT_BASE: dev's servers on base+1..base+5 and its API on base, prod's 100 higher.
 PORT_BASE = int(os.environ.get("E2E_PORT_BASE", "19500"))
@@ -91,6 +92,35 @@ def build_state(source: AirflowApi) -> list[dict[str, Any]]:
     return runs
 
 
+def build_canary_runs(source: AirflowApi) -> list[datetime]:
+    """Several canary runs (every ten minutes, no catchup): two made through the API for the
+    two intervals before the current one while canary is paused, then the one dev's scheduler
+    makes once it is unpaused; all run by dev's worker. Their logical dates, in order."""
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    current = now - timedelta(minutes=now.minute % 10)
+    for back in (2, 1):
+        source.call(
+            "POST",
+            "/dags/canary/dagRuns",
+            body={
+                "dag_run_id": f"canary_e2e_{back}",
+                "logical_date": _iso(current - back * CANARY_EVERY),
+            },
+        )
+    source.call("PATCH", "/dags/canary", body={"is_paused": False})
+
+    def finished() -> list[dict[str, Any]] | None:
+        runs = list(source.paged("/dags/canary/dagRuns", "dag_runs"))
+        done = [r for r in runs if r["state"] in {"success", "failed"}]
+        scheduled = [r for r in runs if r["run_type"] == "scheduled"]
+        return runs if scheduled and len(done) == len(runs) else None
+
+    runs = wait_for("dev's canary runs", finished)
+    assert {r["state"] for r in runs} == {"success"}, runs
+    assert len(runs) >= 3, runs
+    return sorted(_parse(r["logical_date"]) for r in runs)
+
+
 def comparable(doc: dict) -> dict:
     out = copy.deepcopy(doc)
     for key in ("exported_at", "source", "omitted"):
@@ -140,6 +170,7 @@ def test_state_moves_from_the_mwaa_like_to_the_eks_like_platform(
     try:
         source = api(dev)
         dev_runs = build_state(source)
+        canary_runs = build_canary_runs(source)
         doc = export_state(source, "local-dev", history_days=1)
     finally:
         stop(home / "dev")
@@ -181,6 +212,21 @@ def test_state_moves_from_the_mwaa_like_to_the_eks_like_platform(
             assert [r["run_type"] for r in by_date[when]] == ["manual"], by_date[when]
         assert not [w for w in by_date if w < first], by_date  # no backfill before them
         assert all(w > last for w in by_date if w not in migrated), by_date  # only later ones
+        # canary (no catchup) continues after its last migrated run too: its next run is
+        # later, and no logical date of a migrated run gets a second run.
+        canary = next(d for d in doc["dags"] if d["dag_id"] == "canary")
+        assert sorted(_parse(r["logical_date"]) for r in canary["history"]) == canary_runs
+        assert target.get("/dags/canary")["is_paused"] is False
+
+        def next_canary() -> datetime | None:
+            found = target.get("/dags/canary/details").get("next_dagrun_logical_date")
+            return _parse(found) if found and _parse(found) > canary_runs[-1] else None
+
+        wait_for("prod's next canary run after the migrated ones", next_canary, 120)
+        on_prod = runs_by_date(list(target.paged("/dags/canary/dagRuns", "dag_runs")))
+        for when in canary_runs:
+            assert len(on_prod[when]) == 1, on_prod[when]  # the migrated run, no duplicate
+        assert all(w > canary_runs[-1] for w in on_prod if w not in canary_runs), on_prod
         print(json.dumps({"migrated": [_iso(m) for m in migrated], "next": _iso(following)}))
     finally:
         stop(home / "prod")
