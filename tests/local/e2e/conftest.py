@@ -126,6 +126,19 @@ def api(platform: Platform) -> AirflowClient:
     return client
 
 
+def assert_canary_ran_on_celery(api: AirflowClient, run: dict[str, Any]) -> None:
+    """canary's run succeeded, both its tasks run by a Celery worker (a worker queue and a
+    hostname), not by dag.test() in the test's process."""
+    assert run["final_state"] == "success", f"canary run ended {run['final_state']}"
+    tis = api.task_instances("canary", run["dag_run_id"])
+    assert {ti["task_id"]: ti["state"] for ti in tis} == {
+        "heartbeat": "success",
+        "check": "success",
+    }
+    for ti in tis:
+        assert ti["executor"] in (None, "CeleryExecutor") and ti["hostname"], ti
+
+
 @pytest.fixture(scope="session")
 def aws(platform: Platform) -> Any:
     """botocore clients for the platform's moto server: aws("s3") ..."""

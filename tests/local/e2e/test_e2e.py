@@ -16,7 +16,7 @@ import pytest
 
 from local.client import AirflowClient
 from local.platform import Platform
-from tests.local.e2e.conftest import alerts
+from tests.local.e2e.conftest import alerts, assert_canary_ran_on_celery
 
 RUN_TIMEOUT = 240
 LOGICAL = "2026-01-15T00:00:00+00:00"
@@ -57,15 +57,7 @@ def test_dags_load_without_import_errors(api: AirflowClient) -> None:
 def test_canary_succeeds_through_the_schedulers_and_the_celery_worker(
     api: AirflowClient, canary_run: dict[str, Any]
 ) -> None:
-    assert canary_run["final_state"] == "success", f"canary run ended {canary_run['final_state']}"
-    tis = api.task_instances("canary", canary_run["dag_run_id"])
-    assert {ti["task_id"]: ti["state"] for ti in tis} == {
-        "heartbeat": "success",
-        "check": "success",
-    }
-    # Celery ran them: a worker queue and a hostname, not dag.test() in this process.
-    for ti in tis:
-        assert ti["executor"] in (None, "CeleryExecutor") and ti["hostname"], ti
+    assert_canary_ran_on_celery(api, canary_run)
 
 
 def test_s3_etl_writes_the_days_counts_to_the_data_bucket(

@@ -12,15 +12,13 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from components.settings import Settings
 from local import platform as local_platform
-from local.client import AirflowClient
-from local.platform import Platform, aws_client
-from tests.local.e2e.conftest import e2e_ports
+from local.platform import Platform
+from tests.local.e2e.conftest import api, aws, e2e_ports
 from tests.local.guard import (
     assert_listens_on_loopback_only,
     assert_nothing_survives,
@@ -28,7 +26,7 @@ from tests.local.guard import (
     sigterm_stops_the_session,
 )
 
-__all__ = ["e2e_ports"]
+__all__ = ["api", "aws", "e2e_ports"]  # the prod e2e's fixtures, on this platform
 
 if os.environ.get("LOCAL_E2E") != "1":
     collect_ignore_glob = ["*"]
@@ -54,18 +52,3 @@ def platform(e2e_ports: tuple[int, int]) -> Iterator[Platform]:
 @pytest.fixture(scope="session")
 def settings() -> Settings:
     return local_platform.stack_settings("dev")
-
-
-@pytest.fixture(scope="session")
-def api(platform: Platform) -> AirflowClient:
-    client = platform.client()
-    assert isinstance(client, AirflowClient)
-    return client
-
-
-@pytest.fixture(scope="session")
-def aws(platform: Platform) -> Any:
-    def make(service: str) -> Any:
-        return aws_client(service, platform.ports.moto, platform.config.region)
-
-    return make

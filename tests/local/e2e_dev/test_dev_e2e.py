@@ -19,6 +19,7 @@ from components.settings import Settings
 from local.client import AirflowClient
 from local.config import MWAA_WORKER_AUTOSCALE
 from local.platform import Platform
+from tests.local.e2e.conftest import assert_canary_ran_on_celery
 
 RUN_TIMEOUT = 180
 # Options Airflow 3.3 masks in `GET /config` even with expose_config on (configuration.py's
@@ -56,15 +57,7 @@ def runs(api: AirflowClient, aws: Any, platform: Platform) -> dict[str, dict[str
 def test_canary_succeeds_through_the_celery_worker(
     api: AirflowClient, runs: dict[str, dict[str, Any]]
 ) -> None:
-    run = runs["canary"]
-    assert run["final_state"] == "success", f"canary run ended {run['final_state']}"
-    tis = api.task_instances("canary", run["dag_run_id"])
-    assert {ti["task_id"]: ti["state"] for ti in tis} == {
-        "heartbeat": "success",
-        "check": "success",
-    }
-    for ti in tis:
-        assert ti["executor"] in (None, "CeleryExecutor") and ti["hostname"], ti
+    assert_canary_ran_on_celery(api, runs["canary"])
 
 
 def test_s3_etl_writes_the_days_counts_to_the_data_bucket(
