@@ -13,7 +13,7 @@ OUT ?= cost.png
 .PHONY: plan test lint typecheck unit test-charts test-dags test-tools tools charts chart-packages helm preview up cost-curve config-docs clean \
 	state-export state-import pre-upgrade-snapshot local local-install uv airflow-venv local-packages \
 	local-status local-down e2e e2e-dev bench-local \
-	e2e-state
+	e2e-state docs docs-serve check
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt | uv
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -26,8 +26,11 @@ plan: $(VENV)/.installed
 	@$(PY) -m tools.plan --stack $(STACK) --format $(FORMAT)
 
 ## test: lint, type check, unit tests, real-tool checks, the charts rendered, the DAGs in Airflow,
-## and the end-to-end run on the local platform
-test: lint typecheck unit test-charts test-dags e2e e2e-dev e2e-state
+## the end-to-end run on the local platform, and the documentation site built
+test: lint typecheck unit test-charts docs test-dags e2e e2e-dev e2e-state
+
+## check: the fast loop for everyday edits: lint, types, unit tests, the charts rendered
+check: lint typecheck unit test-charts
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
@@ -103,17 +106,26 @@ chart-packages: $(VENV)/.installed
 helm: $(VENV)/.installed
 	@bash scripts/ensure-helm.sh $(PY) >/dev/null
 
+## docs: the documentation site (mkdocs.yml, docs/) built into site/ in strict mode: a broken
+## link, anchor or a page missing from the nav fails; the cost curve is drawn into it
+docs: $(VENV)/.installed
+	@NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet
+
+## docs-serve: the documentation site on http://127.0.0.1:8000, rebuilt as docs/ changes
+docs-serve: $(VENV)/.installed
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs serve --strict --dev-addr 127.0.0.1:8000
+
 ## cost-curve: MWAA-versus-EKS monthly cost against concurrent tasks, as a PNG
 cost-curve: $(VENV)/.installed
 	$(PY) -m tools.cost_curve --out $(OUT)
 
-## config-docs: regenerate Pulumi.yaml's config block and the README settings table
+## config-docs: regenerate Pulumi.yaml's config block and the settings page (docs/settings.md)
 config-docs: $(VENV)/.installed
 	$(PY) -m tools.config_docs --write
 
 ## state-export / state-import: Airflow state (pools, UI variables and connections, paused DAGs,
 ## run positions) through the REST API. STATE_DOC: file or s3://...; STATE_ARGS: e.g. --dry-run,
-## --keep-paused, --history-days 7, --port-forward 8080 or --url (EKS). See README "Airflow state".
+## --keep-paused, --history-days 7, --port-forward 8080 or --url (EKS). See docs/state.md.
 STATE_DOC ?= airflow-state.json
 STATE_ARGS ?=
 state-export: $(VENV)/.installed
@@ -123,7 +135,7 @@ state-import: $(VENV)/.installed
 	$(PY) -m tools.airflow_state import --stack $(STACK) --in $(STATE_DOC) $(STATE_ARGS)
 
 ## e2e-state: state built on the dev-like local platform, exported, imported into the
-## prod-like one and read back equal; prod's scheduler continues after it (README "Airflow state")
+## prod-like one and read back equal; prod's scheduler continues after it (docs/state.md)
 e2e-state: $(VENV)/.installed
 	STATE_E2E=1 $(PY) -m pytest tests/e2e
 
@@ -139,4 +151,4 @@ up: $(VENV)/.installed
 	pulumi up --stack $(STACK) --policy-pack policy
 
 clean:
-	rm -rf $(VENV) .venv-airflow .uv .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-airflow .uv .mypy_cache .ruff_cache site

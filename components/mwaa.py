@@ -162,7 +162,7 @@ class MwaaAirflow(pulumi.ComponentResource):
             raise SettingsError(
                 "mwaaEndpointManagement: SERVICE cannot work in existingVpcId, a VPC owned by "
                 "another account (a shared VPC); set CUSTOMER and have the VPC owner create "
-                "the endpoints (README 'The network')"
+                "the endpoints (docs/network.md)"
             )
         env = args.environment_name
         account = Account.lookup(self)
@@ -262,7 +262,7 @@ class MwaaAirflow(pulumi.ComponentResource):
             pulumi.log.warn(
                 "egress endpoints: MWAA installs dags/requirements.txt from PyPI, which this VPC "
                 "cannot reach; ship the wheels in plugins.zip and install with --find-links "
-                "(or --index-url to a CodeArtifact repository), see README 'The network'",
+                "(or --index-url to a CodeArtifact repository), see docs/network.md",
                 resource=self,
             )
         self.environment_arn = environment.arn
@@ -286,7 +286,7 @@ class MwaaAirflow(pulumi.ComponentResource):
             "webLoginPolicy": self.web_login_policy_json,
         }
         if args.mwaa.endpoint_management == "CUSTOMER":
-            # What the VPC owner creates interface endpoints for (README "Shared VPC").
+            # What the VPC owner creates interface endpoints for (docs/network.md, "Shared VPC").
             exports["mwaaDatabaseVpcEndpointService"] = environment.database_vpc_endpoint_service
             exports["mwaaWebserverVpcEndpointService"] = environment.webserver_vpc_endpoint_service
             # Where the owner puts them: the environment's subnets and security group.

@@ -198,7 +198,7 @@ class Network(pulumi.ComponentResource):
         self.shared_vpc = vpc.owner_id != account_id
         pulumi.log.warn(
             f"existing VPC {vpc_id}: no flow logs are created (the VPC is not ours; ask its "
-            "owner for them), and its egress is the owner's: see README 'The network' for "
+            "owner for them), and its egress is the owner's: see docs/network.md for "
             "what needs the internet and the subnet tags EKS expects",
             resource=self,
         )

@@ -6,7 +6,7 @@ Exports this Airflow's state once a day into the data bucket, under
 metadata database (never a secret value: passwords and sensitive fields are left out and
 listed in `omitted`), each DAG's paused state and latest successful run, and the last
 two days of runs. The same document `python -m tools.airflow_state import` reads, so a
-lost or replaced environment gets its state back (README, "Airflow state").
+lost or replaced environment gets its state back (docs/state.md).
 
 It calls its own platform's REST API: on MWAA through `InvokeRestApi` with the execution
 role (MWAA sets `AIRFLOW_ENV_NAME`); on EKS the API server Service inside the cluster

@@ -1,4 +1,4 @@
-"""Pulumi.yaml documents every setting the model knows, and the README table matches."""
+"""Pulumi.yaml documents every setting the model knows, and the docs' settings table matches."""
 
 from __future__ import annotations
 
@@ -26,10 +26,10 @@ def test_pulumi_yaml_declares_exactly_the_known_settings() -> None:
         assert declared[key]["default"] in (0, "") and "mwaa:" in declared[key]["description"]
 
 
-def test_pulumi_yaml_and_readme_are_generated_from_the_model() -> None:
+def test_pulumi_yaml_and_settings_page_are_generated_from_the_model() -> None:
     for name, render in (
         ("Pulumi.yaml", config_docs.render_pulumi_yaml),
-        ("README.md", config_docs.render_readme),
+        ("docs/settings.md", config_docs.render_settings_page),
     ):
         current = (ROOT / name).read_text()
         assert render(current) == current, f"{name} is stale: run make config-docs"

@@ -573,7 +573,8 @@ class BridgedEnvironment:
 def test_the_provider_sends_the_strategy_only_when_it_changes_in_state(
     dags: Path, mwaa_default: str
 ) -> None:
-    # What README "Updates that do not kill tasks" and "Upgrading Airflow" say happens.
+    # What docs/mwaa.md "Updates that do not kill tasks" and docs/versions.md "Upgrading Airflow"
+    # say happens.
     old = dict(env_of(build(dags, airflowVersion="3.2.1")).inputs)
     new = dict(env_of(build(dags)).inputs)
     # The same requirements.txt is the same S3 object version (the mocks mint one per run).
@@ -590,6 +591,8 @@ def test_the_provider_sends_the_strategy_only_when_it_changes_in_state(
     assert follow_up == (
         {} if mwaa_default == "GRACEFUL" else {"Name": ENV, "WorkerReplacementStrategy": "GRACEFUL"}
     )
-    readme = (Path(__file__).parents[1] / "README.md").read_text()
-    assert "--worker-replacement-strategy GRACEFUL" in readme
-    assert "a first `pulumi up` is unaffected" not in readme
+    docs = Path(__file__).parents[1] / "docs"
+    for page in ("mwaa.md", "versions.md"):
+        text = (docs / page).read_text()
+        assert "--worker-replacement-strategy GRACEFUL" in text, page
+        assert "a first `pulumi up` is unaffected" not in text, page

@@ -378,4 +378,4 @@ def test_both_stacks_and_the_dag_tests_run_one_airflow_version() -> None:
         chart.inputs["values"]["defaultAirflowTag"],
         tested,
     }
-    assert versions == {"3.3.1"}  # MWAA's newest (README "Versions")
+    assert versions == {"3.3.1"}  # MWAA's newest (docs/versions.md)

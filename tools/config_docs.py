@@ -1,7 +1,8 @@
-"""Render the settings model as `Pulumi.yaml`'s `config:` block and as a README table.
+"""Render the settings model as `Pulumi.yaml`'s `config:` block and as the settings page's table.
 
-The settings model is the single source of truth; `make config-docs` rewrites both and a test
-fails when either drifts from the model.
+The settings model is the single source of truth; `make config-docs` rewrites both (`Pulumi.yaml`
+and `docs/settings.md`, the documentation site's settings reference) and a test fails when
+either drifts from the model.
 
     python -m tools.config_docs --write
 """
@@ -20,6 +21,7 @@ from pydantic.fields import FieldInfo
 from components.settings import ARCHITECTURE_DEFAULTS, GROUPS
 
 ROOT = Path(__file__).resolve().parent.parent
+SETTINGS_PAGE = ROOT / "docs" / "settings.md"
 BEGIN, END = "<!-- settings:begin -->", "<!-- settings:end -->"
 
 
@@ -75,7 +77,8 @@ def settings_table() -> str:
     return "\n".join(rows)
 
 
-def render_readme(current: str) -> str:
+def render_settings_page(current: str) -> str:
+    """`docs/settings.md` with the table between its markers regenerated, the rest kept."""
     before, rest = current.split(BEGIN, 1)
     _, after = rest.split(END, 1)
     return f"{before}{BEGIN}\n{settings_table()}\n{END}{after}"
@@ -88,12 +91,12 @@ def main() -> int:
     stale = []
     for path, render in (
         (ROOT / "Pulumi.yaml", render_pulumi_yaml),
-        (ROOT / "README.md", render_readme),
+        (SETTINGS_PAGE, render_settings_page),
     ):
         current = path.read_text()
         wanted = render(current)
         if current != wanted:
-            stale.append(path.name)
+            stale.append(str(path.relative_to(ROOT)))
             if args.write:
                 path.write_text(wanted)
     if stale and not args.write:

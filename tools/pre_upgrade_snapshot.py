@@ -92,7 +92,7 @@ def main(argv: Sequence[str] | None = None, rds: Any = None) -> int:
     print(
         "restore: aws rds restore-db-instance-from-db-snapshot "
         f"--db-snapshot-identifier {name} --db-instance-identifier <new id> ... "
-        "(README: 'Database-level protection')"
+        "(docs/state.md: 'Database-level protection')"
     )
     return 0
 

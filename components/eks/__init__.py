@@ -81,7 +81,7 @@ def internet_needs(eks: EksSettings) -> list[str]:
     rules = ", ".join(f"{prefix} ({upstream})" for upstream, prefix in upstreams().items())
     return [
         f"egress endpoints: every chart image is pulled through {eks.image_registry}; it needs "
-        f"ECR pull-through cache rules with the prefixes {rules}, see README 'The network'",
+        f"ECR pull-through cache rules with the prefixes {rules}, see docs/network.md",
         f"egress endpoints: git-sync clones dagsRepoUrl from {host} over the internet; use a "
         "Git host reachable from the VPC (private Git, or a mirror behind a proxy)",
     ]

@@ -24,7 +24,7 @@ class AirflowSettings(_Group):
     version: str = _key(
         "airflowVersion",
         "3.3.1",
-        "Airflow version on both platforms (3.3.1: MWAA's newest, README 'Versions').",
+        "Airflow version on both platforms (3.3.1: MWAA's newest, docs/versions.md).",
     )
     config_options: tuple[str, ...] = _key(
         "airflowConfigOptions",

@@ -68,7 +68,7 @@ class EksSettings(_Group):
         "",
         "ECR registry (<account>.dkr.ecr.<region>.amazonaws.com) whose pull-through cache rules "
         "mirror the charts' public registries; every chart image is pulled through it. "
-        "Required on eks with egress endpoints (README 'The network').",
+        "Required on eks with egress endpoints (docs/network.md).",
     )
     node_arch: NodeArch = _key(
         "eksNodeArch", "arm64", "CPU architecture of all nodes: arm64 (Graviton) or x86_64."

@@ -185,7 +185,7 @@ def _cross_checks(stack_name: str, region: str, groups: Mapping[str, _Group]) ->
         if network.egress == "endpoints" and not network.existing and not eks.image_registry:
             errors.append(
                 "eksImageRegistry: is required on eks with egress endpoints (the charts' public "
-                "registries are out of reach; an ECR pull-through cache, see README 'The network')"
+                "registries are out of reach; an ECR pull-through cache, see docs/network.md)"
             )
         registry = _ECR_REGISTRY.match(eks.image_registry)
         if registry and registry.group(1) != region:
@@ -213,8 +213,8 @@ def _decode(value: Any) -> Any:
 
 # Settings the project dropped, with what replaced them.
 RETIRED_KEYS = {
-    "airflowChartVersion": "charts.lock.yaml pins every chart version now (README 'Helm "
-    "charts'); remove it from the stack file",
+    "airflowChartVersion": "charts.lock.yaml pins every chart version now (docs/charts.md); "
+    "remove it from the stack file",
     "eksPreviewRoleArns": "move its roles to eksViewerRoleArns: the CI preview role needs view "
     "only (bootstrap/README.md)",
 }

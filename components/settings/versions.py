@@ -7,7 +7,7 @@ from __future__ import annotations
 # (botocore mwaa/2020-07-01, still so in botocore 1.44.8). 3.2.1 and 3.3.1: AWS's own MWAA
 # images (aws/amazon-mwaa-docker-images images/airflow/3.2.1, commit f68824d, 2026-04-22;
 # images/airflow/3.3.1, commit 0028196, 2026-08-12; read 2026-11-30); the API's pattern
-# `[0-9a-z.]+` accepts them. 3.3.1 is the newest: README "Versions".
+# `[0-9a-z.]+` accepts them. 3.3.1 is the newest: docs/versions.md.
 MWAA_AIRFLOW_VERSIONS = (
     "2.7.2", "2.8.1", "2.9.2", "2.10.1", "2.10.3", "2.11.0", "3.0.6", "3.2.1", "3.3.1"
 )  # fmt: skip

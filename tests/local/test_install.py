@@ -1,5 +1,5 @@
 """The local platform's first start on a fresh machine: what makes it fast is tested here, not
-timed (README "Local platform" has the measured figures). The venvs are installed with a
+timed (docs/local-platform.md has the measured figures). The venvs are installed with a
 pinned uv (pip only when uv cannot be had), from requirement files that keep the Airflow
 lock, and `make local` builds both venvs and the Debian servers side by side."""
 

@@ -75,7 +75,7 @@ def test_a_stack_still_pinning_the_chart_version_is_told_about_the_lock() -> Non
         settings_for("eks", airflowChartVersion="1.18.0")
     assert str(err.value).splitlines() == [
         "airflowChartVersion: is not a setting of this project; charts.lock.yaml pins every "
-        "chart version now (README 'Helm charts'); remove it from the stack file"
+        "chart version now (docs/charts.md); remove it from the stack file"
     ]
 
 

@@ -1,4 +1,4 @@
-"""Command line of the Airflow state transfer (see README, "Airflow state").
+"""Command line of the Airflow state transfer (see docs/state.md).
 
     python -m tools.airflow_state export --stack dev --out state.json [--history-days 7]
     python -m tools.airflow_state import --stack prod --in state.json [--dry-run] [--keep-paused]
