@@ -9,11 +9,15 @@ PY := $(VENV)/bin/python
 STACK ?= dev
 FORMAT ?= text
 OUT ?= cost.png
+# Long commands say which step they are on, how long it usually takes, and end with one line.
+PROGRESS := $(PYTHON) -m tools.progress
 
 .PHONY: plan test lint typecheck unit test-charts test-dags test-tools tools charts chart-packages helm preview up cost-curve config-docs clean \
 	state-export state-import pre-upgrade-snapshot local local-install uv airflow-venv local-packages \
 	local-status local-down e2e e2e-dev bench-local \
-	e2e-state docs docs-serve check
+	e2e-state docs docs-serve check venv local-up e2e-run bench-run
+
+venv: $(VENV)/.installed
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt | uv
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -25,9 +29,12 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt | uv
 plan: $(VENV)/.installed
 	@$(PY) -m tools.plan --stack $(STACK) --format $(FORMAT)
 
-## test: lint, type check, unit tests, real-tool checks, the charts rendered, the DAGs in Airflow,
-## the end-to-end run on the local platform, and the documentation site built
-test: lint typecheck unit test-charts docs test-dags e2e e2e-dev e2e-state
+## test: lint, type check, unit tests, real-tool checks, the charts rendered, the documentation
+## site built, the DAGs in Airflow, and the end-to-end runs on the local platform
+# The steps of `make test`, in order (a target added to make test goes on this line).
+TEST_STEPS := lint typecheck unit test-charts docs test-dags e2e e2e-dev e2e-state
+test:
+	@$(PROGRESS) "make test" $(TEST_STEPS)
 
 ## check: the fast loop for everyday edits: lint, types, unit tests, the charts rendered
 check: lint typecheck unit test-charts
@@ -41,8 +48,11 @@ typecheck: $(VENV)/.installed
 
 # The unit suite reads the pinned packages (values.schema.json), not Helm: it runs wherever
 # Python does; only test-charts needs Helm, whose cached binary is Linux x86_64.
+# In parallel (pytest-xdist): each worker is a process of its own, with its own Pulumi mocks
+# and its own cache of planned stacks. UNIT_WORKERS=0 runs them in one process.
+UNIT_WORKERS ?= auto
 unit: $(VENV)/.installed tools chart-packages
-	$(PY) -m pytest tests
+	$(PY) -m pytest tests -n $(UNIT_WORKERS)
 
 ## test-charts: every Helm release of the prod stack rendered by Helm and checked (tests/charts)
 test-charts: $(VENV)/.installed tools charts
@@ -52,7 +62,10 @@ test-dags: $(VENV)/.installed
 	bash scripts/test-dags.sh
 
 ## local: the STACK's Airflow on this machine (real servers, its own config); PORT=8080
-local: local-install
+local:
+	@$(PROGRESS) "make local" local-install local-up
+
+local-up: $(VENV)/.installed
 	@$(PY) -m local up --stack $(STACK) $(if $(PORT),--port $(PORT))
 
 # What the local platform needs, built side by side on a fresh machine: .venv, .venv-airflow
@@ -77,7 +90,10 @@ local-status: $(VENV)/.installed
 
 ## e2e: the prod-like local platform, driven through the REST API (runs, logs, alerts, faults);
 ## its statsd names become Prometheus series through the pinned chart's mappings (charts)
-e2e: $(VENV)/.installed charts
+e2e:
+	@$(PROGRESS) "make e2e" charts e2e-run
+
+e2e-run: $(VENV)/.installed charts
 	LOCAL_E2E=1 $(PY) -m pytest tests/local/e2e
 
 ## e2e-dev: the dev-like (MWAA-like) local platform through the REST API: runs, data, logs,
@@ -86,7 +102,10 @@ e2e-dev: $(VENV)/.installed
 	LOCAL_E2E=1 $(PY) -m pytest tests/local/e2e_dev
 
 ## bench-local: 200 short tasks, program's config vs Airflow's defaults (tasks/min, queue delay)
-bench-local: $(VENV)/.installed
+bench-local:
+	@$(PROGRESS) "make bench-local" venv bench-run
+
+bench-run: $(VENV)/.installed
 	$(PY) -m local.bench
 
 ## local-down: stop everything `make local` started; KEEP=1 keeps the database
