@@ -49,10 +49,11 @@ typecheck: $(VENV)/.installed
 # The unit suite reads the pinned packages (values.schema.json), not Helm: it runs wherever
 # Python does; only test-charts needs Helm, whose cached binary is Linux x86_64.
 # In parallel (pytest-xdist): each worker is a process of its own, with its own Pulumi mocks
-# and its own cache of planned stacks. UNIT_WORKERS=0 runs them in one process.
+# and its own cache of planned stacks; a test module runs whole on one worker, so the stacks a
+# module caches are planned once. UNIT_WORKERS=0 runs everything in one process.
 UNIT_WORKERS ?= auto
 unit: $(VENV)/.installed tools chart-packages
-	$(PY) -m pytest tests -n $(UNIT_WORKERS)
+	$(PY) -m pytest tests -n $(UNIT_WORKERS) --dist loadfile
 
 ## test-charts: every Helm release of the prod stack rendered by Helm and checked (tests/charts)
 test-charts: $(VENV)/.installed tools charts
