@@ -155,8 +155,10 @@ def test_make_local_builds_the_venvs_and_the_servers_side_by_side() -> None:
     assert uv < dry.index("scripts/venv.sh .venv requirements-dev.txt"), dry
     assert uv < dry.index("scripts/airflow-venv.sh"), dry
     assert "scripts/ensure-local-packages.sh" in dry
+    # make local installs first, then starts (its steps, through tools/progress.py).
+    steps = _make_dry_run("local").stdout
+    assert '-m tools.progress "make local" local-install local-up' in steps, "make local skips it"
     database = _make_dry_run("-p", "local").stdout
-    assert re.search(r"^local: local-install$", database, re.MULTILINE), "make local skips it"
     assert re.search(r"^local-packages:\s*$", database, re.MULTILINE), "apt waits for uv"
 
 
