@@ -103,6 +103,7 @@ else:
             cost_tags=settings.tags,
             internet_egress=network.internet_egress,
             egress_ready=network.egress_ready,
+            access=settings.access,
         ),
         opts=opts,
     ).platform
