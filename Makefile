@@ -15,7 +15,7 @@ PROGRESS := $(PYTHON) -m tools.progress
 .PHONY: plan test lint typecheck unit test-charts test-dags test-tools tools charts chart-packages helm preview up cost-curve config-docs clean \
 	state-export state-import pre-upgrade-snapshot local local-install uv airflow-venv local-packages \
 	local-status local-down e2e e2e-dev bench-local \
-	e2e-state docs docs-serve check venv local-up e2e-run bench-run
+	e2e-state docs docs-serve check venv local-up e2e-run bench-run e2e-sign-in browser
 
 venv: $(VENV)/.installed
 
@@ -32,7 +32,7 @@ plan: $(VENV)/.installed
 ## test: lint, type check, unit tests, real-tool checks, the charts rendered, the documentation
 ## site built, the DAGs in Airflow, and the end-to-end runs on the local platform
 # The steps of `make test`, in order (a target added to make test goes on this line).
-TEST_STEPS := lint typecheck unit test-charts docs test-dags e2e e2e-dev e2e-state
+TEST_STEPS := lint typecheck unit test-charts docs test-dags e2e e2e-dev e2e-state e2e-sign-in
 test:
 	@$(PROGRESS) "make test" $(TEST_STEPS)
 
@@ -101,6 +101,15 @@ e2e-run: $(VENV)/.installed charts
 ## Secrets Manager, and MWAA's configuration in effect
 e2e-dev: $(VENV)/.installed
 	LOCAL_E2E=1 $(PY) -m pytest tests/local/e2e_dev
+
+## e2e-sign-in: people sign in to the prod-like local platform through a real OpenID Connect
+## provider with headless Chromium (Viewer, Op, refused, sign-out); screenshot in build/
+e2e-sign-in: $(VENV)/.installed browser
+	LOCAL_E2E=1 $(PY) -m pytest tests/local/sign_in
+
+## browser: Debian's chromium and chromium-driver for e2e-sign-in
+browser:
+	@bash scripts/ensure-browser.sh
 
 ## bench-local: 200 short tasks, program's config vs Airflow's defaults (tasks/min, queue delay)
 bench-local:

@@ -81,6 +81,7 @@ if settings.architecture == "mwaa":
             internet_egress=network.internet_egress,
             egress_ready=network.egress_ready,
             shared_vpc=network.shared_vpc,
+            access=settings.access,
         ),
         opts=opts,
     ).platform
@@ -102,6 +103,7 @@ else:
             cost_tags=settings.tags,
             internet_egress=network.internet_egress,
             egress_ready=network.egress_ready,
+            access=settings.access,
         ),
         opts=opts,
     ).platform

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pulumi
@@ -25,6 +25,7 @@ from components.aws_helpers import (
     policy_document,
 )
 from components.buckets import BucketSpec, SecureBucket, secure_bucket
+from components.mwaa_sign_in import MwaaSignIn, MwaaSignInArgs
 from components.platform import (
     CONNECTIONS_PREFIX,
     SECRETS_BACKEND,
@@ -32,7 +33,7 @@ from components.platform import (
     AirflowPlatform,
     WatchTargets,
 )
-from components.settings import AirflowSettings, MwaaSettings, SettingsError
+from components.settings import AccessSettings, AirflowSettings, MwaaSettings, SettingsError
 
 LOG_TYPES = {
     # logging_configuration key -> log group suffix MWAA writes to
@@ -81,6 +82,8 @@ class MwaaArgs:
     egress_ready: Sequence[pulumi.Resource] = ()
     """The network's egress (NAT or endpoints, routes): the environment waits for it and is
     deleted before it."""
+    access: AccessSettings = field(default_factory=AccessSettings)
+    """Who signs in to the UI, with which Airflow role (one IAM login role per role)."""
 
 
 def dag_files(dags_dir: Path) -> list[tuple[str, Path]]:
@@ -146,7 +149,7 @@ class MwaaAirflow(pulumi.ComponentResource):
     environment_arn: pulumi.Output[str]
     execution_role_arn: pulumi.Output[str]
     dag_bucket: pulumi.Output[str]
-    web_login_policy_json: pulumi.Output[str]
+    sign_in: MwaaSignIn
 
     def __init__(
         self, name: str, args: MwaaArgs, opts: pulumi.ResourceOptions | None = None
@@ -268,22 +271,23 @@ class MwaaAirflow(pulumi.ComponentResource):
         self.environment_arn = environment.arn
         self.execution_role_arn = role.arn
         self.dag_bucket = bucket.bucket
-        self.web_login_policy_json = policy_document(
-            [
-                {
-                    "Sid": "OpenTheAirflowUi",
-                    "Effect": "Allow",
-                    "Action": "airflow:CreateWebLoginToken",
-                    "Resource": account.arn("airflow", f"role/{env}/User"),
-                }
-            ]
+        self.sign_in = MwaaSignIn(
+            name,
+            MwaaSignInArgs(
+                access=args.access, environment_name=env, environment_arn=environment.arn
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
         )
         exports: dict[str, pulumi.Input[object]] = {
             "mwaaEnvironmentArn": environment.arn,
             "mwaaEnvironmentName": environment.name,
             "dagBucket": bucket.bucket,
             "executionRoleArn": role.arn,
-            "webLoginPolicy": self.web_login_policy_json,
+            # How people get in (docs/sign-in.md): assume their Airflow role's login role,
+            # then the console's "Open Airflow UI", or the command with the URL it prints.
+            "webLoginRoleArns": self.sign_in.role_arns,
+            "webLoginConsoleUrls": self.sign_in.console_urls,
+            "webLoginCommand": f"aws mwaa create-web-login-token --name {env}",
         }
         if args.mwaa.endpoint_management == "CUSTOMER":
             # What the VPC owner creates interface endpoints for (docs/network.md, "Shared VPC").

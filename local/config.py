@@ -37,6 +37,7 @@ from components.eks.data import BROKER_URL, DB_NAME, DB_USER, dns_label
 from components.mwaa import airflow_options
 from components.settings import Settings
 from components.workspace import data_lake_connection, secret_entries
+from local.sign_in import FAB_AUTH_MANAGER, INSECURE_TRANSPORT_ENV
 
 REPO = Path(__file__).resolve().parents[1]
 DAGS_FOLDER = REPO / "dags"
@@ -208,6 +209,7 @@ def local_config(
     fast: bool = False,
     extra_dag_folders: Sequence[Path] = (),
     airflow_defaults: bool = False,
+    sign_in: bool = False,
 ) -> LocalConfig:
     """The local platform of `settings.stack`: what the stack's platform would run.
 
@@ -284,6 +286,12 @@ def local_config(
     )
     for option, value in LOCAL_ONLY.items():
         options[option] = value.format(api_url=api_url, state=state)
+    if sign_in:
+        # People sign in as on EKS: the chart's FAB auth manager with the stack's
+        # webserver_config.py (local/sign_in.py writes it), not the local admin.
+        options = {k: v for k, v in options.items() if not k.startswith("core.simple_auth")}
+        options["core.auth_manager"] = FAB_AUTH_MANAGER
+        env.update(INSECURE_TRANSPORT_ENV)
     if fast:
         options.update(FAST_TEST_TUNING)
         options.update(E2E_INSPECTION)

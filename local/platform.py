@@ -39,6 +39,8 @@ from local.config import (
     Secrets,
     local_config,
 )
+from local.sign_in import LocalSignIn
+from local.sign_in import install as install_sign_in
 
 VENV = REPO / ".venv-airflow"
 DEFAULT_STATE = REPO / ".airflow-local"
@@ -574,11 +576,13 @@ def start(
     airflow_defaults: bool = False,
     install: bool = True,
     echo: Callable[[str], None] = print,
+    sign_in: LocalSignIn | None = None,
 ) -> Platform:
     """Start the local platform of `stack` and return once every process is healthy.
 
     A platform already running in `state` is left as it is (and returned). `fast` applies
-    FAST_TEST_TUNING; `extra_dags` adds DAG folders (bundles) beside dags/, for tests."""
+    FAST_TEST_TUNING; `extra_dags` adds DAG folders (bundles) beside dags/, for tests;
+    `sign_in` lets people sign in through an OpenID Connect provider (local/sign_in.py)."""
     home = state_dir(state)
     sup = Supervisor(home)
     settings = stack_settings(stack)
@@ -613,6 +617,7 @@ def start(
                 "fast": fast,
                 "extra_dags": [str(p) for p in extra_dags],
                 "airflow_defaults": airflow_defaults,
+                "sign_in": sign_in.as_json() if sign_in else None,
             }
         )
     )
@@ -648,6 +653,7 @@ def _config(home: Path, settings: Settings) -> LocalConfig:
         fast=meta["fast"],
         extra_dag_folders=[Path(p) for p in meta["extra_dags"]],
         airflow_defaults=meta.get("airflow_defaults", False),
+        sign_in=bool(meta.get("sign_in")),
     )
 
 
@@ -670,6 +676,12 @@ def _start_all(
     airflow_home = home / "airflow"
     airflow_home.mkdir(parents=True, exist_ok=True)
     (home / "passwords.json").write_text(json.dumps({"admin": secrets.admin_password}))
+    if meta.get("sign_in"):
+        install_sign_in(
+            LocalSignIn(**meta["sign_in"]),
+            airflow_home=airflow_home,
+            secretsmanager=aws_client("secretsmanager", ports.moto, cfg.region),
+        )
     echo(f"Servers up in {time.monotonic() - began:.0f} s; migrating the metadata database")
     migrate = subprocess.run(
         _airflow(cfg, "db", "migrate"),

@@ -121,6 +121,9 @@ def test_values_the_release_gets_are_the_rendered_values() -> None:
             backup_login_digest=values(d)["workers"]["celery"]["podAnnotations"][
                 "airflow-on-aws/backup-login-sha256"
             ],
+            api_server_role_arn=d.named("airflow-test-cluster-airflow-api-server-irsa").outputs[
+                "arn"
+            ],
         )
     )
     assert values(d)["config"]["api"]["base_url"] == web_url  # links in logs and alerts
@@ -432,24 +435,32 @@ def test_pgbouncer_pools_rds_over_tls_with_the_generated_password() -> None:
 # -------------------------------------------------------------------------------- IRSA
 
 
-def test_airflow_service_accounts_share_one_irsa_role() -> None:
+def test_airflow_service_accounts_share_one_irsa_role_and_the_api_server_has_its_own() -> None:
     d = build()
     v = values(d)
     role = d.named("airflow-test-cluster-airflow-irsa")
-    for component in ("scheduler", "workers.celery", "triggerer", "apiServer", "dagProcessor"):
+    api_role = d.named("airflow-test-cluster-airflow-api-server-irsa")
+    for component in ("scheduler", "workers.celery", "triggerer", "dagProcessor"):
         assert at(v, component)["serviceAccount"]["annotations"] == {
             "eks.amazonaws.com/role-arn": role.outputs["arn"]
         }, component
-    (trust,) = statements(role.inputs["assumeRolePolicy"])
+    assert at(v, "apiServer")["serviceAccount"]["annotations"] == {
+        "eks.amazonaws.com/role-arn": api_role.outputs["arn"]
+    }
     issuer = d.one("eks:index:Cluster").outputs["oidcIssuer"]
+    (trust,) = statements(role.inputs["assumeRolePolicy"])
     assert trust["Condition"]["StringEquals"] == {
         f"{issuer}:sub": [
-            "system:serviceaccount:airflow:airflow-api-server",
             "system:serviceaccount:airflow:airflow-dag-processor",
             "system:serviceaccount:airflow:airflow-scheduler",
             "system:serviceaccount:airflow:airflow-triggerer",
             "system:serviceaccount:airflow:airflow-worker",
         ],
+        f"{issuer}:aud": "sts.amazonaws.com",
+    }
+    (trust,) = statements(api_role.inputs["assumeRolePolicy"])
+    assert trust["Condition"]["StringEquals"] == {
+        f"{issuer}:sub": "system:serviceaccount:airflow:airflow-api-server",
         f"{issuer}:aud": "sts.amazonaws.com",
     }
 

@@ -243,7 +243,12 @@ def test_exports_with_the_kubeconfig_kept_secret() -> None:
         "dbEndpoint",
         "logBucket",
         "loadBalancerDnsName",
+        "signInRedirectUrl",
     }
+    assert exports["signInRedirectUrl"] == (
+        f"http://{d.one('aws:lb/loadBalancer:LoadBalancer').outputs['dnsName']}"
+        "/auth/oauth-authorized/oidc"
+    )
     assert exports["clusterName"] == "airflow-test"
     assert exports["apiServerUrl"].startswith("https://") and ".eks." in exports["apiServerUrl"]
     assert exports["dbEndpoint"] == d.one("aws:rds/instance:Instance").outputs["endpoint"]

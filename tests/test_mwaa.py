@@ -84,6 +84,7 @@ def build(
                 log_retention_days=14,
                 protect=s.protect,
                 shared_vpc=shared_vpc,
+                access=s.access,
             ),
             opts=opts,
         )
@@ -325,7 +326,6 @@ def test_every_iam_document_is_valid_and_has_no_wildcard_action(dags: Path) -> N
     d = build(dags)
     docs = [d.one("aws:iam/role:Role").inputs["assumeRolePolicy"]]
     docs += [p.inputs["policy"] for p in d.of_type("aws:iam/rolePolicy:RolePolicy")]
-    docs.append(build(dags, then=lambda c: c.web_login_policy_json).value)
     for doc in docs:
         parsed = json.loads(doc)
         assert parsed["Version"] == "2012-10-17"
@@ -413,27 +413,23 @@ def test_the_api_model_check_catches_what_aws_would_reject(dags: Path) -> None:
     assert any("DagS3Path: required" in p for p in found)
 
 
-def test_platform_surface_and_web_login_policy(dags: Path) -> None:
+def test_platform_surface(dags: Path) -> None:
     def surface(c: MwaaAirflow) -> pulumi.Output[list[Any]]:
         p = c.platform
         return pulumi.Output.all(
             p.web_url,
             p.dag_location,
-            c.web_login_policy_json,
             p.watch.mwaa_environment,
             pulumi.Output.all(**dict(p.log_groups)),
         )
 
     d = build(dags, then=surface)
-    web_url, dag_location, login_policy, watched, log_groups = d.value
+    web_url, dag_location, watched, log_groups = d.value
     env = env_of(d)
     assert web_url == "https://" + env.outputs["webserverUrl"]
     assert dag_location == f"s3://{d.one('aws:s3/bucket:Bucket').outputs['bucket']}/dags"
     assert watched == ENV
     assert log_groups == {s: f"airflow-{ENV}-{s}" for s in LOG_SUFFIXES}
-    (statement,) = statements(login_policy)
-    assert statement["Action"] == "airflow:CreateWebLoginToken"
-    assert statement["Resource"] == f"arn:aws:airflow:us-east-1:{ACCOUNT}:role/{ENV}/User"
 
 
 def test_objects_and_environment_wait_for_the_bucket_baseline(dags: Path) -> None:

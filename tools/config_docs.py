@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, get_args, get_origin
 
 import yaml
-from pydantic import SecretStr
+from pydantic import BaseModel, SecretStr
 from pydantic.fields import FieldInfo
 
 from components.settings import ARCHITECTURE_DEFAULTS, GROUPS
@@ -29,6 +29,11 @@ def _type(field: FieldInfo) -> dict[str, Any]:
     annotation = field.annotation
     if get_origin(annotation) is tuple:
         item = get_args(annotation)[0]
+        if isinstance(item, type) and issubclass(item, BaseModel):
+            # Pulumi's project schema types arrays of primitives only, and validates a stack's
+            # value only against an explicit type: a list of objects stays untyped there
+            # (the settings model checks every entry).
+            return {}
         return {"type": "array", "items": {"type": "integer" if item is int else "string"}}
     if annotation is bool:
         return {"type": "boolean"}
@@ -70,7 +75,8 @@ def render_pulumi_yaml(current: str) -> str:
 def settings_table() -> str:
     rows = ["| setting | type | default | description |", "|---|---|---|---|"]
     for key, entry in config_block().items():
-        kind = entry["type"] + (f" of {entry['items']['type']}" if entry["type"] == "array" else "")
+        kind = entry.get("type", "array of object")
+        kind += f" of {entry['items']['type']}" if kind == "array" else ""
         default = entry.get("default", "per architecture" if key != "architecture" else "required")
         shown = f"`{default!r}`" if "default" in entry else default
         rows.append(f"| `{key}` | {kind} | {shown} | {entry['description']} |")

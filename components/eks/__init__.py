@@ -27,13 +27,14 @@ from components.eks.airflow import (
 from components.eks.cluster import SYSTEM_LABELS, EksCluster, EksClusterArgs
 from components.eks.data import AirflowData, AirflowDataArgs
 from components.eks.images import upstreams
+from components.eks.sign_in import REDIRECT_PATH
 from components.platform import (
     AirflowPlatform,
     KubernetesAccess,
     NodeGroupWatch,
     WatchTargets,
 )
-from components.settings import AirflowSettings, EksSettings
+from components.settings import AccessSettings, AirflowSettings, EksSettings
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,8 @@ class EksPlatformArgs:
     egress_ready: Sequence[pulumi.Resource] = ()
     """The network's egress (NAT or endpoints, routes): cluster and nodes wait for it and are
     deleted before it."""
+    access: AccessSettings = field(default_factory=AccessSettings)
+    """Who signs in through the organisation's identity provider, with which role."""
 
     def __post_init__(self) -> None:
         if not self.environment_name:
@@ -143,6 +146,7 @@ class EksPlatform(pulumi.ComponentResource):
                 vpc_cidr=args.vpc_cidr,
                 private_subnet_ids=args.private_subnet_ids,
                 protect=args.protect,
+                access=args.access,
             ),
             opts=child,
         )
@@ -200,5 +204,7 @@ class EksPlatform(pulumi.ComponentResource):
                 "apiServerUrl": cluster.api_server_url,
                 "dbEndpoint": data.db_endpoint,
                 "logBucket": data.log_bucket,
+                # What Airflow's application at the identity provider must allow.
+                "signInRedirectUrl": pulumi.Output.concat(airflow.web_url, REDIRECT_PATH),
             },
         )

@@ -20,7 +20,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -33,6 +33,7 @@ from components.charts import pinned
 from components.eks.cluster import SYSTEM_LABELS, WORKER_LABELS, WORKER_TAINT, EksCluster
 from components.eks.data import DB_NAME, DB_PORT, DB_USER, AirflowData
 from components.eks.releases import pinned_release
+from components.eks.sign_in import client_secret_policy, from_settings
 from components.eks.state_logins import (
     BACKUP_LOGIN_ANNOTATION,
     backup_env,
@@ -45,7 +46,7 @@ from components.platform import (
     SECRETS_BACKEND,
     VARIABLES_PREFIX,
 )
-from components.settings import AirflowSettings, EksSettings
+from components.settings import AccessSettings, AirflowSettings, EksSettings
 
 RELEASE = "airflow"
 NAMESPACE = "airflow"
@@ -74,6 +75,8 @@ AWS_COMPONENTS = {
     "apiServer": "api-server",
     "dagProcessor": "dag-processor",
 }
+# The API server has an IRSA role of its own: only it may read the OIDC client secret.
+API_SERVER_COMPONENT = "apiServer"
 # The settings the program sets in airflow.cfg; airflowConfigOptions may not override them.
 RELEASE_TIMEOUT = 1200  # seconds: image pulls + database migrations on a fresh cluster
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"  # AWS's recommended ALB policy (TLS 1.3+1.2)
@@ -121,13 +124,37 @@ class ChartInputs:
     backup_login_digest: str = ""
     """SHA-256 of the backup password: the workers' pod annotation, so a rotated password
     restarts the workers, whose environment holds it."""
+    access: AccessSettings = field(default_factory=AccessSettings)
+    """Who signs in, through which identity provider (the API server's webserver_config.py)."""
+    api_server_role_arn: str = ""
+    """The API server's IRSA role (empty: the shared Airflow role)."""
 
 
 def airflow_service_accounts(
     release: str = RELEASE, namespace: str = NAMESPACE
 ) -> list[ServiceAccount]:
-    """The chart's service accounts that get the Airflow IRSA role."""
-    return [ServiceAccount(namespace, f"{release}-{sa}") for sa in AWS_COMPONENTS.values()]
+    """The chart's service accounts that get the shared Airflow IRSA role (all but the API
+    server's, which has its own)."""
+    return [
+        ServiceAccount(namespace, f"{release}-{sa}")
+        for component, sa in AWS_COMPONENTS.items()
+        if component != API_SERVER_COMPONENT
+    ]
+
+
+def api_server_service_account(
+    release: str = RELEASE, namespace: str = NAMESPACE
+) -> ServiceAccount:
+    """The API server's service account: its IRSA role may also read the OIDC client secret."""
+    return ServiceAccount(namespace, f"{release}-{AWS_COMPONENTS[API_SERVER_COMPONENT]}")
+
+
+def sign_in_values(inputs: ChartInputs) -> dict[str, Any]:
+    """The API server's sign-in (components/eks/sign_in.py): its webserver_config.py when
+    teams are mapped; without, FAB's database logins stay, held only by the machine logins."""
+    if not inputs.access.teams:
+        return {}
+    return {"apiServerConfig": from_settings(inputs.access)}
 
 
 def statsd_labels(release: str = RELEASE) -> dict[str, str]:
@@ -367,7 +394,12 @@ def chart_values(inputs: ChartInputs) -> dict[str, Any]:
             "podDisruptionBudget": {"enabled": True},
             "topologySpreadConstraints": _zone_spread("api-server", release),
             "resources": _resources("250m", "1Gi", "1", "2Gi"),
-            "serviceAccount": role,
+            "serviceAccount": {
+                "annotations": {
+                    ROLE_ARN_ANNOTATION: inputs.api_server_role_arn or inputs.airflow_role_arn
+                }
+            },
+            **sign_in_values(inputs),
             # The chart's policy admits nobody unless `from` is set: the ALB and Airflow's
             # own pods (the Task Execution API) are let in. The ALB opens its own connections
             # to the IP targets from its addresses in the VPC, so UI clients beyond the VPC
@@ -467,6 +499,8 @@ class AirflowReleaseArgs:
     """Subnets of the internal ALB."""
     protect: bool
     """ALB deletion protection."""
+    access: AccessSettings = field(default_factory=AccessSettings)
+    """Who signs in through the organisation's identity provider (the API server's auth)."""
 
 
 class AirflowRelease(pulumi.ComponentResource):
@@ -490,15 +524,29 @@ class AirflowRelease(pulumi.ComponentResource):
         self._account = Account.lookup(self)
         cluster, eks = args.cluster, args.eks
 
+        airflow_policies = {
+            "task": args.task_policy_json,
+            "task-logs": self._logs_policy(args.data),
+        }
         role = cluster.irsa(
-            "airflow",
-            airflow_service_accounts(),
+            "airflow", airflow_service_accounts(), inline_policies=airflow_policies, parent=self
+        )
+        secret_arn = args.access.oidc_client_secret_arn if args.access.teams else ""
+        api_role = cluster.irsa(
+            "airflow-api-server",
+            [api_server_service_account()],
             inline_policies={
-                "task": args.task_policy_json,
-                "task-logs": self._logs_policy(args.data),
+                **airflow_policies,
+                **({"oidc-client-secret": client_secret_policy(secret_arn)} if secret_arn else {}),
             },
             parent=self,
         )
+        if not args.access.teams:
+            pulumi.log.warn(
+                "accessTeams: no team is mapped to an Airflow role, so nobody can sign in to "
+                f"{args.environment_name}'s Airflow UI (docs/sign-in.md 'Add a team')",
+                resource=self,
+            )
         self.airflow_role_arn = role.arn
         self.namespace = namespace = k8s.core.v1.Namespace(
             f"{name}-namespace",
@@ -531,6 +579,7 @@ class AirflowRelease(pulumi.ComponentResource):
             self.web_url,
             self._logins_digest,
             self._backup_login_digest,
+            api_role.arn,
         )
         values = inputs.apply(
             lambda v: chart_values(
@@ -545,6 +594,8 @@ class AirflowRelease(pulumi.ComponentResource):
                     environment_name=args.environment_name,
                     logins_digest=str(v[4]),
                     backup_login_digest=str(v[5]),
+                    access=args.access,
+                    api_server_role_arn=str(v[6]),
                 )
             )
         )
@@ -560,7 +611,9 @@ class AirflowRelease(pulumi.ComponentResource):
             # The migration and create-user Jobs complete, or `pulumi up` fails.
             wait_for_jobs=True,
             opts=assuming(
-                role, opts=cluster.k8s_opts(keda, *secrets, *cluster.storage_ready, parent=self)
+                role,
+                api_role,
+                opts=cluster.k8s_opts(keda, *secrets, *cluster.storage_ready, parent=self),
             ),
         )
         self._bind_api_server(args, alb_group, target_group)

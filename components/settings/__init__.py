@@ -6,10 +6,11 @@ components never read `pulumi.Config()` themselves. Every mistake becomes one li
 names the setting and says what is allowed; all mistakes are reported together.
 
 One module per group (`stack`, `network`, `alerting`, `airflow`, `mwaa`, `eks`,
-`observability`), the version tables in `versions`, shared patterns and helpers in `base`,
+`observability`, `access`), the version tables in `versions`, shared patterns and helpers in `base`,
 and the whole with its one `load()` in `loader`.
 """
 
+from components.settings.access import AIRFLOW_ROLES, AccessSettings, AccessTeam
 from components.settings.airflow import AirflowSettings
 from components.settings.alerting import AlertingSettings
 from components.settings.base import (
@@ -30,11 +31,14 @@ from components.settings.versions import (
 )
 
 __all__ = [
+    "AIRFLOW_ROLES",
     "ARCHITECTURE_DEFAULTS",
     "CHART_AIRFLOW_VERSIONS",
     "EKS_STANDARD_VERSIONS",
     "GROUPS",
     "MWAA_AIRFLOW_VERSIONS",
+    "AccessSettings",
+    "AccessTeam",
     "AirflowSettings",
     "AlertingSettings",
     "Architecture",

@@ -16,6 +16,7 @@ from pydantic import (
 )
 from pydantic.fields import FieldInfo
 
+from components.settings.access import CLEAR_SECRET_HINT, CLEAR_SECRET_KEYS, AccessSettings
 from components.settings.airflow import AirflowSettings
 from components.settings.alerting import AlertingSettings
 from components.settings.base import (
@@ -50,6 +51,7 @@ class Settings(BaseModel):
     mwaa: MwaaSettings
     eks: EksSettings
     observability: ObservabilitySettings
+    access: AccessSettings
 
     @property
     def architecture(self) -> Architecture:
@@ -95,6 +97,7 @@ GROUPS: dict[str, type[_Group]] = {
     "mwaa": MwaaSettings,
     "eks": EksSettings,
     "observability": ObservabilitySettings,
+    "access": AccessSettings,
 }
 
 
@@ -156,7 +159,9 @@ def _cross_checks(stack_name: str, region: str, groups: Mapping[str, _Group]) ->
     assert isinstance(network, NetworkSettings)
     mwaa = groups["mwaa"]
     assert isinstance(mwaa, MwaaSettings)
-    errors = []
+    access = groups["access"]
+    assert isinstance(access, AccessSettings)
+    errors = access.stack_errors(stack.architecture)
     if mwaa.endpoint_management == "CUSTOMER" and not network.existing:
         errors.append(
             "mwaaEndpointManagement: CUSTOMER needs existingVpcId (a shared VPC whose owner "
@@ -227,6 +232,9 @@ def _unknown_keys(raw: Mapping[str, Any]) -> list[str]:
         close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
         hint = f"did you mean {close[0]}?" if close else "see Pulumi.yaml for the known settings"
         hint = RETIRED_KEYS.get(key, hint)
+        if key in CLEAR_SECRET_KEYS:
+            errors.append(f"{key}: {CLEAR_SECRET_HINT}")
+            continue
         errors.append(f"{key}: is not a setting of this project; {hint}")
     return errors
 
