@@ -82,9 +82,12 @@ e2e: $(VENV)/.installed charts
 e2e-dev: $(VENV)/.installed
 	LOCAL_E2E=1 $(PY) -m pytest tests/local/e2e_dev
 
-## bench-local: 200 short tasks, program's config vs Airflow's defaults (tasks/min, queue delay)
+## bench-local: what a task costs per configuration (program, Airflow's defaults at the same
+## shape, each feature alone): CPU per process, DB statements, AWS calls, throughput, queue
+## delay; 200 tasks x3 and 2,000 tasks x1, interleaved (docs/benchmark.md). BENCH_ARGS: more flags
+BENCH_ARGS ?=
 bench-local: $(VENV)/.installed
-	$(PY) -m local.bench
+	$(PY) -m local.bench $(BENCH_ARGS)
 
 ## local-down: stop everything `make local` started; KEEP=1 keeps the database
 local-down: $(VENV)/.installed

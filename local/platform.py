@@ -267,6 +267,14 @@ class Supervisor:
     def running(self) -> dict[str, bool]:
         return {name: _running(self._session(name)) for name in self.names()}
 
+    def processes(self, name: str) -> list[int]:
+        """Every live pid of the session `name` started (the leader and what it started,
+        task processes included): what `name` costs, for the benchmark's CPU figures."""
+        pid = self._session(name)
+        if pid is None:
+            return []
+        return [p for p in (pid, *_session_members(pid)) if _alive(p)]
+
     def start(
         self,
         name: str,
@@ -572,13 +580,15 @@ def start(
     fast: bool = False,
     extra_dags: tuple[Path, ...] = (),
     airflow_defaults: bool = False,
+    features: Collection[str] = (),
     install: bool = True,
     echo: Callable[[str], None] = print,
 ) -> Platform:
     """Start the local platform of `stack` and return once every process is healthy.
 
     A platform already running in `state` is left as it is (and returned). `fast` applies
-    FAST_TEST_TUNING; `extra_dags` adds DAG folders (bundles) beside dags/, for tests."""
+    FAST_TEST_TUNING; `extra_dags` adds DAG folders (bundles) beside dags/, for tests;
+    `airflow_defaults` and `features`: the benchmark's baselines (`local_config`)."""
     home = state_dir(state)
     sup = Supervisor(home)
     settings = stack_settings(stack)
@@ -613,6 +623,7 @@ def start(
                 "fast": fast,
                 "extra_dags": [str(p) for p in extra_dags],
                 "airflow_defaults": airflow_defaults,
+                "features": sorted(features),
             }
         )
     )
@@ -648,6 +659,7 @@ def _config(home: Path, settings: Settings) -> LocalConfig:
         fast=meta["fast"],
         extra_dag_folders=[Path(p) for p in meta["extra_dags"]],
         airflow_defaults=meta.get("airflow_defaults", False),
+        features=meta.get("features", ()),
     )
 
 
