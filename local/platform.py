@@ -583,6 +583,7 @@ def start(
     features: Collection[str] = (),
     install: bool = True,
     echo: Callable[[str], None] = print,
+    start_timeout: float = START_TIMEOUT,
 ) -> Platform:
     """Start the local platform of `stack` and return once every process is healthy.
 
@@ -629,7 +630,7 @@ def start(
     )
     started = time.monotonic()
     try:
-        _start_all(sup, settings, ports, echo)
+        _start_all(sup, settings, ports, echo, start_timeout)
     except BaseException:
         sup.stop_all(last=SERVERS)
         raise
@@ -664,7 +665,11 @@ def _config(home: Path, settings: Settings) -> LocalConfig:
 
 
 def _start_all(
-    sup: Supervisor, settings: Settings, ports: Ports, echo: Callable[[str], None]
+    sup: Supervisor,
+    settings: Settings,
+    ports: Ports,
+    echo: Callable[[str], None],
+    start_timeout: float = START_TIMEOUT,
 ) -> None:
     home = sup.state
     began = time.monotonic()
@@ -698,7 +703,7 @@ def _start_all(
     offsets = {p.name: start_airflow_process(sup, cfg, p.name) for p in cfg.processes}
     components = ["metadatabase", "scheduler", "triggerer", "dag_processor"]
     _wait("Airflow (API server, schedulers, triggerer, DAG processor)",
-          lambda: healthy(cfg.api_url, components), START_TIMEOUT,
+          lambda: healthy(cfg.api_url, components), start_timeout,
           sup.logs / "api-server.log")  # fmt: skip
     _wait("the Celery worker", lambda: worker_ready(sup, offsets["worker"]), 60,
           sup.logs / "worker.log")  # fmt: skip

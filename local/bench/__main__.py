@@ -33,11 +33,18 @@ def main(argv: list[str] | None = None) -> int:
     else:
         if len(args.repeats) != len(args.sizes):
             parser.error("--repeats: one count per size in --sizes")
-        runs = runner.interleaved(
-            args.configs, dict(zip(args.sizes, args.repeats, strict=True)), args.scale_configs
-        )
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps([asdict(r) for r in runs], indent=1))
+
+        def keep(runs: list[Run]) -> None:
+            args.out.write_text(json.dumps([asdict(r) for r in runs], indent=1))
+
+        runs = runner.interleaved(
+            args.configs,
+            dict(zip(args.sizes, args.repeats, strict=True)),
+            args.scale_configs,
+            on_run=keep,
+        )
+        keep(runs)
     text = report.markdown(runs) + "\nAWS calls per task:\n\n" + report.aws_lines(runs)
     args.out.with_suffix(".md").write_text(text)
     print(text)

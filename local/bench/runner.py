@@ -11,7 +11,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,8 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "defaults+secrets-backend": {"airflow_defaults": True, "features": ("secrets-backend",)},
 }
 RUN_TIMEOUT = 3600.0
+# Several platforms starting side by side on a loaded machine take longer than one.
+START_TIMEOUT = 900.0
 
 
 @dataclass
@@ -61,6 +63,7 @@ def start(
             extra_dags=(folder,),
             echo=lambda line: echo(f"[{config}] {line}"),
             install=install,
+            start_timeout=START_TIMEOUT,
             **CONFIGS[config],
         )
     except BaseException:
@@ -148,28 +151,27 @@ def interleaved(
     sizes: Mapping[int, int],
     scale_configs: Sequence[str] | None = None,
     echo: Callable[[str], None] = print,
+    on_run: Callable[[list[Run]], None] | None = None,
 ) -> list[Run]:
     """`sizes`: tasks -> repeats, in order. The first size runs every configuration, the
     others `scale_configs` (default: all); repeats go round the configurations in turn
-    (A B A B ...). Platforms are stopped however this ends."""
+    (A B A B ...). `on_run` gets the runs so far after each one (a long benchmark stopped
+    early keeps what it measured). Platforms are stopped however this ends, those still
+    starting once they are up."""
     order = list(sizes)
-    benches: dict[str, Bench] = {}
     results: list[Run] = []
     platform.ensure_installed()
+    # Side by side: on two loaded cores one start takes minutes.
+    pool = ThreadPoolExecutor(len(configs))
+    futures = {c: pool.submit(start, c, order[0], echo, False) for c in configs}
+    stopped: set[str] = set()
     try:
-        # Side by side: on two loaded cores one start takes minutes.
-        with ThreadPoolExecutor(len(configs)) as pool:
-            futures = {c: pool.submit(start, c, order[0], echo, False) for c in configs}
-            wait(futures.values())
-        for config, future in futures.items():
-            if future.exception() is None:
-                benches[config] = future.result()
-        for future in futures.values():
-            future.result()  # the first start that failed, once every platform is recorded
+        benches = {c: f.result() for c, f in futures.items()}
         for index, tasks in enumerate(order):
             chosen = configs if index == 0 or scale_configs is None else scale_configs
-            for config in [c for c in benches if c not in chosen]:
-                stop(benches.pop(config))
+            for config in [c for c in benches if c not in chosen and c not in stopped]:
+                stop(benches[config])
+                stopped.add(config)
             if index:
                 for config in chosen:
                     resize(benches[config], tasks)
@@ -181,7 +183,11 @@ def interleaved(
                         f"CPU {sum(result.cpu_s.values()):.1f} s, {result.db}, {result.aws}"
                     )
                     results.append(result)
+                    if on_run:
+                        on_run(results)
     finally:
-        for bench in benches.values():
-            stop(bench)
+        pool.shutdown(wait=True)
+        for config, future in futures.items():
+            if config not in stopped and future.exception() is None:
+                stop(future.result())
     return results

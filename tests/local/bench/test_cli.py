@@ -4,7 +4,7 @@ rebuilt from that JSON without running anything."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -26,10 +26,15 @@ def test_interleaved_sizes_and_a_report_from_the_json(
     asked: list[tuple[Sequence[str], Mapping[int, int], Sequence[str] | None]] = []
 
     def fake(configs: Sequence[str], sizes: Mapping[int, int],
-             scale: Sequence[str] | None = None) -> list[Run]:  # fmt: skip
+             scale: Sequence[str] | None = None,
+             on_run: Callable[[list[Run]], None] | None = None) -> list[Run]:  # fmt: skip
         asked.append((configs, sizes, scale))
-        return [_run(c, t, r, s) for t in sizes for r in range(1, sizes[t] + 1)
+        runs = [_run(c, t, r, s) for t in sizes for r in range(1, sizes[t] + 1)
                 for c, s in (("program", 100 * r), ("defaults", 1000 * r))]  # fmt: skip
+        assert on_run is not None
+        on_run(runs[:1])  # a run is kept as soon as it is measured
+        assert len(json.loads(out.read_text())) == 1
+        return runs
 
     monkeypatch.setattr(runner, "interleaved", fake)
     out = tmp_path / "bench.json"
