@@ -8,7 +8,6 @@ what the DAGs need (the workspace task policy); a private web server by default.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,11 +25,10 @@ from components.aws_helpers import (
 )
 from components.buckets import BucketSpec, SecureBucket, secure_bucket
 from components.platform import (
-    CONNECTIONS_PREFIX,
     SECRETS_BACKEND,
-    VARIABLES_PREFIX,
     AirflowPlatform,
     WatchTargets,
+    secrets_backend_kwargs,
 )
 from components.settings import AirflowSettings, MwaaSettings, SettingsError
 
@@ -132,9 +130,8 @@ def airflow_options(airflow: AirflowSettings) -> dict[str, str]:
     return {
         "core.load_examples": "False",
         "secrets.backend": SECRETS_BACKEND,
-        "secrets.backend_kwargs": json.dumps(
-            {"connections_prefix": CONNECTIONS_PREFIX, "variables_prefix": VARIABLES_PREFIX}
-        ),
+        # No connection of the program's is in MWAA's environment: nothing to skip.
+        "secrets.backend_kwargs": secrets_backend_kwargs(),
         **airflow.options,
     }
 

@@ -18,7 +18,6 @@ to the ALB's security group on the API server port.
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -40,11 +39,7 @@ from components.eks.state_logins import (
     declare_state_logins,
 )
 from components.irsa import ROLE_ARN_ANNOTATION, ServiceAccount
-from components.platform import (
-    CONNECTIONS_PREFIX,
-    SECRETS_BACKEND,
-    VARIABLES_PREFIX,
-)
+from components.platform import SECRETS_BACKEND, secrets_backend_kwargs
 from components.settings import AirflowSettings, EksSettings
 
 RELEASE = "airflow"
@@ -269,9 +264,8 @@ def airflow_config(inputs: ChartInputs) -> dict[str, dict[str, Any]]:
         },
         "secrets": {
             "backend": SECRETS_BACKEND,
-            "backend_kwargs": json.dumps(
-                {"connections_prefix": CONNECTIONS_PREFIX, "variables_prefix": VARIABLES_PREFIX}
-            ),
+            # aws_logs is AIRFLOW_CONN_AWS_LOGS (chart env): never in Secrets Manager.
+            "backend_kwargs": secrets_backend_kwargs([REMOTE_LOG_CONN_ID]),
         },
         "celery": {"worker_concurrency": inputs.eks.worker_concurrency},
     }

@@ -129,6 +129,7 @@ def test_prod_airflow_options_are_the_charts_config() -> None:
     assert json.loads(env["AIRFLOW__SECRETS__BACKEND_KWARGS"]) == {
         "connections_prefix": CONNECTIONS_PREFIX,
         "variables_prefix": VARIABLES_PREFIX,
+        "connections_lookup_pattern": "^(?!(aws_logs)$)",
     }
     assert env["AIRFLOW__LOGGING__REMOTE_LOGGING"] == "True"
     assert env["AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER"] == f"s3://{cfg.log_bucket}/logs"
