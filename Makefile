@@ -12,7 +12,7 @@ OUT ?= cost.png
 
 .PHONY: plan test lint typecheck unit test-charts test-dags test-tools tools charts chart-packages helm preview up cost-curve config-docs clean \
 	state-export state-import pre-upgrade-snapshot local local-install uv airflow-venv local-packages \
-	local-status local-down e2e e2e-dev bench-local \
+	local-status local-down e2e e2e-dev bench-local bench-guard \
 	e2e-state
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt | uv
@@ -27,7 +27,7 @@ plan: $(VENV)/.installed
 
 ## test: lint, type check, unit tests, real-tool checks, the charts rendered, the DAGs in Airflow,
 ## and the end-to-end run on the local platform
-test: lint typecheck unit test-charts test-dags e2e e2e-dev e2e-state
+test: lint typecheck unit test-charts test-dags e2e e2e-dev e2e-state bench-guard
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
@@ -88,6 +88,11 @@ e2e-dev: $(VENV)/.installed
 BENCH_ARGS ?=
 bench-local: $(VENV)/.installed
 	$(PY) -m local.bench $(BENCH_ARGS)
+
+## bench-guard: 100 tasks once, program vs defaults: scheduler CPU/task within 1.5x, Secrets
+## Manager calls/task within finops/usage.yaml's budget
+bench-guard: $(VENV)/.installed
+	BENCH_GUARD=1 $(PY) -m pytest tests/local/bench/test_guard.py -s
 
 ## local-down: stop everything `make local` started; KEEP=1 keeps the database
 local-down: $(VENV)/.installed
