@@ -34,10 +34,35 @@ def process_cpu(pid: int, proc: Path = Path("/proc")) -> float:
     return sum(int(v) for v in fields[11:15]) / CLOCK_TICKS
 
 
+def children(proc: Path = Path("/proc")) -> dict[int, list[int]]:
+    """Parent pid -> its live children's pids (/proc/<pid>/stat field 4)."""
+    tree: dict[int, list[int]] = {}
+    for stat in proc.glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        tree.setdefault(ppid, []).append(int(stat.parent.name))
+    return tree
+
+
+def _with_descendants(pids: Iterable[int], tree: dict[int, list[int]]) -> set[int]:
+    found, todo = set(), list(pids)
+    while todo:
+        pid = todo.pop()
+        if pid not in found:
+            found.add(pid)
+            todo += tree.get(pid, [])
+    return found
+
+
 def cpu_seconds(sup: Supervisor, names: Iterable[str] | None = None) -> dict[str, float]:
-    """CPU-seconds so far of each process the platform started (its whole session)."""
+    """CPU-seconds so far of each process the platform started: its whole session and
+    every descendant, also those that left the session (PostgreSQL's backends call
+    setsid(), so they are not in the postmaster's session)."""
+    tree = children()
     return {
-        name: round(sum(process_cpu(pid) for pid in sup.processes(name)), 2)
+        name: round(sum(process_cpu(p) for p in _with_descendants(sup.processes(name), tree)), 2)
         for name in (sup.names() if names is None else names)
     }
 

@@ -39,6 +39,22 @@ def test_cpu_seconds_follow_a_session_that_burns_cpu(tmp_path: Path) -> None:
         sup.stop_all(timeout=5)
 
 
+def test_cpu_seconds_count_a_child_that_left_the_session(tmp_path: Path) -> None:
+    # As PostgreSQL's backends do: setsid() in the child, which its parent still reaps.
+    busy = "import time\nt=time.time()\nwhile time.time()-t<5: pass"
+    child = f"import os\nos.setsid()\nexec({busy!r})"
+    parent = f"import subprocess, sys\nsubprocess.run([sys.executable, '-c', {child!r}])"
+    sup = Supervisor(tmp_path)
+    sup.start("postgres", ["python3", "-c", parent])
+    try:
+        time.sleep(3)
+        session_only = sum(process_cpu(pid) for pid in sup.processes("postgres"))
+        # The parent waits (no CPU); the busy child is outside the session.
+        assert probes.cpu_seconds(sup)["postgres"] > session_only + 0.05, "the child is missing"
+    finally:
+        sup.stop_all(timeout=5)
+
+
 SHOW_STATS = (
     "database\ttotal_xact_count\ttotal_query_count\ttotal_received\n"
     "airflow-metadata\t120\t900\t5000\n"
