@@ -15,7 +15,7 @@ PROGRESS := $(PYTHON) -m tools.progress
 .PHONY: plan test lint typecheck unit test-charts test-dags test-tools tools charts chart-packages helm preview up cost-curve config-docs clean \
 	state-export state-import pre-upgrade-snapshot local local-install uv airflow-venv local-packages \
 	local-status local-down e2e e2e-dev bench-local \
-	e2e-state docs docs-serve check venv local-up e2e-run bench-run e2e-sign-in browser
+	e2e-state docs docs-serve check venv local-up e2e-run bench-run e2e-sign-in browser bench-guard
 
 venv: $(VENV)/.installed
 
@@ -32,7 +32,7 @@ plan: $(VENV)/.installed
 ## test: lint, type check, unit tests, real-tool checks, the charts rendered, the documentation
 ## site built, the DAGs in Airflow, and the end-to-end runs on the local platform
 # The steps of `make test`, in order (a target added to make test goes on this line).
-TEST_STEPS := lint typecheck unit test-charts docs test-dags e2e e2e-dev e2e-state e2e-sign-in
+TEST_STEPS := lint typecheck unit test-charts docs test-dags e2e e2e-dev e2e-state e2e-sign-in bench-guard
 test:
 	@$(PROGRESS) "make test" $(TEST_STEPS)
 
@@ -111,12 +111,20 @@ e2e-sign-in: $(VENV)/.installed browser
 browser:
 	@bash scripts/ensure-browser.sh
 
-## bench-local: 200 short tasks, program's config vs Airflow's defaults (tasks/min, queue delay)
+## bench-local: what a task costs per configuration (program, Airflow's defaults at the same
+## shape, each feature alone): CPU per process, DB statements, AWS calls, throughput, queue
+## delay; 200 tasks x3 and 2,000 tasks x1, interleaved (docs/benchmark.md). BENCH_ARGS: more flags
+BENCH_ARGS ?=
 bench-local:
 	@$(PROGRESS) "make bench-local" venv bench-run
 
 bench-run: $(VENV)/.installed
-	$(PY) -m local.bench
+	$(PY) -m local.bench $(BENCH_ARGS)
+
+## bench-guard: 100 tasks once, program vs defaults: scheduler CPU/task within 1.5x, Secrets
+## Manager calls/task within finops/usage.yaml's budget
+bench-guard: $(VENV)/.installed
+	BENCH_GUARD=1 $(PY) -m pytest tests/local/bench/test_guard.py -s
 
 ## local-down: stop everything `make local` started; KEEP=1 keeps the database
 local-down: $(VENV)/.installed

@@ -8,7 +8,6 @@ what the DAGs need (the workspace task policy); a private web server by default.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,11 +26,10 @@ from components.aws_helpers import (
 from components.buckets import BucketSpec, SecureBucket, secure_bucket
 from components.mwaa_sign_in import MwaaSignIn, MwaaSignInArgs
 from components.platform import (
-    CONNECTIONS_PREFIX,
     SECRETS_BACKEND,
-    VARIABLES_PREFIX,
     AirflowPlatform,
     WatchTargets,
+    secrets_backend_kwargs,
 )
 from components.settings import AccessSettings, AirflowSettings, MwaaSettings, SettingsError
 
@@ -135,9 +133,8 @@ def airflow_options(airflow: AirflowSettings) -> dict[str, str]:
     return {
         "core.load_examples": "False",
         "secrets.backend": SECRETS_BACKEND,
-        "secrets.backend_kwargs": json.dumps(
-            {"connections_prefix": CONNECTIONS_PREFIX, "variables_prefix": VARIABLES_PREFIX}
-        ),
+        # No connection of the program's is in MWAA's environment: nothing to skip.
+        "secrets.backend_kwargs": secrets_backend_kwargs(),
         **airflow.options,
     }
 

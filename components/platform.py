@@ -6,6 +6,8 @@ and branch only where the platforms really differ (what there is to watch).
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -16,6 +18,20 @@ import pulumi_kubernetes as k8s
 CONNECTIONS_PREFIX = "airflow/connections"
 VARIABLES_PREFIX = "airflow/variables"
 SECRETS_BACKEND = "airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend"
+
+
+def secrets_backend_kwargs(environment_connections: Sequence[str] = ()) -> str:
+    """The Secrets Manager backend's `backend_kwargs` (JSON): both prefixes, and a
+    `connections_lookup_pattern` that skips the connections the platform defines in the
+    environment (`AIRFLOW_CONN_*`). Airflow asks the backend before the environment, so each
+    of those is otherwise a GetSecretValue that never finds anything: on EKS the task-log
+    upload's `aws_logs` cost 0.30 calls per task (make bench-local, docs/benchmark.md).
+    Connections and variables users add under the prefixes are still looked up."""
+    kwargs = {"connections_prefix": CONNECTIONS_PREFIX, "variables_prefix": VARIABLES_PREFIX}
+    if environment_connections:
+        names = "|".join(re.escape(c) for c in environment_connections)
+        kwargs["connections_lookup_pattern"] = f"^(?!({names})$)"
+    return json.dumps(kwargs)
 
 
 @dataclass(frozen=True)

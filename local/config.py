@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -86,6 +86,16 @@ FAST_TEST_TUNING = {
 # end-to-end tests check what Airflow runs with, not what was written. Airflow's default,
 # and both platforms', keep it hidden; only the tests (`fast`) turn it on.
 E2E_INSPECTION = {"api.expose_config": "True"}
+# The program's features that cost work per task, each one Airflow option group: the
+# benchmark adds them one at a time to Airflow's defaults, so each has its own cost line.
+FEATURES: dict[str, tuple[str, ...]] = {
+    "remote-logs": (
+        "logging.remote_logging",
+        "logging.remote_base_log_folder",
+        "logging.remote_log_conn_id",
+    ),
+    "secrets-backend": ("secrets.backend", "secrets.backend_kwargs"),
+}
 # The Celery worker and the triggerer would each start Airflow's log server, which binds every
 # interface on a fixed port (`logging.worker_log_server_port` 8793, `triggerer_log_server_port`
 # 8794): open to the network, and two platforms on one machine would collide. Neither is
@@ -210,12 +220,17 @@ def local_config(
     extra_dag_folders: Sequence[Path] = (),
     airflow_defaults: bool = False,
     sign_in: bool = False,
+    features: Collection[str] = (),
 ) -> LocalConfig:
     """The local platform of `settings.stack`: what the stack's platform would run.
 
-    `airflow_defaults` leaves the program's Airflow options out (Airflow's defaults, one
-    scheduler as the chart's default) on the same servers and executor: the benchmark's
-    baseline."""
+    `airflow_defaults` leaves the program's Airflow options out (Airflow's defaults) at the
+    same shape: the same schedulers, executor, processes and servers, the benchmark's
+    baseline. `features` (names in FEATURES) keeps those of the program's options on top of
+    the defaults, one feature's cost at a time."""
+    unknown = set(features) - set(FEATURES)
+    if unknown:
+        raise ValueError(f"features: {sorted(unknown)} unknown; known: {sorted(FEATURES)}")
     api_url = f"http://127.0.0.1:{ports.api}"
     env_base = settings.environment_name
     region = settings.region
@@ -265,10 +280,11 @@ def local_config(
         processes = _mwaa_processes(settings.mwaa.schedulers)
 
     if airflow_defaults:
-        options = {"core.executor": "CeleryExecutor"}
-        processes = tuple(
-            p for p in processes if p.args != ("scheduler",) or p.name == "scheduler-1"
-        )
+        kept = {option for feature in features for option in FEATURES[feature]}
+        options = {
+            "core.executor": "CeleryExecutor",
+            **{k: v for k, v in options.items() if k in kept},
+        }
     options.update(
         {
             "database.sql_alchemy_conn": metadata,
@@ -377,6 +393,7 @@ def _mwaa_processes(schedulers: int) -> tuple[AirflowProcess, ...]:
 __all__ = [
     "E2E_INSPECTION",
     "FAST_TEST_TUNING",
+    "FEATURES",
     "LOCAL_ONLY",
     "REMOTE_LOG_CONN_ID",
     "AirflowProcess",

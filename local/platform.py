@@ -269,6 +269,14 @@ class Supervisor:
     def running(self) -> dict[str, bool]:
         return {name: _running(self._session(name)) for name in self.names()}
 
+    def processes(self, name: str) -> list[int]:
+        """Every live pid of the session `name` started (the leader and what it started,
+        task processes included): what `name` costs, for the benchmark's CPU figures."""
+        pid = self._session(name)
+        if pid is None:
+            return []
+        return [p for p in (pid, *_session_members(pid)) if _alive(p)]
+
     def start(
         self,
         name: str,
@@ -574,15 +582,18 @@ def start(
     fast: bool = False,
     extra_dags: tuple[Path, ...] = (),
     airflow_defaults: bool = False,
+    features: Collection[str] = (),
     install: bool = True,
     echo: Callable[[str], None] = print,
     sign_in: LocalSignIn | None = None,
+    start_timeout: float = START_TIMEOUT,
 ) -> Platform:
     """Start the local platform of `stack` and return once every process is healthy.
 
     A platform already running in `state` is left as it is (and returned). `fast` applies
     FAST_TEST_TUNING; `extra_dags` adds DAG folders (bundles) beside dags/, for tests;
-    `sign_in` lets people sign in through an OpenID Connect provider (local/sign_in.py)."""
+    `sign_in` lets people sign in through an OpenID Connect provider (local/sign_in.py);
+    `airflow_defaults` and `features`: the benchmark's baselines (`local_config`)."""
     home = state_dir(state)
     sup = Supervisor(home)
     settings = stack_settings(stack)
@@ -618,12 +629,13 @@ def start(
                 "extra_dags": [str(p) for p in extra_dags],
                 "airflow_defaults": airflow_defaults,
                 "sign_in": sign_in.as_json() if sign_in else None,
+                "features": sorted(features),
             }
         )
     )
     started = time.monotonic()
     try:
-        _start_all(sup, settings, ports, echo)
+        _start_all(sup, settings, ports, echo, start_timeout)
     except BaseException:
         sup.stop_all(last=SERVERS)
         raise
@@ -654,11 +666,16 @@ def _config(home: Path, settings: Settings) -> LocalConfig:
         extra_dag_folders=[Path(p) for p in meta["extra_dags"]],
         airflow_defaults=meta.get("airflow_defaults", False),
         sign_in=bool(meta.get("sign_in")),
+        features=meta.get("features", ()),
     )
 
 
 def _start_all(
-    sup: Supervisor, settings: Settings, ports: Ports, echo: Callable[[str], None]
+    sup: Supervisor,
+    settings: Settings,
+    ports: Ports,
+    echo: Callable[[str], None],
+    start_timeout: float = START_TIMEOUT,
 ) -> None:
     home = sup.state
     began = time.monotonic()
@@ -698,7 +715,7 @@ def _start_all(
     offsets = {p.name: start_airflow_process(sup, cfg, p.name) for p in cfg.processes}
     components = ["metadatabase", "scheduler", "triggerer", "dag_processor"]
     _wait("Airflow (API server, schedulers, triggerer, DAG processor)",
-          lambda: healthy(cfg.api_url, components), START_TIMEOUT,
+          lambda: healthy(cfg.api_url, components), start_timeout,
           sup.logs / "api-server.log")  # fmt: skip
     _wait("the Celery worker", lambda: worker_ready(sup, offsets["worker"]), 60,
           sup.logs / "worker.log")  # fmt: skip

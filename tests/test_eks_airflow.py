@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from functools import cache
 from typing import Any
 
@@ -304,10 +305,21 @@ def test_connections_and_variables_come_from_secrets_manager_like_on_mwaa() -> N
     v = render()
     secrets = v["config"]["secrets"]
     assert secrets["backend"] == SECRETS_BACKEND
-    assert json.loads(secrets["backend_kwargs"]) == {
-        "connections_prefix": CONNECTIONS_PREFIX,
-        "variables_prefix": VARIABLES_PREFIX,
-    }
+    kwargs = json.loads(secrets["backend_kwargs"])
+    assert kwargs["connections_prefix"] == CONNECTIONS_PREFIX
+    assert kwargs["variables_prefix"] == VARIABLES_PREFIX
+
+
+def test_the_task_log_connection_is_not_looked_up_in_secrets_manager() -> None:
+    # The backend matches conn ids with re.match(pattern, conn_id, re.IGNORECASE) and asks
+    # Secrets Manager only on a match; aws_logs comes from the chart's env (AIRFLOW_CONN_*).
+    v = render()
+    pattern = json.loads(v["config"]["secrets"]["backend_kwargs"])["connections_lookup_pattern"]
+    env = {e["name"] for e in v["env"]}
+    assert "AIRFLOW_CONN_AWS_LOGS" in env
+    assert not re.match(pattern, "aws_logs", re.IGNORECASE)
+    for looked_up in ("data_lake", "git_dags", "aws_logs_archive", "my_warehouse"):
+        assert re.match(pattern, looked_up, re.IGNORECASE), looked_up
     assert v["config"]["core"]["load_examples"] == "False"
 
 

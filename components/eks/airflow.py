@@ -18,7 +18,6 @@ to the ALB's security group on the API server port.
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,9 +41,8 @@ from components.eks.state_logins import (
 )
 from components.irsa import ROLE_ARN_ANNOTATION, ServiceAccount
 from components.platform import (
-    CONNECTIONS_PREFIX,
     SECRETS_BACKEND,
-    VARIABLES_PREFIX,
+    secrets_backend_kwargs,
 )
 from components.settings import AccessSettings, AirflowSettings, EksSettings
 
@@ -296,9 +294,8 @@ def airflow_config(inputs: ChartInputs) -> dict[str, dict[str, Any]]:
         },
         "secrets": {
             "backend": SECRETS_BACKEND,
-            "backend_kwargs": json.dumps(
-                {"connections_prefix": CONNECTIONS_PREFIX, "variables_prefix": VARIABLES_PREFIX}
-            ),
+            # aws_logs is AIRFLOW_CONN_AWS_LOGS (chart env): never in Secrets Manager.
+            "backend_kwargs": secrets_backend_kwargs([REMOTE_LOG_CONN_ID]),
         },
         "celery": {"worker_concurrency": inputs.eks.worker_concurrency},
     }

@@ -32,7 +32,29 @@ def price_secret(res: Resource, ctx: Context) -> list[LineItem]:
             1,
             "secret-month",
             ctx.prices["secretsmanager"]["secret_month"],
-            note="API calls ignored",
+            note="API calls: on the Airflow platform's line",
+        )
+    ]
+
+
+def secrets_manager_calls(res: Resource, ctx: Context) -> list[LineItem]:
+    """The secrets backend's API calls for the platform's expected task runs (usage
+    airflow_tasks_per_month x secrets_manager_calls_per_task), on the platform's resource."""
+    tasks = float(ctx.usage["airflow_tasks_per_month"].get(ctx.platform, 0))
+    budget = float(ctx.usage["secrets_manager_calls_per_task"])
+    per_task = budget + float(ctx.usage["secrets_manager_reads_per_task"])
+    if not tasks or not per_task:
+        return []
+    return [
+        line(
+            res,
+            f"Secrets Manager API calls: {tasks:,.0f} task runs x {per_task:g} calls "
+            f"({budget:g} the configuration's budget + the DAGs' own reads)",
+            tasks * per_task / 10_000,
+            "10k calls",
+            ctx.prices["secretsmanager"]["api_calls_10k"],
+            note="usage airflow_tasks_per_month, secrets_manager_calls_per_task (the budget "
+            "make test holds the program to), secrets_manager_reads_per_task",
         )
     ]
 

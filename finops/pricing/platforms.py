@@ -25,6 +25,7 @@ from finops.pricing.base import (
     resource_label,
     unpriced,
 )
+from finops.pricing.observability import secrets_manager_calls
 from finops.report import LineItem
 
 
@@ -85,7 +86,7 @@ def price_mwaa(res: Resource, ctx: Context) -> list[LineItem]:
             note="usage mwaa.metadata_db_gb",
         )
     )
-    return items + _mwaa_unmanaged_logs(res, ctx)
+    return items + _mwaa_unmanaged_logs(res, ctx) + secrets_manager_calls(res, ctx)
 
 
 def _included(table: Mapping[str, int], env_class: str) -> int:
@@ -143,6 +144,7 @@ def price_eks_cluster(res: Resource, ctx: Context) -> list[LineItem]:
     ]
     items += _eks_unmanaged_logs(res, ctx)
     items += _eks_default_node_group(res, ctx)
+    items += secrets_manager_calls(res, ctx)
     if res.get("autoMode.enabled") is True:
         ctx.warn(res, "EKS Auto Mode management fees are not modelled")
     return items

@@ -55,9 +55,12 @@ def test_mwaa_environment_with_extra_workers_schedulers_and_web_servers() -> Non
     report = estimate([env, res(LOG_GROUP, "task", name="airflow-env-Task", retentionInDays=30)])
     # environment 730 h x 0.49 = 357.70; 2 extra workers 2 x 730 x 0.055 = 80.30;
     # 1 extra scheduler 730 x 0.055 = 40.15; 1 extra web server 730 x 0.028 = 20.44;
-    # metadata 10 GB x 0.10 = 1.00  ->  499.59
-    assert monthly(report, "env") == pytest.approx(499.59, abs=0.01)
-    assert [line.monthly for line in items(report, "env")] == [357.70, 80.30, 40.15, 20.44, 1.00]
+    # metadata 10 GB x 0.10 = 1.00; Secrets Manager calls 4,500 tasks x 1.05 = 0.4725 x 10k
+    # calls x 0.05 = 0.02  ->  499.61
+    assert monthly(report, "env") == pytest.approx(499.61, abs=0.01)
+    assert [line.monthly for line in items(report, "env")] == [
+        357.70, 80.30, 40.15, 20.44, 1.00, 0.02
+    ]  # fmt: skip
 
 
 def test_mwaa_idle_baseline_includes_one_worker_two_schedulers_two_web_servers() -> None:
@@ -72,7 +75,7 @@ def test_mwaa_idle_baseline_includes_one_worker_two_schedulers_two_web_servers()
     )
     report = estimate([env])
     # 730 x 0.74 = 540.20; metadata 1.00; MWAA-made task log group: 2 GB x 0.50 = 1.00
-    assert monthly(report, "env") == pytest.approx(542.20, abs=0.01)
+    assert monthly(report, "env") == pytest.approx(542.22, abs=0.01)  # + 0.02 secrets calls
     assert warned(report, "MWAA log groups are not pre-created")
 
 
@@ -88,7 +91,8 @@ def test_eks_control_plane_standard_support_has_no_warning() -> None:
         skipDefaultNodeGroup=True,
     )
     report = estimate([cluster])
-    assert monthly(report, "eks") == pytest.approx(73.00)  # 730 x 0.10
+    # 730 x 0.10 + Secrets Manager calls 45,000 tasks x 1.05 = 4.725 x 10k calls x 0.05 = 0.24
+    assert monthly(report, "eks") == pytest.approx(73.24)
     assert report.warnings == []
 
 
@@ -98,7 +102,7 @@ def test_eks_extended_support_is_warned_with_its_price(policy: dict | None) -> N
     if policy:
         inputs["upgradePolicy"] = policy
     report = estimate([res(CLUSTER, "eks", **inputs)])
-    assert monthly(report, "eks") == pytest.approx(73.00)
+    assert monthly(report, "eks") == pytest.approx(73.24)
     # 0.60 x 730 = 438.00 a month once 1.35 leaves standard support
     assert warned(report, "EXTENDED", "$0.60/h", "$438.00/month", "1.35")
 
@@ -107,7 +111,7 @@ def test_pulumi_eks_default_node_group_is_priced_when_not_skipped() -> None:
     cluster = res(CLUSTER, "eks", version="1.35", upgradePolicy={"supportType": "STANDARD"})
     report = estimate([cluster])
     # control plane 73.00 + 2 x t3.medium 2 x 730 x 0.0416 = 60.74 + 2 x 20 GiB gp2 x 0.10 = 4.00
-    assert monthly(report, "eks") == pytest.approx(137.74, abs=0.01)
+    assert monthly(report, "eks") == pytest.approx(137.98, abs=0.01)  # + 0.24 secrets calls
     assert warned(report, "skipDefaultNodeGroup")
 
 
@@ -400,3 +404,25 @@ def test_free_resources_are_listed_at_zero_with_their_unit_prices_in_the_note() 
     assert "0.50 USD per million" in items(report, "alerts")[0].note
     assert "free" in items(report, "budget")[0].note
     assert len(report.line_items) == 4
+
+
+# ---------------------------------------------------------------- Secrets Manager calls
+
+
+@pytest.mark.parametrize(
+    ("platform", "tasks"), [(res(MWAA, "env", environmentClass="mw1.small"), 4500),
+                            (res("eks:index:Cluster", "env"), 45000)],
+)  # fmt: skip
+def test_secrets_manager_calls_are_priced_for_the_expected_tasks(
+    platform: dict[str, object], tasks: int
+) -> None:
+    # usage.yaml: the configuration's budget (0.05 calls per task, what make test's guard
+    # allows) plus one read per task by the DAGs; 0.05 USD per 10,000 calls.
+    line = next(i for i in items(estimate([platform]), "env") if "Secrets Manager" in i.item)
+    assert line.quantity == pytest.approx(tasks * 1.05 / 10_000)
+    assert line.unit == "10k calls" and line.unit_price == 0.05
+    # A configuration that called Secrets Manager for every task's log connection (0.30 per
+    # task before the lookup pattern) would cost more, in proportion.
+    worse = estimate([platform], usage={"secrets_manager_calls_per_task": 0.30})
+    more = next(i for i in items(worse, "env") if "Secrets Manager" in i.item)
+    assert more.quantity == pytest.approx(tasks * 1.30 / 10_000)

@@ -40,7 +40,11 @@ def settings_of(stack: str, **overrides: Any) -> Settings:
 
 
 def config_of(
-    stack: str, fast: bool = False, airflow_defaults: bool = False, **overrides: Any
+    stack: str,
+    fast: bool = False,
+    airflow_defaults: bool = False,
+    features: tuple[str, ...] = (),
+    **overrides: Any,
 ) -> LocalConfig:
     return local_config(
         settings_of(stack, **overrides),
@@ -51,6 +55,7 @@ def config_of(
         account_id="111122223333",
         fast=fast,
         airflow_defaults=airflow_defaults,
+        features=features,
     )
 
 
@@ -124,6 +129,7 @@ def test_prod_airflow_options_are_the_charts_config() -> None:
     assert json.loads(env["AIRFLOW__SECRETS__BACKEND_KWARGS"]) == {
         "connections_prefix": CONNECTIONS_PREFIX,
         "variables_prefix": VARIABLES_PREFIX,
+        "connections_lookup_pattern": "^(?!(aws_logs)$)",
     }
     assert env["AIRFLOW__LOGGING__REMOTE_LOGGING"] == "True"
     assert env["AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER"] == f"s3://{cfg.log_bucket}/logs"
@@ -206,4 +212,24 @@ def test_airflow_defaults_leave_the_programs_options_out() -> None:
     for option in ("SECRETS__BACKEND", "LOGGING__REMOTE_LOGGING", "CELERY__WORKER_CONCURRENCY"):
         assert f"AIRFLOW__{option}" not in defaults.env
     assert defaults.env["AIRFLOW__CELERY__BROKER_URL"] == program.env["AIRFLOW__CELERY__BROKER_URL"]
-    assert [p.name for p in defaults.processes if p.args == ("scheduler",)] == ["scheduler-1"]
+    # Equal shape: the same schedulers and processes, only the options differ.
+    assert defaults.processes == program.processes
+    assert [p.name for p in defaults.processes if p.args == ("scheduler",)] == [
+        "scheduler-1",
+        "scheduler-2",
+    ]
+
+
+def test_a_feature_on_the_defaults_is_the_programs_options_for_it_and_nothing_else() -> None:
+    program = config_of("prod")
+    logs = config_of("prod", airflow_defaults=True, features=("remote-logs",))
+    secrets = config_of("prod", airflow_defaults=True, features=("secrets-backend",))
+    for name in ("REMOTE_LOGGING", "REMOTE_BASE_LOG_FOLDER", "REMOTE_LOG_CONN_ID"):
+        assert logs.env[f"AIRFLOW__LOGGING__{name}"] == program.env[f"AIRFLOW__LOGGING__{name}"]
+        assert f"AIRFLOW__LOGGING__{name}" not in secrets.env
+    for name in ("BACKEND", "BACKEND_KWARGS"):
+        assert secrets.env[f"AIRFLOW__SECRETS__{name}"] == program.env[f"AIRFLOW__SECRETS__{name}"]
+        assert f"AIRFLOW__SECRETS__{name}" not in logs.env
+    assert "AIRFLOW__CELERY__WORKER_CONCURRENCY" not in logs.env | secrets.env
+    with pytest.raises(ValueError, match="features: \\['parsing'\\] unknown"):
+        config_of("prod", airflow_defaults=True, features=("parsing",))

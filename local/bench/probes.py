@@ -1,0 +1,152 @@
+"""Counters that do not depend on the machine's load: what each process has spent on the
+CPU, what PgBouncer forwarded to PostgreSQL, and which AWS calls reached the moto server.
+
+Each probe returns a snapshot; the runner subtracts the one taken before a run from the one
+taken after it."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import urllib.request
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+from local.platform import Platform, Supervisor
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu(pid: int, proc: Path = Path("/proc")) -> float:
+    """CPU-seconds of `pid` and of its children it has reaped (utime, stime, cutime, cstime:
+    /proc/<pid>/stat fields 14-17). A task process that ended is in its parent's cutime;
+    one still running is counted as itself. 0 when the process is gone."""
+    try:
+        fields = (proc / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    # fields[0] is field 3 (state): fields 14-17 are fields[11:15].
+    return sum(int(v) for v in fields[11:15]) / CLOCK_TICKS
+
+
+def children(proc: Path = Path("/proc")) -> dict[int, list[int]]:
+    """Parent pid -> its live children's pids (/proc/<pid>/stat field 4)."""
+    tree: dict[int, list[int]] = {}
+    for stat in proc.glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        tree.setdefault(ppid, []).append(int(stat.parent.name))
+    return tree
+
+
+def _with_descendants(pids: Iterable[int], tree: dict[int, list[int]]) -> set[int]:
+    found, todo = set(), list(pids)
+    while todo:
+        pid = todo.pop()
+        if pid not in found:
+            found.add(pid)
+            todo += tree.get(pid, [])
+    return found
+
+
+def cpu_seconds(sup: Supervisor, names: Iterable[str] | None = None) -> dict[str, float]:
+    """CPU-seconds so far of each process the platform started: its whole session and
+    every descendant, also those that left the session (PostgreSQL's backends call
+    setsid(), so they are not in the postmaster's session)."""
+    tree = children()
+    return {
+        name: round(sum(process_cpu(p) for p in _with_descendants(sup.processes(name), tree)), 2)
+        for name in (sup.names() if names is None else names)
+    }
+
+
+def _metadata_url(platform: Platform) -> Any:
+    return urlparse(platform.config.env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
+
+
+def pgbouncer_stats(platform: Platform) -> dict[str, int]:
+    """PgBouncer's SHOW STATS for the metadata database: statements (`total_query_count`)
+    and transactions (`total_xact_count`) it has forwarded to PostgreSQL. The program's
+    ini makes Airflow's user a stats user; psql talks to PgBouncer's admin console."""
+    url = _metadata_url(platform)
+    database = url.path.lstrip("/")
+    out = subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-p", str(url.port), "-U", str(url.username),
+         "-AF", "\t", "-c", "SHOW STATS", "pgbouncer"],
+        env={**os.environ, "PGPASSWORD": str(url.password)},
+        capture_output=True, text=True, check=True, timeout=60,
+    ).stdout  # fmt: skip
+    return parse_show_stats(out, database)
+
+
+def parse_show_stats(text: str, database: str) -> dict[str, int]:
+    """`psql -A -F <tab>` output of SHOW STATS -> statements and transactions of `database`."""
+    lines = [line.split("\t") for line in text.splitlines() if "\t" in line]
+    header, rows = lines[0], lines[1:]
+    for row in rows:
+        values = dict(zip(header, row, strict=False))
+        if values.get("database") == database:
+            return {
+                "statements": int(values["total_query_count"]),
+                "transactions": int(values["total_xact_count"]),
+            }
+    raise ValueError(f"PgBouncer's SHOW STATS has no database {database!r}")
+
+
+def _moto(platform: Platform, action: str, method: str = "POST") -> bytes:
+    url = f"http://127.0.0.1:{platform.ports.moto}/moto-api/recorder/{action}"
+    request = urllib.request.Request(url, data=b"" if method == "POST" else None, method=method)
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return bytes(response.read())
+
+
+def start_recording(platform: Platform) -> None:
+    """Empty moto's request recording and record from now on."""
+    _moto(platform, "reset-recording")
+    _moto(platform, "start-recording")
+
+
+def aws_calls(platform: Platform) -> dict[str, int]:
+    """The calls recorded since `start_recording`, as 'service.Operation' -> count."""
+    _moto(platform, "stop-recording")
+    return count_calls(_moto(platform, "download-recording", "GET").decode())
+
+
+def _header(headers: Mapping[str, str], name: str) -> str:
+    return next((v for k, v in headers.items() if k.lower() == name), "")
+
+
+def operation(entry: Mapping[str, Any]) -> str:
+    """'service.Operation' of one recorded request: the service from the signature's
+    credential scope (.../<region>/<service>/aws4_request), the operation from
+    X-Amz-Target (JSON APIs such as Secrets Manager), the Action parameter (query APIs
+    such as SNS, STS) or the HTTP method (S3's REST API)."""
+    headers = entry.get("headers", {})
+    scope = _header(headers, "authorization").split("Credential=", 1)[-1].split(",")[0]
+    parts = scope.split("/")
+    service = parts[3] if len(parts) > 3 else "unsigned"
+    target = _header(headers, "x-amz-target")
+    if target:
+        return f"{service}.{target.rsplit('.', 1)[-1]}"
+    body = entry.get("body") or ""
+    if entry.get("body_encoded"):
+        body = base64.b64decode(body).decode(errors="replace")
+    action = parse_qs(urlparse(entry.get("url", "")).query).get("Action") or (
+        parse_qs(body).get("Action") if service != "s3" else None
+    )
+    if action:
+        return f"{service}.{action[0]}"
+    return f"{service}.{entry.get('method', '?')}"
+
+
+def count_calls(recording: str) -> dict[str, int]:
+    """moto's recording (one JSON request per line) -> 'service.Operation' -> count."""
+    counts = Counter(operation(json.loads(line)) for line in recording.splitlines() if line)
+    return dict(sorted(counts.items()))

@@ -1,0 +1,193 @@
+"""Platforms for the configurations, and runs on them interleaved.
+
+Every configuration gets its own platform (prod stack: servers, schedulers, DAG processor,
+triggerer, worker, API server) with the benchmark's DAGs as an extra bundle; the platforms
+stay up while the repeats go round them in turn, so each run is one configuration alone on
+its platform while the others idle."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from local import platform
+from local.bench import dags, probes
+from local.bench.figures import Run, difference, timings
+
+STACK = "prod"
+# name -> how local.platform.start builds it: Airflow's defaults at the program's shape,
+# plus one program feature at a time, and the program's configuration itself.
+CONFIGS: dict[str, dict[str, Any]] = {
+    "program": {"airflow_defaults": False, "features": ()},
+    "defaults": {"airflow_defaults": True, "features": ()},
+    "defaults+remote-logs": {"airflow_defaults": True, "features": ("remote-logs",)},
+    "defaults+secrets-backend": {"airflow_defaults": True, "features": ("secrets-backend",)},
+}
+RUN_TIMEOUT = 3600.0
+# Several platforms starting side by side on a loaded machine take longer than one.
+START_TIMEOUT = 900.0
+
+
+@dataclass
+class Bench:
+    """One configuration's running platform and its DAG folder."""
+
+    config: str
+    platform: platform.Platform
+    dags: Path
+    api: Any
+    ids: list[str] = field(default_factory=list)
+
+
+def start(
+    config: str, tasks: int, echo: Callable[[str], None] = print, install: bool = True
+) -> Bench:
+    """The configuration's platform on free ports, its DAGs parsed and unpaused."""
+    if config not in CONFIGS:
+        raise ValueError(f"config: {config!r} unknown; known: {', '.join(CONFIGS)}")
+    work = Path(tempfile.mkdtemp(prefix=f"airflow-bench-{config}-"))
+    work.chmod(0o755)  # the servers' user (postgres) must reach the state directory inside
+    folder = work / "bench-dags"
+    ids = dags.write(folder, tasks)
+    try:
+        p = platform.start(
+            STACK,
+            port=platform.free_port(),
+            state=work / "state",
+            extra_dags=(folder,),
+            echo=lambda line: echo(f"[{config}] {line}"),
+            install=install,
+            start_timeout=START_TIMEOUT,
+            **CONFIGS[config],
+        )
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    bench = Bench(config, p, folder, p.client(), ids)
+    try:
+        for dag_id in ids:
+            bench.api.wait_for_dag(dag_id)
+            bench.api.unpause(dag_id)
+        pause_the_rest(bench)
+        wait_parsed(bench, tasks)
+    except BaseException:
+        stop(bench)
+        raise
+    return bench
+
+
+def pause_the_rest(bench: Bench) -> None:
+    """Pause the program's own DAGs (dags/: scheduled canary, ETL, backups): their runs would
+    add work to whichever configuration they fall on."""
+    for dag in bench.api.get("/dags?limit=1000")["dags"]:
+        if dag["dag_id"] not in bench.ids and not dag["is_paused"]:
+            bench.api.call("PATCH", f"/dags/{dag['dag_id']}", {"is_paused": True})
+
+
+def stop(bench: Bench) -> None:
+    platform.stop(bench.platform.state)
+    shutil.rmtree(bench.dags.parent, ignore_errors=True)
+
+
+def wait_parsed(bench: Bench, tasks: int, timeout: float = 600) -> None:
+    """Until the API shows every DAG with its share of `tasks` (after `resize`)."""
+    per_dag = dags.tasks_per_dag(tasks, len(bench.ids))
+    deadline = time.monotonic() + timeout
+    waiting = list(bench.ids)
+    while waiting:
+        waiting = [
+            d for d in waiting if bench.api.get(f"/dags/{d}/tasks")["total_entries"] != per_dag
+        ]
+        if waiting and time.monotonic() > deadline:
+            raise TimeoutError(f"{bench.config}: {waiting} not parsed at {per_dag} tasks")
+        if waiting:
+            time.sleep(3)
+
+
+def resize(bench: Bench, tasks: int) -> None:
+    dags.write(bench.dags, tasks, len(bench.ids))
+    wait_parsed(bench, tasks)
+
+
+def run(bench: Bench, tasks: int, repeat: int) -> Run:
+    """Trigger every DAG at once, wait for all, and count what the run cost."""
+    p, api = bench.platform, bench.api
+    sup = platform.Supervisor(p.state)
+    cpu_before = probes.cpu_seconds(sup)
+    db_before = probes.pgbouncer_stats(p)
+    probes.start_recording(p)
+    runs = {dag_id: api.trigger(dag_id)["dag_run_id"] for dag_id in bench.ids}
+    for dag_id, run_id in runs.items():
+        state = api.wait(dag_id, run_id, timeout=RUN_TIMEOUT)
+        if state != "success":
+            raise RuntimeError(f"{bench.config}: {dag_id} run {run_id} ended {state}")
+    cpu = difference(probes.cpu_seconds(sup), cpu_before)
+    db = difference(probes.pgbouncer_stats(p), db_before)
+    aws = probes.aws_calls(p)
+    task_instances = [ti for d, r in runs.items() for ti in api.task_instances(d, r)]
+    if len(task_instances) != tasks:
+        raise RuntimeError(f"{bench.config}: {len(task_instances)} task instances, not {tasks}")
+    wall, delays = timings(task_instances, bench.config)
+    return Run(
+        config=bench.config,
+        tasks=tasks,
+        repeat=repeat,
+        wall_s=round(wall, 1),
+        queued_to_running_s=delays,
+        cpu_s=cpu,
+        db={k: int(v) for k, v in db.items()},
+        aws=aws,
+    )
+
+
+def interleaved(
+    configs: Sequence[str],
+    sizes: Mapping[int, int],
+    scale_configs: Sequence[str] | None = None,
+    echo: Callable[[str], None] = print,
+    on_run: Callable[[list[Run]], None] | None = None,
+) -> list[Run]:
+    """`sizes`: tasks -> repeats, in order. The first size runs every configuration, the
+    others `scale_configs` (default: all); repeats go round the configurations in turn
+    (A B A B ...). `on_run` gets the runs so far after each one (a long benchmark stopped
+    early keeps what it measured). Platforms are stopped however this ends, those still
+    starting once they are up."""
+    order = list(sizes)
+    results: list[Run] = []
+    platform.ensure_installed()
+    # Side by side: on two loaded cores one start takes minutes.
+    pool = ThreadPoolExecutor(len(configs))
+    futures = {c: pool.submit(start, c, order[0], echo, False) for c in configs}
+    stopped: set[str] = set()
+    try:
+        benches = {c: f.result() for c, f in futures.items()}
+        for index, tasks in enumerate(order):
+            chosen = configs if index == 0 or scale_configs is None else scale_configs
+            for config in [c for c in benches if c not in chosen and c not in stopped]:
+                stop(benches[config])
+                stopped.add(config)
+            if index:
+                for config in chosen:
+                    resize(benches[config], tasks)
+            for repeat in range(1, sizes[tasks] + 1):
+                for config in chosen:
+                    result = run(benches[config], tasks, repeat)
+                    echo(
+                        f"{config} {tasks} tasks, repeat {repeat}: {result.wall_s} s, "
+                        f"CPU {sum(result.cpu_s.values()):.1f} s, {result.db}, {result.aws}"
+                    )
+                    results.append(result)
+                    if on_run:
+                        on_run(results)
+    finally:
+        pool.shutdown(wait=True)
+        for config, future in futures.items():
+            if config not in stopped and future.exception() is None:
+                stop(future.result())
+    return results

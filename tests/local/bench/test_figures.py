@@ -1,0 +1,75 @@
+"""local.bench.figures: one run's figures from the API's task instances and the counters,
+medians and spreads over repeats, and comparisons that refuse to read noise as a ratio."""
+
+from __future__ import annotations
+
+import pytest
+
+from local.bench.figures import Run, Spread, compare, per_task, percentile, summarise, timings
+
+
+def _ti(queued: str, start: str, end: str, state: str = "success") -> dict[str, str]:
+    day = "2026-01-01T00:"
+    return {"state": state, "queued_when": day + queued + "Z", "start_date": day + start + "Z",
+            "end_date": day + end + "Z"}  # fmt: skip
+
+
+def _run(config: str = "program", tasks: int = 10, **counters: object) -> Run:
+    fields: dict[str, object] = {"wall_s": 60.0, "queued_to_running_s": [1.0] * tasks,
+                                 "cpu_s": {}, "db": {}, "aws": {}}  # fmt: skip
+    fields.update(counters)
+    return Run(config=config, tasks=tasks, repeat=1, **fields)  # type: ignore[arg-type]
+
+
+def test_wall_time_and_delays_from_queued_to_running() -> None:
+    tis = [_ti("00:00", "00:01", "00:05"), _ti("00:00", "00:03", "00:10"),
+           _ti("00:10", "00:20", "00:30")]  # fmt: skip
+    wall, delays = timings(tis, "program")
+    assert wall == 30 and sorted(delays) == [1, 3, 10]
+    figures = per_task(_run(tasks=3, wall_s=wall, queued_to_running_s=delays))
+    assert figures["tasks per minute"] == 6.0
+    assert figures["queued -> running p50 (s)"] == 3 and figures["queued -> running p95 (s)"] == 10
+
+
+def test_percentile_is_nearest_rank() -> None:
+    values = [float(v) for v in range(1, 101)]
+    assert percentile(values, 95) == 95 and percentile(values, 50) == 50
+    assert percentile([7.0], 95) == 7.0
+
+
+def test_a_failed_task_is_not_a_measurement() -> None:
+    with pytest.raises(RuntimeError, match="not every task succeeded"):
+        timings([_ti("00:00", "00:01", "00:02", state="failed")], "defaults")
+
+
+def test_cpu_adds_up_every_scheduler_and_counts_are_per_task() -> None:
+    run = _run(
+        tasks=10,
+        cpu_s={"scheduler-1": 2.0, "scheduler-2": 3.0, "worker": 10.0, "postgres": 1.0,
+               "pgbouncer": 0.5},
+        db={"statements": 500, "transactions": 100},
+        aws={"secretsmanager.GetSecretValue": 30, "s3.PUT": 10, "s3.GET": 5,
+             "sts.GetCallerIdentity": 1},
+    )  # fmt: skip
+    figures = per_task(run)
+    assert figures["CPU ms/task: scheduler"] == 500  # (2 + 3) s over 10 tasks
+    assert figures["CPU ms/task: worker"] == 1000
+    assert figures["CPU ms/task: all Airflow processes"] == 1500
+    assert figures["CPU ms/task: servers (PostgreSQL, PgBouncer, Redis, moto)"] == 150
+    assert figures["DB statements/task"] == 50 and figures["DB transactions/task"] == 10
+    assert figures["Secrets Manager calls/task"] == 3 and figures["S3 calls/task"] == 1.5
+
+
+def test_median_and_spread_over_repeats() -> None:
+    runs = [_run(db={"statements": s}) for s in (100, 300, 200)]
+    spread = summarise(runs)["DB statements/task"]
+    assert (spread.median, spread.low, spread.high, spread.runs) == (20, 10, 30, 3)
+    assert spread.text() == "20.00 (10.00 to 30.00)"
+
+
+def test_overlapping_spreads_are_no_difference_and_apart_ones_a_ratio() -> None:
+    assert compare(Spread(10, 8, 12, 3), Spread(11, 11.5, 13, 3)) == "no difference"
+    assert compare(Spread(20, 18, 22, 3), Spread(10, 9, 11, 3)) == "2.00x"
+    # One run each: only equal values are "no difference".
+    assert compare(Spread(5, 5, 5, 1), Spread(5, 5, 5, 1)) == "no difference"
+    assert compare(Spread(3, 3, 3, 1), Spread(0, 0, 0, 1)) == "+3.00 (none in the baseline)"
