@@ -83,6 +83,13 @@ class MwaaArgs:
     deleted before it."""
 
 
+def celery_queue_arns(account: Account) -> pulumi.Output[str]:
+    """The ARNs MWAA's Celery queues have (SQS, in MWAA's own account)."""
+    return pulumi.Output.format(
+        "arn:{0}:sqs:{1}:*:airflow-celery-*", account.partition, account.region
+    )
+
+
 def dag_files(dags_dir: Path) -> list[tuple[str, Path]]:
     """(S3 key, file) for everything MWAA should see under the DAG path."""
     files = []
@@ -292,6 +299,19 @@ class MwaaAirflow(pulumi.ComponentResource):
             # Where the owner puts them: the environment's subnets and security group.
             exports["mwaaSubnetIds"] = pulumi.Output.all(*args.subnet_ids)
             exports["mwaaSecurityGroupId"] = sg.id
+            # The Celery queue (SQS, in MWAA's account) must be reachable from the VPC too
+            # (botocore, Environment.CeleryExecutorQueue): an sqs interface endpoint in those
+            # subnets, or a NAT route. The provider does not expose the queue's ARN: the
+            # command below reads it once the environment exists.
+            exports["mwaaCeleryQueueAccess"] = {
+                "endpointService": pulumi.Output.concat("com.amazonaws.", account.region, ".sqs"),
+                "queueArns": celery_queue_arns(account),
+                "findQueue": pulumi.Output.concat(
+                    "aws mwaa get-environment --name ",
+                    environment.name,
+                    " --query Environment.CeleryExecutorQueue --output text",
+                ),
+            }
 
         self.platform = AirflowPlatform(
             architecture="mwaa",
@@ -492,9 +512,7 @@ def execution_policy(
                     "sqs:ReceiveMessage",
                     "sqs:SendMessage",
                 ],
-                "Resource": pulumi.Output.format(
-                    "arn:{0}:sqs:{1}:*:airflow-celery-*", account.partition, account.region
-                ),
+                "Resource": celery_queue_arns(account),
             },
             {
                 "Effect": "Allow",
