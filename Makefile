@@ -21,9 +21,11 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt | uv
 	@PYTHON=$(PYTHON) bash scripts/venv.sh $(VENV) requirements-dev.txt
 	@touch $@
 
-## plan: offline preview of STACK (resources, cost, policy findings); FORMAT=text|json|markdown
+## plan: offline preview of STACK (resources, cost, policy findings); FORMAT=text|json|markdown;
+## PREVIOUS=<pulumi stack output --json>: warn on MWAA updates sent without the worker strategy
+PREVIOUS ?=
 plan: $(VENV)/.installed
-	@$(PY) -m tools.plan --stack $(STACK) --format $(FORMAT)
+	@$(PY) -m tools.plan --stack $(STACK) --format $(FORMAT) $(if $(PREVIOUS),--previous $(PREVIOUS))
 
 ## test: lint, type check, unit tests, real-tool checks, the charts rendered, the DAGs in Airflow,
 ## and the end-to-end run on the local platform
