@@ -133,11 +133,17 @@ e2e-state: $(VENV)/.installed
 pre-upgrade-snapshot: $(VENV)/.installed
 	$(PY) -m tools.pre_upgrade_snapshot --stack $(STACK)
 
-## preview / up: the real Pulumi CLI, for users who have it and AWS credentials
-preview: $(VENV)/.installed
+## verify-charts: each chart repository serves, under the pinned version, the files the render
+## tests rendered (network; RECORD=1 writes empty repositoryDigests into charts.lock.yaml)
+verify-charts: $(VENV)/.installed chart-packages helm
+	$(PY) -m tools.charts.verify $(if $(RECORD),--record)
+
+## preview / up: the real Pulumi CLI, for users who have it and AWS credentials; the charts the
+## release will download are verified first (verify-charts)
+preview: $(VENV)/.installed verify-charts
 	pulumi preview --stack $(STACK) --policy-pack policy
 
-up: $(VENV)/.installed
+up: $(VENV)/.installed verify-charts
 	pulumi up --stack $(STACK) --policy-pack policy
 
 clean:
