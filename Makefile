@@ -43,8 +43,9 @@ typecheck: $(VENV)/.installed
 unit: $(VENV)/.installed tools chart-packages
 	$(PY) -m pytest tests
 
-## test-charts: every Helm release of the prod stack rendered by Helm and checked (tests/charts)
-test-charts: $(VENV)/.installed tools charts
+## test-charts: every Helm release of the prod stack rendered by Helm and checked (tests/charts),
+## checkov's Kubernetes checks included
+test-charts: $(VENV)/.installed tools charts checkov
 	CHART_RENDER_TESTS=1 $(PY) -m pytest tests/charts
 
 test-dags: $(VENV)/.installed
@@ -105,6 +106,10 @@ chart-packages: $(VENV)/.installed
 helm: $(VENV)/.installed
 	@bash scripts/ensure-helm.sh $(PY) >/dev/null
 
+## checkov: the security scanner the render tests run on the prod manifests (.venv-checkov)
+checkov: | uv
+	@bash scripts/ensure-checkov.sh >/dev/null
+
 ## cost-curve: MWAA-versus-EKS monthly cost against concurrent tasks, as a PNG
 cost-curve: $(VENV)/.installed
 	$(PY) -m tools.cost_curve --out $(OUT)
@@ -147,4 +152,4 @@ up: $(VENV)/.installed verify-charts
 	pulumi up --stack $(STACK) --policy-pack policy
 
 clean:
-	rm -rf $(VENV) .venv-airflow .uv .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-airflow .venv-checkov .uv .mypy_cache .ruff_cache
