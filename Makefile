@@ -15,7 +15,7 @@ PROGRESS := $(PYTHON) -m tools.progress
 .PHONY: plan test lint typecheck unit test-charts test-dags test-tools tools charts chart-packages helm preview up cost-curve config-docs clean \
 	state-export state-import pre-upgrade-snapshot local local-install uv airflow-venv local-packages \
 	local-status local-down e2e e2e-dev bench-local \
-	e2e-state docs docs-serve check venv local-up e2e-run bench-run e2e-sign-in browser bench-guard
+	e2e-state docs docs-serve check venv local-up e2e-run bench-run e2e-sign-in browser bench-guard checkov verify-charts
 
 venv: $(VENV)/.installed
 
@@ -25,9 +25,11 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt | uv
 	@PYTHON=$(PYTHON) bash scripts/venv.sh $(VENV) requirements-dev.txt
 	@touch $@
 
-## plan: offline preview of STACK (resources, cost, policy findings); FORMAT=text|json|markdown
+## plan: offline preview of STACK (resources, cost, policy findings); FORMAT=text|json|markdown;
+## PREVIOUS=<pulumi stack output --json>: warn on MWAA updates sent without the worker strategy
+PREVIOUS ?=
 plan: $(VENV)/.installed
-	@$(PY) -m tools.plan --stack $(STACK) --format $(FORMAT)
+	@$(PY) -m tools.plan --stack $(STACK) --format $(FORMAT) $(if $(PREVIOUS),--previous $(PREVIOUS))
 
 ## test: lint, type check, unit tests, real-tool checks, the charts rendered, the documentation
 ## site built, the DAGs in Airflow, and the end-to-end runs on the local platform
@@ -55,8 +57,9 @@ UNIT_WORKERS ?= auto
 unit: $(VENV)/.installed tools chart-packages
 	$(PY) -m pytest tests -n $(UNIT_WORKERS) --dist loadfile
 
-## test-charts: every Helm release of the prod stack rendered by Helm and checked (tests/charts)
-test-charts: $(VENV)/.installed tools charts
+## test-charts: every Helm release of the prod stack rendered by Helm and checked (tests/charts),
+## checkov's Kubernetes checks included
+test-charts: $(VENV)/.installed tools charts checkov
 	CHART_RENDER_TESTS=1 $(PY) -m pytest tests/charts
 
 test-dags: $(VENV)/.installed
@@ -151,6 +154,9 @@ docs: $(VENV)/.installed
 ## docs-serve: the documentation site on http://127.0.0.1:8000, rebuilt as docs/ changes
 docs-serve: $(VENV)/.installed
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs serve --strict --dev-addr 127.0.0.1:8000
+## checkov: the security scanner the render tests run on the prod manifests (.venv-checkov)
+checkov: | uv
+	@bash scripts/ensure-checkov.sh >/dev/null
 
 ## cost-curve: MWAA-versus-EKS monthly cost against concurrent tasks, as a PNG
 cost-curve: $(VENV)/.installed
@@ -180,12 +186,18 @@ e2e-state: $(VENV)/.installed
 pre-upgrade-snapshot: $(VENV)/.installed
 	$(PY) -m tools.pre_upgrade_snapshot --stack $(STACK)
 
-## preview / up: the real Pulumi CLI, for users who have it and AWS credentials
-preview: $(VENV)/.installed
+## verify-charts: each chart repository serves, under the pinned version, the files the render
+## tests rendered (network; RECORD=1 writes empty repositoryDigests into charts.lock.yaml)
+verify-charts: $(VENV)/.installed chart-packages helm
+	$(PY) -m tools.charts.verify $(if $(RECORD),--record)
+
+## preview / up: the real Pulumi CLI, for users who have it and AWS credentials; the charts the
+## release will download are verified first (verify-charts)
+preview: $(VENV)/.installed verify-charts
 	pulumi preview --stack $(STACK) --policy-pack policy
 
-up: $(VENV)/.installed
+up: $(VENV)/.installed verify-charts
 	pulumi up --stack $(STACK) --policy-pack policy
 
 clean:
-	rm -rf $(VENV) .venv-airflow .uv .mypy_cache .ruff_cache site
+	rm -rf $(VENV) .venv-airflow .venv-checkov .uv .mypy_cache .ruff_cache site

@@ -31,6 +31,7 @@ from components.aws_helpers import (
     policy_document,
     service_role,
 )
+from components.platform import SILENCE_ALARM_ROLES
 from components.settings import AlertingSettings
 
 RETRY_POLICY = aws.cloudwatch.EventTargetRetryPolicyArgs(
@@ -133,11 +134,17 @@ def event_routes(
                 "detail-type": ["CloudWatch Alarm State Change"],
                 "resources": [{"prefix": alarm_prefix}],
                 # Into ALARM, and back to OK only from ALARM: a new alarm's first
-                # INSUFFICIENT_DATA -> OK is not news.
+                # INSUFFICIENT_DATA -> OK is not news. A silence alarm (SILENCE_ALARM_ROLES)
+                # that had data and falls silent goes OK -> INSUFFICIENT_DATA: that is news.
                 "detail": {
                     "$or": [
                         {"state": {"value": ["ALARM"]}},
                         {"state": {"value": ["OK"]}, "previousState": {"value": ["ALARM"]}},
+                        {
+                            "alarmName": [f"{environment}-{role}" for role in SILENCE_ALARM_ROLES],
+                            "state": {"value": ["INSUFFICIENT_DATA"]},
+                            "previousState": {"value": ["OK", "ALARM"]},
+                        },
                     ]
                 },
             },

@@ -8,6 +8,8 @@ what the DAGs need (the workspace task policy); a private web server by default.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,6 +84,36 @@ class MwaaArgs:
     deleted before it."""
     access: AccessSettings = field(default_factory=AccessSettings)
     """Who signs in to the UI, with which Airflow role (one IAM login role per role)."""
+
+
+def celery_queue_arns(account: Account) -> pulumi.Output[str]:
+    """The ARNs MWAA's Celery queues have (SQS, in MWAA's own account)."""
+    return pulumi.Output.format(
+        "arn:{0}:sqs:{1}:*:airflow-celery-*", account.partition, account.region
+    )
+
+
+def worker_replacement_inputs(args: MwaaArgs) -> dict[str, str]:
+    """The inputs whose change makes MWAA replace the workers: the Airflow version, the class,
+    and digests of requirements.txt, plugins.zip, startup.sh and the configuration options
+    (digests: the file versions are S3's to mint, and the options may be sensitive)."""
+    files = {"requirements": args.dags_dir / "requirements.txt"}
+    if args.extras_dir is not None:
+        files |= {
+            "plugins": args.extras_dir / "plugins.zip",
+            "startup": args.extras_dir / "startup.sh",
+        }
+    options = json.dumps(airflow_options(args.airflow), sort_keys=True).encode()
+    return {
+        "airflowVersion": args.airflow.version,
+        "environmentClass": args.mwaa.environment_class,
+        **{
+            role: hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+            for role, path in files.items()
+            if path.is_file()
+        },
+        "configuration": hashlib.sha256(options).hexdigest()[:16],
+    }
 
 
 def dag_files(dags_dir: Path) -> list[tuple[str, Path]]:
@@ -237,8 +269,12 @@ class MwaaAirflow(pulumi.ComponentResource):
             # CUSTOMER: the owner of a shared VPC creates the database and web server endpoints
             # from the endpoint services exported below.
             endpoint_management=args.mwaa.endpoint_management,
-            # Sent on UpdateEnvironment only (CreateEnvironment has no such member): an
-            # upgrade, a new requirements.txt or a config change lets running tasks finish.
+            # CreateEnvironment has no such member, and the provider sends it on
+            # UpdateEnvironment only when this attribute itself differs from the strategy read
+            # back from the last update: a later upgrade, requirements or options change goes
+            # out without it, under MWAA's own default. `make plan PREVIOUS=...` warns on
+            # exactly those changes with the command that names the strategy
+            # (tools/worker_replacement.py, mwaaWorkerReplacementInputs below).
             worker_replacement_strategy=args.mwaa.worker_replacement_strategy,
             # MWAA needs a .py under the DAG path, writes to our log groups, and works with
             # the execution role's permissions from its first minute to its last.
@@ -276,6 +312,9 @@ class MwaaAirflow(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         exports: dict[str, pulumi.Input[object]] = {
+            # What makes an update replace the workers, as plain text: the next plan compares
+            # it with the last deployment's (tools/worker_replacement.py).
+            "mwaaWorkerReplacementInputs": worker_replacement_inputs(args),
             "mwaaEnvironmentArn": environment.arn,
             "mwaaEnvironmentName": environment.name,
             "dagBucket": bucket.bucket,
@@ -293,6 +332,19 @@ class MwaaAirflow(pulumi.ComponentResource):
             # Where the owner puts them: the environment's subnets and security group.
             exports["mwaaSubnetIds"] = pulumi.Output.all(*args.subnet_ids)
             exports["mwaaSecurityGroupId"] = sg.id
+            # The Celery queue (SQS, in MWAA's account) must be reachable from the VPC too
+            # (botocore, Environment.CeleryExecutorQueue): an sqs interface endpoint in those
+            # subnets, or a NAT route. The provider does not expose the queue's ARN: the
+            # command below reads it once the environment exists.
+            exports["mwaaCeleryQueueAccess"] = {
+                "endpointService": pulumi.Output.concat("com.amazonaws.", account.region, ".sqs"),
+                "queueArns": celery_queue_arns(account),
+                "findQueue": pulumi.Output.concat(
+                    "aws mwaa get-environment --name ",
+                    environment.name,
+                    " --query Environment.CeleryExecutorQueue --output text",
+                ),
+            }
 
         self.platform = AirflowPlatform(
             architecture="mwaa",
@@ -493,9 +545,7 @@ def execution_policy(
                     "sqs:ReceiveMessage",
                     "sqs:SendMessage",
                 ],
-                "Resource": pulumi.Output.format(
-                    "arn:{0}:sqs:{1}:*:airflow-celery-*", account.partition, account.region
-                ),
+                "Resource": celery_queue_arns(account),
             },
             {
                 "Effect": "Allow",

@@ -18,6 +18,11 @@ import pulumi_kubernetes as k8s
 CONNECTIONS_PREFIX = "airflow/connections"
 VARIABLES_PREFIX = "airflow/variables"
 SECRETS_BACKEND = "airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend"
+# Alarms on a signal that should never go silent (a heartbeat, the node count, the daily state
+# backup). They treat missing data as missing: a new stack, which has produced no data yet,
+# stays INSUFFICIENT_DATA instead of paging; a signal that falls silent after reporting goes
+# OK -> INSUFFICIENT_DATA, which the alerting rule forwards for exactly these roles.
+SILENCE_ALARM_ROLES = ("scheduler-heartbeat", "node-count", "state-backup-missing")
 
 
 def secrets_backend_kwargs(environment_connections: Sequence[str] = ()) -> str:

@@ -13,12 +13,14 @@ package creates. Airflow and the moto server run from `.venv-airflow`.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import secrets as random
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import time
 import urllib.error
@@ -44,6 +46,8 @@ from local.sign_in import install as install_sign_in
 
 VENV = REPO / ".venv-airflow"
 DEFAULT_STATE = REPO / ".airflow-local"
+# Where the state goes when root runs a clone the servers' user cannot enter (state_dir).
+SHARED_STATE = Path("/var/tmp/airflow-local")
 PG_BIN = Path("/usr/lib/postgresql")
 SERVICE_USER = "postgres"  # created by Debian's postgresql package
 # The servers' process names: stopped after the Airflow processes that use them.
@@ -79,7 +83,44 @@ class Platform:
 
 
 def state_dir(path: str | Path | None = None) -> Path:
-    return Path(path or os.environ.get("AIRFLOW_LOCAL_HOME") or DEFAULT_STATE).resolve()
+    """The state directory: `path`, $AIRFLOW_LOCAL_HOME, or `.airflow-local` in the clone. As
+    root in a clone the servers' user cannot enter (one inside /root, mode 0700), the default
+    moves to SHARED_STATE, one folder per clone, where that user can reach its files."""
+    chosen = path or os.environ.get("AIRFLOW_LOCAL_HOME")
+    if chosen:
+        return Path(chosen).resolve()
+    if os.geteuid() == 0 and blocked_ancestor(DEFAULT_STATE.parent, SERVICE_USER) is not None:
+        digest = hashlib.sha256(str(REPO).encode()).hexdigest()[:12]
+        return SHARED_STATE / f"{REPO.name}-{digest}"
+    return DEFAULT_STATE.resolve()
+
+
+def blocked_ancestor(path: Path, user: str) -> Path | None:
+    """The first folder on the way to `path` (itself included) that `user` may not enter
+    (no search permission for it), or None when it reaches `path`."""
+    import grp
+    import pwd
+
+    try:
+        entry = pwd.getpwnam(user)
+    except KeyError:
+        return None  # no such user here: the servers would not run as it either
+    groups = {entry.pw_gid, *(g.gr_gid for g in grp.getgrall() if user in g.gr_mem)}
+    resolved = path.resolve()
+    for folder in [*reversed(resolved.parents), resolved]:
+        try:
+            st = folder.stat()
+        except FileNotFoundError:
+            return None  # created later, by root, 0755
+        if st.st_uid == entry.pw_uid:
+            allowed = st.st_mode & stat.S_IXUSR
+        elif st.st_gid in groups:
+            allowed = st.st_mode & stat.S_IXGRP
+        else:
+            allowed = st.st_mode & stat.S_IXOTH
+        if not allowed:
+            return folder
+    return None
 
 
 def stack_settings(stack: str) -> Settings:
@@ -145,11 +186,11 @@ def _pg_bin(name: str) -> str:
 def _session_members(sid: int) -> list[int]:
     """Pids whose session id is `sid` (/proc/<pid>/stat field 6), `sid` itself excluded."""
     members = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+    for stat_file in Path("/proc").glob("[0-9]*/stat"):
         with contextlib.suppress(OSError, ValueError, IndexError):
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            if int(fields[3]) == sid and int(stat.parent.name) != sid:
-                members.append(int(stat.parent.name))
+            fields = stat_file.read_text().rsplit(")", 1)[1].split()
+            if int(fields[3]) == sid and int(stat_file.parent.name) != sid:
+                members.append(int(stat_file.parent.name))
     return members
 
 
@@ -611,6 +652,14 @@ def start(
             f"airflowVersion: the {stack} stack runs Airflow {settings.airflow.version}, "
             f".venv-airflow has {version} (tests/dags/requirements-airflow.txt pins it)"
         )
+    if os.geteuid() == 0:
+        blocked = blocked_ancestor(home, SERVICE_USER)
+        if blocked is not None:
+            raise PlatformError(
+                f"{home}: the servers run as {SERVICE_USER}, who cannot enter {blocked} "
+                f"(mode {stat.S_IMODE(blocked.stat().st_mode):o}); set AIRFLOW_LOCAL_HOME "
+                "outside it, or leave it unset"
+            )
     home.mkdir(parents=True, exist_ok=True)
     if os.geteuid() == 0:
         home.chmod(0o755)  # the servers' user must reach its own folders inside
@@ -636,12 +685,24 @@ def start(
     started = time.monotonic()
     try:
         _start_all(sup, settings, ports, echo, start_timeout)
+    except subprocess.CalledProcessError as exc:
+        sup.stop_all(last=SERVERS)
+        raise PlatformError(_failed_command(exc)) from None
     except BaseException:
         sup.stop_all(last=SERVERS)
         raise
     platform = _platform(home, settings)
     echo(f"Healthy in {time.monotonic() - started:.0f} s.")
     return platform
+
+
+def _failed_command(exc: subprocess.CalledProcessError) -> str:
+    """One line: which command failed and the last thing it said."""
+    said = exc.stderr or exc.output or b""
+    text = said.decode(errors="replace") if isinstance(said, bytes) else str(said)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    command = Path(str(exc.cmd[0] if isinstance(exc.cmd, list | tuple) else exc.cmd)).name
+    return f"{command} failed (exit {exc.returncode}): {lines[-1] if lines else 'no output'}"
 
 
 def _platform(home: Path, settings: Settings) -> Platform:

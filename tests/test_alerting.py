@@ -111,7 +111,18 @@ SUCCEEDED_CALL = other(API_ERROR_EVENT)
 del SUCCEEDED_CALL["detail"]["errorCode"], SUCCEEDED_CALL["detail"]["errorMessage"]
 MATCHING = [
     ("mwaa", "alarms", ALARM_EVENT, other(ALARM_EVENT, resources=[ELSEWHERE])),
-    ("mwaa", "alarms", ALARM_EVENT, other(ALARM_EVENT, detail__state__value="INSUFFICIENT_DATA")),
+    (
+        "mwaa",
+        "alarms",
+        ALARM_EVENT,
+        # A silence alarm going OK -> INSUFFICIENT_DATA is news (tests/test_alarm_states.py);
+        # any other alarm's INSUFFICIENT_DATA is not.
+        other(
+            ALARM_EVENT,
+            detail__state__value="INSUFFICIENT_DATA",
+            detail__alarmName=f"{ENV}-oldest-queued-task",
+        ),
+    ),
     ("mwaa", "mwaa-status", MWAA_EVENT, other(MWAA_EVENT, resources=[OTHER_ENV])),
     (
         "eks",

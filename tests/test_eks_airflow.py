@@ -15,11 +15,13 @@ import pytest
 from components.charts import pinned
 from components.eks.airflow import (
     KEDA_CHART,
+    NO_KUBERNETES_API,
     ChartInputs,
     chart_values,
     fernet_key,
     pgbouncer_ini,
 )
+from components.irsa import ROLE_ARN_ANNOTATION
 from components.platform import CONNECTIONS_PREFIX, SECRETS_BACKEND, VARIABLES_PREFIX
 from components.settings import SettingsError, load
 from tests.conftest import policy, settings_for, statements
@@ -644,3 +646,27 @@ def test_the_airflow_namespace_enforces_pod_security_restricted() -> None:
     v = render()
     assert v["securityContexts"]["pod"]["runAsNonRoot"] is True
     assert v["securityContexts"]["pod"]["seccompProfile"] == {"type": "RuntimeDefault"}
+
+
+def test_the_api_token_is_mounted_only_where_task_code_may_call_kubernetes() -> None:
+    """issue 21, item 10 (checkov CKV_K8S_38): components that never call the Kubernetes API
+    get no token; workers and the triggerer (KubernetesPodOperator, its trigger) keep theirs,
+    and every component keeps its IRSA role."""
+    v = render()
+    for component in NO_KUBERNETES_API:
+        account = v[component]["serviceAccount"]
+        assert account["automountServiceAccountToken"] is False, component
+    for path in ("workers.celery", "triggerer"):
+        account = at(v, path)["serviceAccount"]
+        assert "automountServiceAccountToken" not in account, path
+        assert account["annotations"] == {ROLE_ARN_ANNOTATION: ROLE_ARN}
+    assert v["dagProcessor"]["serviceAccount"]["annotations"] == {ROLE_ARN_ANNOTATION: ROLE_ARN}
+    assert not list(validator().iter_errors(v))
+
+
+def test_every_container_the_program_sizes_has_limits() -> None:
+    v = render()
+    for path in ("scheduler.logGroomerSidecar", "dagProcessor.logGroomerSidecar",
+                 "triggerer.logGroomerSidecar", "migrateDatabaseJob", "createUserJob"):  # fmt: skip
+        assert set(at(v, path)["resources"]["limits"]) == {"cpu", "memory"}, path
+    assert v["statsd"]["securityContexts"]["container"]["readOnlyRootFilesystem"] is True

@@ -483,8 +483,37 @@ def test_customer_endpoints_export_the_services_the_vpc_owner_needs(dags: Path) 
         "mwaaWebserverVpcEndpointService",
         "mwaaSubnetIds",
         "mwaaSecurityGroupId",
+        "mwaaCeleryQueueAccess",
     }
     assert not customer_only & set(own.value)
+
+
+def test_customer_endpoints_hand_off_the_celery_queue_and_the_docs_list_every_output(
+    dags: Path,
+) -> None:
+    """botocore (Environment.CeleryExecutorQueue): in a shared VPC the Celery queue (SQS) must
+    be reachable from the VPC. The outputs say which endpoint service, which queue ARNs (for an
+    endpoint policy) and how to find the queue; the operator's page lists every hand-off output."""
+
+    def exports(component: MwaaAirflow) -> Any:
+        return pulumi.Output.all(**component.platform.exports)
+
+    shared = build(
+        dags, then=exports, shared_vpc=True, mwaaEndpointManagement="CUSTOMER", **SHARED_VPC
+    )
+    queue = shared.value["mwaaCeleryQueueAccess"]
+    assert queue["endpointService"] == "com.amazonaws.us-east-1.sqs"
+    assert queue["queueArns"] == "arn:aws:sqs:us-east-1:*:airflow-celery-*"
+    assert queue["findQueue"] == (
+        f"aws mwaa get-environment --name {env_of(shared).outputs['name']} "
+        "--query Environment.CeleryExecutorQueue --output text"
+    )
+    page = (Path(__file__).parents[1] / "docs" / "deploy-safety.md").read_text()
+    section = page.split("## 6.", 1)[1].split("\n## ", 1)[0]
+    own = set(build(dags, then=exports).value)
+    for name in set(shared.value) - own:
+        assert f"`{name}`" in section, f"docs/deploy-safety.md item 6 does not hand off {name}"
+    assert "sqs" in section and "CeleryExecutorQueue" in section
 
 
 def test_service_endpoints_in_a_vpc_of_another_account_stop_the_preview(dags: Path) -> None:

@@ -15,6 +15,7 @@ from tools.mocks import (
     DENIED_SUBNET_ID,
     EXAMPLE_IMAGE_REGISTRY,
     EXAMPLE_PRIVATE_SUBNET_IDS,
+    EXAMPLE_VPC_GIT,
     EXAMPLE_VPC_ID,
     EXAMPLE_VPCS,
     OTHER_VPC_ID,
@@ -33,6 +34,7 @@ def network(arch: str = "mwaa", **overrides: Any) -> Declared:
     """The Network alone; its value: (vpc id, cidr, private, public, MWAA subnets, zones)."""
     if arch == "eks" and overrides.get("egress") == "endpoints":
         overrides.setdefault("eksImageRegistry", EXAMPLE_IMAGE_REGISTRY)  # required there
+        overrides = {**EXAMPLE_VPC_GIT, **overrides}  # and a Git host inside the VPC
     s = settings_for(arch, **overrides)
 
     def program() -> Any:

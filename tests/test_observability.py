@@ -136,7 +136,7 @@ def test_every_alarm_reaches_the_topic_once_on_alarm_and_on_recovery(
         # One route: the alerting rule (which targets the topic, tests/test_alerting.py).
         # Actions of the alarm's own would notify every transition a second time.
         assert not alarm.inputs.get("alarmActions") and not alarm.inputs.get("okActions")
-        assert alarm.inputs["treatMissingData"] in {"breaching", "notBreaching"}
+        assert alarm.inputs["treatMissingData"] in {"missing", "notBreaching"}
         assert alarm.inputs["alarmDescription"]
         for state, previous in (("ALARM", "OK"), ("ALARM", "INSUFFICIENT_DATA"), ("OK", "ALARM")):
             event = {
@@ -213,8 +213,8 @@ def test_state_backup_alarm_fires_after_26_silent_hours_of_the_dags_metric(arch:
         "LessThanThreshold",
         1,
     )
-    # No data is the failure this alarm exists for; every one of 26 hourly periods silent.
-    assert a["treatMissingData"] == "breaching"
+    # Silence after data is what this alarm exists for (tests/test_alarm_states.py).
+    assert a["treatMissingData"] == "missing"
     assert a["period"] * a["evaluationPeriods"] == 26 * 3600
     assert a["datapointsToAlarm"] == a["evaluationPeriods"]
     # PutMetricAlarm: period x evaluation periods <= 7 days, and <= 1 day under an hour.
@@ -230,7 +230,7 @@ def test_mwaa_scheduler_heartbeat_treats_silence_as_failure() -> None:
     )
     assert hb["dimensions"] == {"Function": "Scheduler", "Environment": "airflow-dev"}
     assert (hb["comparisonOperator"], hb["threshold"]) == ("LessThanThreshold", 1)
-    assert hb["treatMissingData"] == "breaching"
+    assert hb["treatMissingData"] == "missing"
     assert hb["evaluationPeriods"] == hb["datapointsToAlarm"] == 3
 
 
@@ -254,7 +254,7 @@ def test_eks_node_count_alarms_below_the_node_groups_minimum() -> None:
     node = alarms(build("eks"))["airflow-dev-node-count"].inputs
     assert node["threshold"] == 3 and node["comparisonOperator"] == "LessThanThreshold"
     assert node["dimensions"] == {"ClusterName": "airflow-dev"}
-    assert node["treatMissingData"] == "breaching"
+    assert node["treatMissingData"] == "missing"
 
 
 def dashboard(d: Declared) -> dict[str, Any]:

@@ -125,6 +125,13 @@ EXAMPLE_PRIVATE_SUBNET_IDS = [
 # The ECR registry (this account's, in the stacks' region) whose pull-through cache rules
 # mirror the charts' public registries: eksImageRegistry of the examples without NAT.
 EXAMPLE_IMAGE_REGISTRY = f"{ACCOUNT_ID}.dkr.ecr.us-east-1.amazonaws.com"
+# A Git host inside the VPC (git-sync cannot leave a VPC without NAT): dagsRepoUrl and
+# dagsRepoVpcHost of the examples without NAT.
+EXAMPLE_VPC_GIT_HOST = "git.airflow.internal"
+EXAMPLE_VPC_GIT = {
+    "dagsRepoUrl": f"https://{EXAMPLE_VPC_GIT_HOST}/data/airflow-dags.git",
+    "dagsRepoVpcHost": EXAMPLE_VPC_GIT_HOST,
+}
 SHARED_PRIVATE_SUBNET_IDS = ["subnet-0a7b7b7b7b7b7b7b8", "subnet-0a6a6a6a6a6a6a6a7"]
 # A subnet the deploying role may not describe (EC2 answers UnauthorizedOperation): exists or
 # not, the lookup cannot tell.

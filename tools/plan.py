@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 
 from components.charts import pinned
+from tools.worker_replacement import load_previous, updates_without_strategy
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET_PLACEHOLDER = "plan-placeholder-secret"
@@ -478,6 +479,15 @@ def _egress(plan: Plan, resources: list[dict[str, Any]], usage: dict[str, Any]) 
     return compare_egress(resources, shape, current=network.egress, region=s.region, usage=usage)
 
 
+def strategy_notes(plan: Plan, previous: dict[str, Any]) -> list[str]:
+    """MWAA: the planned changes that pulumi-aws would send without the worker replacement
+    strategy (tools/worker_replacement.py)."""
+    if plan.settings is None or plan.settings.architecture != "mwaa":
+        return []
+    strategy = plan.settings.mwaa.worker_replacement_strategy
+    return updates_without_strategy(previous, plan.outputs, strategy)
+
+
 def main(argv: list[str] | None = None) -> int:
     # A short-lived command: the provider SDKs build thousands of classes on import and the
     # cyclic collector would rescan them again and again (about a third of the run time).
@@ -485,12 +495,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stack", required=True)
     parser.add_argument("--format", choices=["text", "json", "markdown"], default="text")
+    parser.add_argument(
+        "--previous",
+        type=Path,
+        help="`pulumi stack output --json` of the last deployment: warn on MWAA updates that "
+        "would go out without the worker replacement strategy",
+    )
     args = parser.parse_args(argv)
     try:
         plan = enrich(run(args.stack))
     except PlanError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    if args.previous is not None:
+        plan.notes += strategy_notes(plan, load_previous(args.previous))
     render = {"text": to_text, "markdown": to_markdown}.get(args.format)
     print(render(plan) if render else json.dumps(to_dict(plan), indent=2, default=str))
     mandatory = [

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from urllib.parse import urlparse
 
 import pulumi
 
@@ -80,13 +79,11 @@ class EksPlatformArgs:
 
 def internet_needs(eks: EksSettings) -> list[str]:
     """What the platform still needs from outside the VPC when it has no NAT."""
-    host = urlparse(eks.dags_repo_url).hostname or eks.dags_repo_url
+    # A Git host outside the VPC is a settings error (dagsRepoVpcHost), not a warning.
     rules = ", ".join(f"{prefix} ({upstream})" for upstream, prefix in upstreams().items())
     return [
         f"egress endpoints: every chart image is pulled through {eks.image_registry}; it needs "
         f"ECR pull-through cache rules with the prefixes {rules}, see docs/network.md",
-        f"egress endpoints: git-sync clones dagsRepoUrl from {host} over the internet; use a "
-        "Git host reachable from the VPC (private Git, or a mirror behind a proxy)",
     ]
 
 

@@ -223,6 +223,26 @@ def log_access_policy(
     )
 
 
+# Airflow pods no chart NetworkPolicy selects: the DAG processor (which runs DAG code) and the
+# chart's Jobs. None of them serves anything, so none admits any connection.
+NO_INGRESS_COMPONENTS = ("dag-processor", "run-airflow-migrations", "create-user-job")
+
+
+def no_ingress_policy(release: str = RELEASE) -> k8s.networking.v1.NetworkPolicySpecArgs:
+    """NetworkPolicy spec: the NO_INGRESS_COMPONENTS pods admit no connection at all."""
+    return k8s.networking.v1.NetworkPolicySpecArgs(
+        pod_selector=k8s.meta.v1.LabelSelectorArgs(
+            match_labels={"tier": "airflow", "release": release},
+            match_expressions=[
+                k8s.meta.v1.LabelSelectorRequirementArgs(
+                    key="component", operator="In", values=list(NO_INGRESS_COMPONENTS)
+                )
+            ],
+        ),
+        policy_types=["Ingress"],
+    )
+
+
 # Pod Security `restricted` (the namespace enforces it): no root, no privilege escalation, no
 # capabilities, the runtime's default seccomp profile. UIDs are the images' own users.
 _RESTRICTED_POD = {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
@@ -306,6 +326,41 @@ def airflow_config(inputs: ChartInputs) -> dict[str, dict[str, Any]]:
 
 def chart_values(inputs: ChartInputs) -> dict[str, Any]:
     """Values of the official Airflow chart (1.21.x keys), from plain values only."""
+    values = _chart_values(inputs)
+    for component in NO_KUBERNETES_API:
+        # IRSA's web identity token is a volume of its own (the pod identity webhook's); the
+        # Kubernetes API token is not needed by pods that never call the API.
+        account = {**values[component].get("serviceAccount", {})}  # some share one dict
+        values[component]["serviceAccount"] = {**account, "automountServiceAccountToken": False}
+    # Every container gets requests and limits (checkov CKV_K8S_10-13): the log groomer
+    # sidecars and the two Jobs had none.
+    for component in ("scheduler", "dagProcessor", "triggerer"):
+        values[component]["logGroomerSidecar"] = {
+            "resources": _resources("10m", "32Mi", "100m", "128Mi")
+        }
+    values["migrateDatabaseJob"]["resources"] = _resources("250m", "512Mi", "1", "1Gi")
+    values["createUserJob"]["resources"] = _resources("100m", "256Mi", "500m", "512Mi")
+    # The exporter writes nothing: its root filesystem can be read-only (CKV_K8S_22). Airflow's
+    # own containers write under AIRFLOW_HOME and /tmp (tools/charts/checkov-exceptions.yaml).
+    values["statsd"]["securityContexts"]["container"]["readOnlyRootFilesystem"] = True
+    return values
+
+
+# Chart components that never call the Kubernetes API under CeleryExecutor (checkov
+# CKV_K8S_38). Workers and the triggerer keep the token: task code there may launch pods
+# (KubernetesPodOperator and its deferrable trigger); tools/charts/checkov-exceptions.yaml.
+NO_KUBERNETES_API = (
+    "scheduler",
+    "apiServer",
+    "dagProcessor",
+    "statsd",
+    "pgbouncer",
+    "migrateDatabaseJob",
+    "createUserJob",
+)
+
+
+def _chart_values(inputs: ChartInputs) -> dict[str, Any]:
     eks, release, secrets = inputs.eks, inputs.release, inputs.secrets
     role = {"annotations": {ROLE_ARN_ANNOTATION: inputs.airflow_role_arn}}
     in_cluster_redis = eks.queue_mode == "in-cluster"
@@ -615,6 +670,14 @@ class AirflowRelease(pulumi.ComponentResource):
         )
         self._bind_api_server(args, alb_group, target_group)
         self._let_api_server_read_logs(namespace)
+        k8s.networking.v1.NetworkPolicy(
+            f"{name}-no-ingress",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=f"{RELEASE}-no-ingress", namespace=namespace.metadata["name"]
+            ),
+            spec=no_ingress_policy(),
+            opts=cluster.k8s_opts(namespace, parent=self),
+        )
         self.dag_location = pulumi.Output.from_input(
             f"{eks.dags_repo_url}@{eks.dags_repo_branch}:{eks.dags_repo_subpath}"
         )

@@ -57,9 +57,11 @@ BACKUP_SILENCE_HOURS = 26  # a daily DAG, plus two hours for a slow or retried r
 
 
 def state_backup_alarm(env: pulumi.Input[str]) -> AlarmSpec:
-    """No state backup for 26 hours. Hourly sums, 26 of 26 missing or zero: a single backup
-    in the window keeps it OK. PutMetricAlarm allows period x evaluation periods up to
-    7 days once the period is an hour or more (1 day below that), so 26 x 1 h is allowed."""
+    """No state backup for 26 hours. Hourly sums over 26 periods: a single backup in the
+    window keeps it OK; a window without any goes INSUFFICIENT_DATA (missing data is missing,
+    SILENCE_ALARM_ROLES), which the alerting rule forwards once the alarm has been OK, so a new
+    stack waiting for its first backup pages no one. PutMetricAlarm allows period x evaluation
+    periods up to 7 days once the period is an hour or more, so 26 x 1 h is allowed."""
     return AlarmSpec(
         role="state-backup-missing",
         description=f"No Airflow state backup (metadata_backup DAG) for {BACKUP_SILENCE_HOURS} "
@@ -72,7 +74,7 @@ def state_backup_alarm(env: pulumi.Input[str]) -> AlarmSpec:
         threshold=1,
         evaluation_periods=BACKUP_SILENCE_HOURS,
         datapoints=BACKUP_SILENCE_HOURS,
-        missing="breaching",
+        missing="missing",
         period=3600,
     )
 
@@ -84,7 +86,8 @@ def mwaa_alarms(env: pulumi.Input[str], t: ObservabilitySettings) -> list[AlarmS
         AlarmSpec(
             role="scheduler-heartbeat",
             description="No scheduler heartbeat for 15 minutes: nothing gets scheduled. The "
-            "canary DAG keeps the environment busy, so silence is a failure, not idleness.",
+            "canary DAG keeps the environment busy, so silence after heartbeats is a failure "
+            "(INSUFFICIENT_DATA, forwarded); a new environment's silence is not.",
             namespace="AmazonMWAA",
             metric="SchedulerHeartbeat",
             statistic="Sum",
@@ -93,7 +96,7 @@ def mwaa_alarms(env: pulumi.Input[str], t: ObservabilitySettings) -> list[AlarmS
             threshold=1,
             evaluation_periods=3,
             datapoints=3,
-            missing="breaching",
+            missing="missing",
         ),
         AlarmSpec(
             role="oldest-queued-task",
@@ -250,7 +253,8 @@ def eks_alarms(watch: WatchTargets, t: ObservabilitySettings) -> list[AlarmSpec]
             AlarmSpec(
                 role="node-count",
                 description=f"Fewer than {minimum} nodes (the node groups' minimum): capacity "
-                "was lost. No data means Container Insights or the cluster is gone.",
+                "was lost. Silence after data (INSUFFICIENT_DATA, forwarded) means Container "
+                "Insights or the cluster is gone; a new cluster's silence is not.",
                 namespace="ContainerInsights",
                 metric="cluster_node_count",
                 statistic="Minimum",
@@ -259,7 +263,7 @@ def eks_alarms(watch: WatchTargets, t: ObservabilitySettings) -> list[AlarmSpec]
                 threshold=minimum,
                 evaluation_periods=3,
                 datapoints=3,
-                missing="breaching",
+                missing="missing",
             )
         )
     if watch.eks_cluster is not None and watch.airflow_namespace:

@@ -365,6 +365,9 @@ def prometheus_stack_values(
         },
         "grafana": {
             **placement,
+            # The chart's `helm test` pod (root, no limits, no policy): never run by the
+            # release, and checkov's largest finding (tools/charts/checkov.py).
+            "testFramework": {"enabled": False},
             "admin": {
                 "existingSecret": "grafana-admin",
                 "userKey": "admin-user",

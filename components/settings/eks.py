@@ -130,6 +130,12 @@ class EksSettings(_Group):
         "dagsRepoUrl", "", "https:// Git repository git-sync pulls dags/ from (required on eks)."
     )
     dags_repo_branch: str = _key("dagsRepoBranch", "main", "Branch git-sync follows.")
+    dags_repo_vpc_host: str = _key(
+        "dagsRepoVpcHost",
+        "",
+        "Host of dagsRepoUrl, reachable from inside the VPC (a Git server in the VPC): required "
+        "on eks with egress endpoints, where git-sync cannot reach the internet.",
+    )
     dags_repo_subpath: str = _key(
         "dagsRepoSubPath", "dags", "Folder of the DAGs in the repository."
     )

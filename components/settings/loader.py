@@ -7,6 +7,7 @@ import difflib
 import json
 from collections.abc import Mapping
 from typing import Any, get_args
+from urllib.parse import urlparse
 
 import pulumi
 from pydantic import (
@@ -187,6 +188,8 @@ def _cross_checks(stack_name: str, region: str, groups: Mapping[str, _Group]) ->
             errors.append(
                 "dagsRepoUrl: is required on eks (the repository git-sync pulls dags/ from)"
             )
+        if network.egress == "endpoints" and not network.existing:
+            errors += _git_without_internet(eks)
         if network.egress == "endpoints" and not network.existing and not eks.image_registry:
             errors.append(
                 "eksImageRegistry: is required on eks with egress endpoints (the charts' public "
@@ -204,6 +207,24 @@ def _cross_checks(stack_name: str, region: str, groups: Mapping[str, _Group]) ->
                 f"({', '.join(CHART_AIRFLOW_VERSIONS)})"
             )
     return errors
+
+
+def _git_without_internet(eks: EksSettings) -> list[str]:
+    """git-sync's init container must clone before any Airflow pod is Ready: a Git host the VPC
+    cannot reach fails the atomic Helm release, and with it the whole `pulumi up`."""
+    host = urlparse(eks.dags_repo_url).hostname or eks.dags_repo_url
+    if not eks.dags_repo_vpc_host:
+        return [
+            f"dagsRepoUrl: git-sync cannot reach {host} with egress endpoints (no internet): "
+            "the pods never become Ready and the release rolls back; serve the repository "
+            "from a Git host inside the VPC and name it in dagsRepoVpcHost, or use egress: nat"
+        ]
+    if eks.dags_repo_vpc_host != host:
+        return [
+            f"dagsRepoVpcHost: {eks.dags_repo_vpc_host!r} is not the host of dagsRepoUrl "
+            f"({host}); git-sync clones from dagsRepoUrl"
+        ]
+    return []
 
 
 def _decode(value: Any) -> Any:

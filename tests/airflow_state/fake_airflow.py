@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import unquote
 
 MASK = "***"
 # How the FAB auth manager (apache-airflow-providers-fab 2.4.1, Airflow 3.0.6's, and 3.8.0,
@@ -90,7 +91,8 @@ class FakeAirflow:
         self.calls.append((method, path))
         if self.fab_role is not None and not fab_permissions_needed(method, path) <= self.fab_role:
             return 403, {"detail": "Forbidden"}
-        parts = path.strip("/").split("/")
+        # Paths arrive percent-encoded, as on the wire; a pool named `a/b` is one segment.
+        parts = [unquote(part) for part in path.strip("/").split("/")]
         handler = getattr(self, f"_{parts[0]}", None)
         if handler is None:
             return 404, {"detail": "no such endpoint"}
@@ -119,7 +121,15 @@ class FakeAirflow:
             return 404, {"detail": "not found"}
         if method == "GET":
             return 200, self._show(key, item)
-        mask = params.get("update_mask")
+        return self._patch(key, rest[0], item, params.get("update_mask"), body)
+
+    @staticmethod
+    def _patch(key: str, name: str, item: dict, mask: Any, body: dict) -> tuple[int, Any]:
+        mask = [mask] if isinstance(mask, str) else mask
+        allowed = {"slots", "include_deferred"}
+        if key == "pools" and name == "default_pool" and not (mask and set(mask) <= allowed):
+            # Airflow: "Only slots and included_deferred can be modified on Default Pool".
+            return 400, {"detail": "default_pool needs update_mask of its two fields"}
         item.update({k: v for k, v in body.items() if not mask or k in mask})
         return 200, item
 

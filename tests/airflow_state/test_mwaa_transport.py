@@ -39,6 +39,10 @@ class ModelCheckedMwaa:
 
     def invoke_rest_api(self, **kwargs: Any) -> dict[str, Any]:
         assert problems(SHAPE, kwargs) == [], problems(SHAPE, kwargs)
+        # The model types QueryParameters as a document; how MWAA encodes a list in it is
+        # undocumented, so only scalars may go (issue 21, item 8).
+        listed = {k: v for k, v in kwargs.get("QueryParameters", {}).items() if isinstance(v, list)}
+        assert not listed, f"list-valued query parameters sent through MWAA: {listed}"
         self.requests.append(kwargs)
         status, answer = self.airflow.request(
             kwargs["Method"], kwargs["Path"], kwargs.get("QueryParameters"), kwargs.get("Body")
@@ -176,3 +180,121 @@ def test_invoke_rest_api_goes_through_the_airflow_env_endpoint_every_created_vpc
     assert model.operation_model("InvokeRestApi").endpoint == {"hostPrefix": "env."}
     assert "airflow.env" in interface_endpoint_services("mwaa")
     assert nat_endpoint_services(private_web_server=True) == ("airflow.env",)
+
+
+# ---------------------------------------------------------------- issue 21: items 4 and 8
+
+
+def _mwaa_api(airflow: FakeAirflow) -> tuple[ModelCheckedMwaa, AirflowApi]:
+    client = ModelCheckedMwaa(airflow)
+    return client, AirflowApi(MwaaTransport(client, "airflow-dev"))
+
+
+def test_export_leaves_out_only_the_dag_whose_paths_cannot_fit_and_says_so() -> None:
+    """Airflow allows DAG ids of 250 characters, InvokeRestApi paths of 64: the export's longest
+    path is /dags/<id>/dagRuns (14 + id), so a 50-character id is exactly at the limit and a
+    51-character one is over it. The over-long DAG is one line in `omitted`; the rest,
+    the daily backup included, goes through."""
+    airflow = source_airflow()
+    at_limit, over = "a" * 50, "b" * 51
+    airflow.add_dag(at_limit)
+    airflow.add_dag(over)
+    client, api = _mwaa_api(airflow)
+
+    doc = export_state(api, "mwaa:airflow-dev", history_days=1)
+
+    assert {d["dag_id"] for d in doc["dags"]} == {"canary", "s3_etl", at_limit}
+    assert max(len(r["Path"]) for r in client.requests) == 64
+    [line] = [o for o in doc["omitted"] if o.startswith(f"dag {over}")]
+    assert "65 characters" in line and "carries 64" in line
+
+
+def test_an_http_export_keeps_long_dag_ids() -> None:
+    """Only a transport with a limit leaves DAGs out (the EKS API server takes any path)."""
+    airflow = source_airflow()
+    airflow.add_dag("c" * 200)
+    doc = export_state(AirflowApi(airflow), "eks:airflow")
+    assert "c" * 200 in {d["dag_id"] for d in doc["dags"]}
+    assert not [o for o in doc["omitted"] if o.startswith("dag ")]
+
+
+def test_pool_and_variable_names_with_spaces_and_slashes_are_encoded_and_round_trip() -> None:
+    source = FakeAirflow()
+    source.pools["team a/etl"] = {
+        "name": "team a/etl",
+        "slots": 3,
+        "description": None,
+        "include_deferred": False,
+    }
+    source.variables["dir/with space"] = {
+        "key": "dir/with space",
+        "value": "x",
+        "description": None,
+    }
+    doc = export_state(AirflowApi(source), "eks:airflow")
+
+    target = FakeAirflow()
+    target.pools["team a/etl"] = {
+        "name": "team a/etl",
+        "slots": 1,
+        "description": None,
+        "include_deferred": False,
+    }
+    client, api = _mwaa_api(target)
+    run_import(api, plan_import(api, doc), report=lambda _: None)
+
+    paths = {r["Path"] for r in client.requests}
+    assert "/pools/team%20a%2Fetl" in paths
+    assert "/variables/dir%2Fwith%20space" in paths
+    assert not any(" " in p for p in paths)
+    assert target.pools["team a/etl"]["slots"] == 3
+    assert target.variables["dir/with space"]["value"] == "x"
+
+
+def test_updates_through_mwaa_send_no_list_valued_query_parameter() -> None:
+    """default_pool (which Airflow patches only under a mask), another pool and a connection
+    all differ on the target: every update goes through, none with a list in QueryParameters,
+    and a password set on the target by hand survives the connection's update."""
+    source = source_airflow()
+    source.pools["default_pool"].update(slots=64, include_deferred=True)
+    doc = export_state(AirflowApi(source), "mwaa:airflow-dev")
+
+    target = FakeAirflow()
+    target.add_dag("canary")
+    target.pools["warehouse"] = {
+        "name": "warehouse",
+        "slots": 1,
+        "description": "old",
+        "include_deferred": False,
+    }
+    target.connections["partner_db"] = {
+        "connection_id": "partner_db",
+        "conn_type": "postgres",
+        "description": None,
+        "host": "old.example",
+        "login": "reader",
+        "schema": "sales",
+        "port": 5432,
+        "password": "set-by-hand",
+        "extra": None,
+    }
+    client, api = _mwaa_api(target)
+    run_import(api, plan_import(api, doc), report=lambda _: None)
+
+    writes = [r for r in client.requests if r["Method"] == "PATCH"]
+    assert any(r["Path"] == "/pools/default_pool" for r in writes)
+    assert target.pools["default_pool"]["slots"] == 64
+    assert target.pools["default_pool"]["include_deferred"] is True
+    assert target.pools["warehouse"] == {**source.pools["warehouse"]}
+    assert target.connections["partner_db"]["host"] == "db.partner.example"
+    assert target.connections["partner_db"]["password"] == "set-by-hand"
+    assert plan_import(api, doc).changes == []  # a second import finds nothing to do
+
+
+def test_the_mwaa_transport_refuses_a_list_valued_query_parameter() -> None:
+    client = ModelCheckedMwaa(FakeAirflow())
+    with pytest.raises(ApiError, match=r"list-valued query parameters \['update_mask'\]"):
+        MwaaTransport(client, "airflow-dev").request(
+            "PATCH", "/pools/p", {"update_mask": ["slots"]}, {"slots": 1}
+        )
+    assert client.requests == []

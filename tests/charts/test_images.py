@@ -17,12 +17,14 @@ from tools.charts.helm import render_all
 from tools.charts.objects import Obj
 from tools.charts.packages import declared_values
 from tools.charts.releases import planned_releases
-from tools.mocks import EXAMPLE_IMAGE_REGISTRY
+from tools.mocks import EXAMPLE_IMAGE_REGISTRY, EXAMPLE_VPC_GIT
 
 NO_NAT = {
     "airflow:egress": "endpoints",
     "airflow:natStrategy": "",
     "airflow:eksImageRegistry": EXAMPLE_IMAGE_REGISTRY,
+    # Without NAT, git-sync needs a Git host inside the VPC (issue 21, item 1).
+    **{f"airflow:{key}": value for key, value in EXAMPLE_VPC_GIT.items()},
 }
 # Operator flags that name the images the Prometheus operator runs itself.
 IMAGE_FLAGS = ("--prometheus-config-reloader=", "--thanos-default-base-image=")

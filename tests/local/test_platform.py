@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from local import platform
 from local.platform import (
     PlatformError,
     Supervisor,
@@ -197,3 +201,95 @@ def test_worker_ready_counts_only_lines_after_the_restart(tmp_path: Path) -> Non
     with log.open("a") as f:
         f.write("[2026-11-30] celery@host ready.\n")
     assert worker_ready(sup, offset)
+
+
+# ---------------------------------------------------------------- issue 21, item 9
+
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="the servers drop root only as root")
+
+
+@pytest.fixture
+def open_tmp() -> Iterator[Path]:
+    """A folder every user may enter (pytest's own tmp_path is under a 0700 folder of root's)."""
+    folder = Path(tempfile.mkdtemp(dir="/var/tmp", prefix="airflow-local-test-"))
+    folder.chmod(0o755)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@needs_root
+def test_a_clone_the_servers_user_cannot_enter_is_found(open_tmp: Path) -> None:
+    private = open_tmp / "root-home"
+    clone = private / "airflow-on-aws"
+    clone.mkdir(parents=True)
+    private.chmod(0o700)  # like /root
+    assert platform.blocked_ancestor(clone / ".airflow-local", platform.SERVICE_USER) == private
+    private.chmod(0o711)
+    assert platform.blocked_ancestor(clone / ".airflow-local", platform.SERVICE_USER) is None
+
+
+@needs_root
+def test_root_in_a_private_clone_keeps_the_state_where_the_servers_reach_it(
+    open_tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    private = open_tmp / "root-home"
+    clone = private / "airflow-on-aws"
+    clone.mkdir(parents=True)
+    private.chmod(0o700)
+    monkeypatch.delenv("AIRFLOW_LOCAL_HOME", raising=False)
+    monkeypatch.setattr(platform, "REPO", clone)
+    monkeypatch.setattr(platform, "DEFAULT_STATE", clone / ".airflow-local")
+    state = platform.state_dir()
+    assert state.parent == platform.SHARED_STATE
+    assert state.name.startswith("airflow-on-aws-")
+    assert platform.state_dir() == state  # the same for up, status and down
+    assert platform.blocked_ancestor(state, platform.SERVICE_USER) is None
+    # An explicit place is kept as given (start refuses it in one line if unreachable).
+    assert platform.state_dir(clone / "state") == clone / "state"
+
+
+@needs_root
+def test_initdb_runs_as_the_servers_user_in_the_state_it_gets(open_tmp: Path) -> None:
+    """The failure of the issue, for real: initdb as the servers' user in a folder under a
+    0700 one fails; under the state the platform picks, it succeeds."""
+    initdb = platform._pg_bin("initdb")
+    private = open_tmp / "root-home"
+    private.mkdir()
+    private.chmod(0o700)
+    for parent, works in ((private, False), (open_tmp / "reachable", True)):
+        data = parent / "pg" / "data"
+        data.parent.mkdir(parents=True)
+        platform._chown(data.parent)
+        done = subprocess.run(
+            [initdb, "-D", str(data), "-U", "airflow", "--auth=trust"],
+            capture_output=True, check=False, **platform._service_user(),
+        )  # fmt: skip
+        assert (done.returncode == 0) is works, done.stderr[-300:]
+        assert (platform.blocked_ancestor(data, platform.SERVICE_USER) is None) is works
+
+
+def test_a_failing_server_command_is_one_line_naming_it() -> None:
+    error = subprocess.CalledProcessError(
+        1,
+        ["/usr/lib/postgresql/17/bin/initdb", "-D", "/root/x/.airflow-local/postgres/data"],
+        stderr=b'initdb: error: could not access directory "/root/x": Permission denied\n'
+        b"initdb: removing data directory\n",
+    )
+    message = platform._failed_command(error)
+    assert message == "initdb failed (exit 1): initdb: removing data directory"
+    assert "\n" not in message
+
+
+@needs_root
+def test_start_refuses_an_unreachable_explicit_state_in_one_line(
+    open_tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    private = open_tmp / "root-home"
+    private.mkdir()
+    private.chmod(0o700)
+    monkeypatch.setattr(platform, "venv_airflow_version", lambda: "3.3.1")
+    with pytest.raises(platform.PlatformError) as err:
+        platform.start("prod", port=18080, state=private / "state", install=False)
+    assert str(err.value).startswith(f"{private / 'state'}: the servers run as postgres")
+    assert f"cannot enter {private} (mode 700)" in str(err.value)
+    assert "\n" not in str(err.value)

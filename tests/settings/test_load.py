@@ -8,7 +8,12 @@ import pytest
 
 from components.settings import SettingsError, load
 from tests.conftest import settings_for
-from tools.mocks import EXAMPLE_PRIVATE_SUBNET_IDS, EXAMPLE_VPC_ID
+from tools.mocks import (
+    EXAMPLE_IMAGE_REGISTRY,
+    EXAMPLE_PRIVATE_SUBNET_IDS,
+    EXAMPLE_VPC_GIT,
+    EXAMPLE_VPC_ID,
+)
 
 
 def test_architecture_defaults_differ_between_mwaa_and_eks() -> None:
@@ -113,6 +118,22 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
     ("mwaa", {"egress": "none"}, "egress: 'none' is not one of nat, endpoints"),
     ("mwaa", {"egress": "endpoints", "natStrategy": "single"}, "natStrategy: has no effect with"),
     ("eks", {"egress": "endpoints"}, "eksImageRegistry: is required on eks with egress endpoints"),
+    # issue 21, item 1: git-sync's clone needs a Git host the VPC reaches, or the release fails
+    (
+        "eks",
+        {"egress": "endpoints", "eksImageRegistry": EXAMPLE_IMAGE_REGISTRY},
+        "dagsRepoUrl: git-sync cannot reach github.com with egress endpoints (no internet)",
+    ),
+    (
+        "eks",
+        {
+            "egress": "endpoints",
+            "eksImageRegistry": EXAMPLE_IMAGE_REGISTRY,
+            **EXAMPLE_VPC_GIT,
+            "dagsRepoVpcHost": "git.airflow.internl",
+        },
+        "dagsRepoVpcHost: 'git.airflow.internl' is not the host of dagsRepoUrl",
+    ),
     (
         "eks",
         {"eksImageRegistry": "docker.io"},
@@ -503,3 +524,15 @@ def test_web_hostname_and_client_networks_are_accepted() -> None:
     assert eks.web_client_cidrs == ("10.8.0.0/16", "192.168.10.0/24", "100.64.0.0/10")
     many = [f"10.{i}.0.0/16" for i in range(25)]
     assert settings_for("eks", eksWebClientCidrs=many).eks.web_client_cidrs == tuple(many)
+
+
+def test_a_git_host_inside_the_vpc_lets_eks_run_without_internet() -> None:
+    """issue 21, item 1: egress endpoints on eks load once dagsRepoVpcHost names the host of
+    dagsRepoUrl (a Git server in the VPC), and git-sync is given that URL."""
+    s = settings_for(
+        "eks", egress="endpoints", eksImageRegistry=EXAMPLE_IMAGE_REGISTRY, **EXAMPLE_VPC_GIT
+    )
+    assert s.eks.dags_repo_url == EXAMPLE_VPC_GIT["dagsRepoUrl"]
+    assert s.eks.dags_repo_vpc_host == EXAMPLE_VPC_GIT["dagsRepoVpcHost"]
+    # With NAT, or on an existing VPC (its owner's to say), a public Git host is fine.
+    assert settings_for("eks").eks.dags_repo_vpc_host == ""

@@ -3,7 +3,9 @@
 - `MwaaTransport`: MWAA's `InvokeRestApi` (boto3 `mwaa.invoke_rest_api`), IAM-authorised, no
   network path to the private web server needed. MWAA adds the `/api/v2` prefix itself and
   caps `Path` at 64 characters (botocore's model): `path_limit`, which the import checks for
-  every call before it writes anything.
+  every call before it writes anything and the export uses to leave out a DAG whose paths
+  cannot fit. Its `QueryParameters` carry scalars only: how InvokeRestApi encodes a list is
+  undocumented, so the transport refuses one.
 - `HttpTransport`: the API server over HTTP(S) (the EKS ALB, a port-forward, or the in-cluster
   Service) with a JWT from `POST /auth/token`.
 
@@ -21,6 +23,13 @@ from typing import Any, Protocol
 
 PAGE_SIZE = 100
 MWAA_PATH_LIMIT = 64  # botocore mwaa InvokeRestApiRequest.Path max
+
+
+def segment(value: str) -> str:
+    """One path segment, percent-encoded: pool names may hold spaces and `/` (Airflow routes
+    `/pools/{pool_name:path}`), and every path is built encoded, the length a transport counts
+    included."""
+    return urllib.parse.quote(value, safe="")
 
 
 class ApiError(RuntimeError):
@@ -68,6 +77,11 @@ class MwaaTransport:
     ) -> tuple[int, Any]:
         if len(path) > MWAA_PATH_LIMIT:
             raise ApiError(method, path, 0, f"MWAA InvokeRestApi paths stop at {MWAA_PATH_LIMIT}")
+        listed = sorted(k for k, v in (params or {}).items() if isinstance(v, (list, tuple, set)))
+        if listed:
+            raise ApiError(
+                method, path, 0, f"list-valued query parameters {listed}: MWAA carries scalars"
+            )
         kwargs: dict[str, Any] = {"Name": self.environment_name, "Path": path, "Method": method}
         if params:
             kwargs["QueryParameters"] = dict(params)
@@ -144,8 +158,8 @@ class HttpTransport:
         body: Mapping[str, Any] | None = None,
     ) -> tuple[int, Any]:
         query = f"?{urllib.parse.urlencode(params, doseq=True)}" if params else ""
-        # Run ids hold `:` and `+`: encoded here; MWAA receives the path as data, unencoded.
-        url = f"{self.base_url}/api/v2{urllib.parse.quote(path, safe='/')}{query}"
+        # Paths arrive encoded (`segment`): the same text both transports send.
+        url = f"{self.base_url}/api/v2{path}{query}"
         return self._send(method, url, body, {"Authorization": f"Bearer {self.token()}"})
 
 

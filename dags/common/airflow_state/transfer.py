@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from common.airflow_state.api import AirflowApi, ApiError
+from common.airflow_state.api import AirflowApi, ApiError, segment
 from common.airflow_state.document import (
     SCHEMA_VERSION,
     check_document,
@@ -96,10 +96,32 @@ def export_state(
         "dags": [
             _dag(api, dag, history_days, now)
             for dag in sorted(api.paged("/dags", "dags"), key=lambda d: d["dag_id"])
+            if _fits(api, dag["dag_id"], omitted)
         ],
         "omitted": omitted,
     }
     return check_document(doc)
+
+
+def _export_paths(dag_id: str) -> list[str]:
+    """Every path the export builds for one DAG (`_dag`)."""
+    dag = f"/dags/{segment(dag_id)}"
+    return [f"{dag}/dagRuns", f"{dag}/details"]
+
+
+def _fits(api: AirflowApi, dag_id: str, omitted: list[str]) -> bool:
+    """Whether the source's transport can carry every path the export builds for `dag_id`
+    (MWAA: 64 characters; Airflow allows DAG ids of 250). One DAG that cannot is left out with
+    a line in `omitted`, so the rest, and the daily backup, still go through."""
+    limit = api.path_limit
+    longest = max(_export_paths(dag_id), key=len)
+    if limit is None or len(longest) <= limit:
+        return True
+    omitted.append(
+        f"dag {dag_id}: its API path {longest} is {len(longest)} characters, this transport "
+        f"carries {limit}; left out (a shorter dag_id fits)"
+    )
+    return False
 
 
 def _variables(api: AirflowApi, omitted: list[str]) -> list[dict[str, Any]]:
@@ -154,7 +176,7 @@ def _run(run: dict[str, Any]) -> dict[str, Any]:
 
 def _dag(api: AirflowApi, dag: dict[str, Any], history_days: int, now: datetime) -> dict[str, Any]:
     dag_id = dag["dag_id"]
-    runs = f"/dags/{dag_id}/dagRuns"
+    runs, details_path = _export_paths(dag_id)
     latest = api.get(
         runs,
         {"state": "success", "order_by": "-logical_date", "logical_date_gte": EPOCH, "limit": 1},
@@ -164,7 +186,7 @@ def _dag(api: AirflowApi, dag: dict[str, Any], history_days: int, now: datetime)
         since = (now - timedelta(days=history_days)).isoformat()
         found = api.paged(runs, "dag_runs", {"logical_date_gte": since, "order_by": "logical_date"})
         history = [_run(r) for r in found if r["state"] in RUN_STATES and r.get("logical_date")]
-    details = api.get(f"/dags/{dag_id}/details")
+    details = api.get(details_path)
     return {
         "dag_id": dag_id,
         "is_paused": bool(dag["is_paused"]),
@@ -232,21 +254,26 @@ def _pool_changes(api: AirflowApi, pools: list[dict[str, Any]]) -> list[Change]:
     changes = []
     for pool in pools:
         name = pool["name"]
-        current = api.get_or_none(f"/pools/{name}")
+        path = f"/pools/{segment(name)}"
+        current = api.get_or_none(path)
         if current is None:
             body = {"name": name, **{f: pool[f] for f in POOL_FIELDS}}
             changes.append(Change(f"pool {name}: create", [Call("POST", "/pools", body=body)]))
             continue
         fields = ("slots", "include_deferred") if name == DEFAULT_POOL else POOL_FIELDS
         differ = _differs(current, pool, fields)
-        if differ:
-            call = Call(
-                "PATCH",
-                f"/pools/{name}",
-                params={"update_mask": differ},
-                body={f: pool[f] for f in differ},
-            )
-            changes.append(Change(f"pool {name}: update {', '.join(differ)}", [call]))
+        if not differ:
+            continue
+        if name == DEFAULT_POOL:
+            # Airflow patches default_pool only under a mask naming slots/include_deferred;
+            # one field per call keeps the mask a single value, which MWAA certainly carries.
+            calls = [
+                Call("PATCH", path, params={"update_mask": f}, body={f: pool[f]}) for f in differ
+            ]
+        else:
+            # Without a mask, Airflow sets exactly the fields the body holds.
+            calls = [Call("PATCH", path, body={f: pool[f] for f in differ})]
+        changes.append(Change(f"pool {name}: update {', '.join(differ)}", calls))
     return changes
 
 
@@ -255,15 +282,14 @@ def _variable_changes(api: AirflowApi, variables: list[dict[str, Any]]) -> list[
     for variable in variables:
         key = variable["key"]
         body = {"key": key, "value": variable["value"], "description": variable["description"]}
-        current = api.get_or_none(f"/variables/{key}")
+        path = f"/variables/{segment(key)}"
+        current = api.get_or_none(path)
         if current is None:
             changes.append(
                 Change(f"variable {key}: create", [Call("POST", "/variables", body=body)])
             )
         elif _differs(current, variable, ("value", "description")):
-            changes.append(
-                Change(f"variable {key}: update", [Call("PATCH", f"/variables/{key}", body=body)])
-            )
+            changes.append(Change(f"variable {key}: update", [Call("PATCH", path, body=body)]))
     return changes
 
 
@@ -272,15 +298,17 @@ def _connection_changes(api: AirflowApi, connections: list[dict[str, Any]]) -> l
     for conn in connections:
         conn_id = conn["connection_id"]
         body = {"connection_id": conn_id, **{f: conn[f] for f in CONNECTION_FIELDS}}
-        current = api.get_or_none(f"/connections/{conn_id}")
+        path = f"/connections/{segment(conn_id)}"
+        current = api.get_or_none(path)
         if current is None:
             call = Call("POST", "/connections", body=body)
             changes.append(Change(f"connection {conn_id}: create", [call]))
             continue
         differ = [f for f in CONNECTION_FIELDS if not _same_field(f, current.get(f), conn[f])]
         if differ:
-            # update_mask: a password set on the target by hand is never touched.
-            call = Call("PATCH", f"/connections/{conn_id}", {"update_mask": differ}, body)
+            # No mask: Airflow sets the fields the body holds, and it holds no password, so a
+            # password set on the target by hand is never touched.
+            call = Call("PATCH", path, body=body)
             changes.append(Change(f"connection {conn_id}: update {', '.join(differ)}", [call]))
     return changes
 
@@ -307,7 +335,7 @@ def _dag_changes(
     if dag_id in PER_PLATFORM_DAGS:
         warnings.append(f"dag {dag_id}: the target's own; its paused state and runs are kept")
         return []
-    current = api.get_or_none(f"/dags/{dag_id}")
+    current = api.get_or_none(f"/dags/{segment(dag_id)}")
     if current is None:
         warnings.append(f"dag {dag_id}: not in the target (deploy its file first); skipped")
         return []
@@ -323,7 +351,7 @@ def _dag_changes(
             changes.append(
                 Change(
                     f"dag {dag_id}: pause while its runs are recreated",
-                    [Call("PATCH", f"/dags/{dag_id}", body={"is_paused": True})],
+                    [Call("PATCH", f"/dags/{segment(dag_id)}", body={"is_paused": True})],
                 )
             )
             paused = True
@@ -342,7 +370,7 @@ def _dag_changes(
         changes.append(
             Change(
                 f"dag {dag_id}: {word}",
-                [Call("PATCH", f"/dags/{dag_id}", body={"is_paused": wanted})],
+                [Call("PATCH", f"/dags/{segment(dag_id)}", body={"is_paused": wanted})],
             )
         )
     return changes
@@ -361,10 +389,10 @@ def target_run_id(logical_date: str) -> str:
 def _run_changes(api: AirflowApi, dag_id: str, run: dict[str, Any]) -> list[Change]:
     run_id, state = target_run_id(run["logical_date"]), run["state"]
     where = f"dag {dag_id}: run {run_id}"
-    set_state = Call("PATCH", f"/dags/{dag_id}/dagRuns/{run_id}", body={"state": state})
+    set_state = Call("PATCH", f"/dags/{segment(dag_id)}/dagRuns/{run_id}", body={"state": state})
     # One list call by logical date: the target may hold this interval under any id.
     same_date = api.get(
-        f"/dags/{dag_id}/dagRuns",
+        f"/dags/{segment(dag_id)}/dagRuns",
         {"logical_date_gte": run["logical_date"], "logical_date_lte": run["logical_date"]},
     )["dag_runs"]
     for existing in same_date:
@@ -377,7 +405,7 @@ def _run_changes(api: AirflowApi, dag_id: str, run: dict[str, Any]) -> list[Chan
         return []
     create = Call(
         "POST",
-        f"/dags/{dag_id}/dagRuns",
+        f"/dags/{segment(dag_id)}/dagRuns",
         body={
             "dag_run_id": run_id,
             "logical_date": run["logical_date"],
