@@ -21,9 +21,10 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt | uv
 	@PYTHON=$(PYTHON) bash scripts/venv.sh $(VENV) requirements-dev.txt
 	@touch $@
 
-## plan: offline preview of STACK (resources, cost, policy findings); FORMAT=text|json|markdown
+## plan: offline preview of STACK (resources, cost, policy findings); FORMAT=text|json|markdown;
+## AT=<ISO time>: the stack as it is then (asleep or awake, docs/sleep.md)
 plan: $(VENV)/.installed
-	@$(PY) -m tools.plan --stack $(STACK) --format $(FORMAT)
+	@$(PY) -m tools.plan --stack $(STACK) --format $(FORMAT) $(if $(AT),--at $(AT))
 
 ## test: lint, type check, unit tests, real-tool checks, the charts rendered, the DAGs in Airflow,
 ## and the end-to-end run on the local platform

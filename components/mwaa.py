@@ -81,6 +81,9 @@ class MwaaArgs:
     egress_ready: Sequence[pulumi.Resource] = ()
     """The network's egress (NAT or endpoints, routes): the environment waits for it and is
     deleted before it."""
+    asleep: bool = False
+    """The stack sleeps (docs/sleep.md): no environment; its key, buckets, log groups, role
+    and security group stay, so waking needs nothing from outside."""
 
 
 def dag_files(dags_dir: Path) -> list[tuple[str, Path]]:
@@ -202,6 +205,40 @@ class MwaaAirflow(pulumi.ComponentResource):
             name, env=env, env_arn=env_arn, account=account, bucket=bucket, key=key, args=args
         )
         sg = self._security_group(name, args)
+        self.environment_arn = pulumi.Output.from_input(env_arn)
+        self.execution_role_arn = role.arn
+        self.dag_bucket = bucket.bucket
+        self.web_login_policy_json = policy_document(
+            [
+                {
+                    "Sid": "OpenTheAirflowUi",
+                    "Effect": "Allow",
+                    "Action": "airflow:CreateWebLoginToken",
+                    "Resource": account.arn("airflow", f"role/{env}/User"),
+                }
+            ]
+        )
+        dag_location = pulumi.Output.concat("s3://", bucket.bucket, f"/{DAG_PATH}")
+        log_group_names = {suffix: log_groups[kind].name for kind, suffix in LOG_TYPES.items()}
+        if args.asleep:
+            self.platform = AirflowPlatform(
+                architecture="mwaa",
+                environment_name=env,
+                web_url=pulumi.Output.from_input("asleep (docs/sleep.md)"),
+                dag_location=dag_location,
+                log_groups=log_group_names,
+                watch=WatchTargets(mwaa_environment=pulumi.Output.from_input(env)),
+                exports={"dagBucket": bucket.bucket, "executionRoleArn": role.arn},
+            )
+            self.register_outputs(
+                {
+                    "environmentArn": self.environment_arn,
+                    "webUrl": self.platform.web_url,
+                    "dagBucket": self.dag_bucket,
+                    "executionRoleArn": self.execution_role_arn,
+                }
+            )
+            return
 
         environment = aws.mwaa.Environment(
             f"{name}-environment",
@@ -266,18 +303,6 @@ class MwaaAirflow(pulumi.ComponentResource):
                 resource=self,
             )
         self.environment_arn = environment.arn
-        self.execution_role_arn = role.arn
-        self.dag_bucket = bucket.bucket
-        self.web_login_policy_json = policy_document(
-            [
-                {
-                    "Sid": "OpenTheAirflowUi",
-                    "Effect": "Allow",
-                    "Action": "airflow:CreateWebLoginToken",
-                    "Resource": account.arn("airflow", f"role/{env}/User"),
-                }
-            ]
-        )
         exports: dict[str, pulumi.Input[object]] = {
             "mwaaEnvironmentArn": environment.arn,
             "mwaaEnvironmentName": environment.name,
@@ -297,8 +322,8 @@ class MwaaAirflow(pulumi.ComponentResource):
             architecture="mwaa",
             environment_name=env,
             web_url=pulumi.Output.concat("https://", environment.webserver_url),
-            dag_location=pulumi.Output.concat("s3://", bucket.bucket, f"/{DAG_PATH}"),
-            log_groups={suffix: log_groups[kind].name for kind, suffix in LOG_TYPES.items()},
+            dag_location=dag_location,
+            log_groups=log_group_names,
             watch=WatchTargets(mwaa_environment=environment.name),
             exports=exports,
         )

@@ -1,10 +1,12 @@
 """Offline plan: run the Pulumi program under mocks for one stack, no AWS, no Pulumi CLI.
 
-    python -m tools.plan --stack dev [--format text|json|markdown]
+    python -m tools.plan --stack dev [--format text|json|markdown] [--at 2026-12-08T22:00Z]
 
 Reads `Pulumi.yaml` and `Pulumi.<stack>.yaml` the way the CLI does (project defaults applied,
 secure values replaced by placeholders), runs `__main__.py`, and reports the resource tree
 grouped by component, the key settings, the estimated monthly cost and the policy findings.
+A stack that sleeps (docs/sleep.md) is planned as it is at `--at` (default: now), with its
+phase, its next change and its month with the schedule beside the month always on.
 Bad settings fail with the same lines `pulumi up` shows.
 """
 
@@ -14,17 +16,20 @@ import argparse
 import gc
 import json
 import logging
+import os
 import runpy
 import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from components.charts import pinned
+from components.schedule import AT_VARIABLE, next_change, parse_time, phase_at
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET_PLACEHOLDER = "plan-placeholder-secret"
@@ -54,6 +59,14 @@ class Plan:
     """What the program warned about (`pulumi.log.warn`), as `pulumi preview` shows it."""
     egress: Any = None
     """The stack's monthly cost with NAT and with interface endpoints (created VPCs)."""
+    at: Any = None
+    """The time the program decided the stack's phase for."""
+    root: Path = ROOT
+    """The project directory planned."""
+    schedule: Any = None
+    """A stack that sleeps: the month with the schedule and always on (finops.schedule)."""
+    staying: list[Any] = field(default_factory=list)
+    """A stack that sleeps: what costs money while asleep, (name, type, USD a month)."""
 
     def resources(self) -> list[dict[str, Any]]:
         """Planned resources as plain dicts (type, name, inputs, provider)."""
@@ -114,8 +127,14 @@ def _wire(value: Any) -> str:
     return json.dumps(value)
 
 
-def run(stack: str, root: Path = ROOT, overrides: dict[str, Any] | None = None) -> Plan:
-    """Run the program for `stack` under mocks and return what it declared."""
+def run(
+    stack: str,
+    root: Path = ROOT,
+    overrides: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> Plan:
+    """Run the program for `stack` under mocks and return what it declared, as the program
+    decides at `at` (default: now; the program reads it from $AIRFLOW_STACK_AT)."""
     import pulumi
     from pulumi.runtime import settings as runtime_settings
     from pulumi.runtime.stack import run_pulumi_func
@@ -148,12 +167,17 @@ def run(stack: str, root: Path = ROOT, overrides: dict[str, Any] | None = None) 
     def program() -> None:
         namespace.update(runpy.run_path(str(root / "__main__.py"), run_name="__pulumi_plan__"))
 
+    saved = os.environ.get(AT_VARIABLE)
+    if at is not None:
+        os.environ[AT_VARIABLE] = at.isoformat()
     try:
         _sync_await(run_pulumi_func(program))
     except SettingsError as exc:
         raise PlanError(str(exc)) from None
     finally:
         notes.detach()
+        if at is not None:
+            _restore(AT_VARIABLE, saved)
     stack_resource = runtime_settings.get_root_resource()
     outputs = {
         k: _sync_await(pulumi.Output.from_input(v).future())
@@ -169,7 +193,16 @@ def run(stack: str, root: Path = ROOT, overrides: dict[str, Any] | None = None) 
         seconds=time.perf_counter() - started,
         cpu_seconds=time.process_time() - cpu_started,
         notes=notes.messages,
+        at=namespace.get("at"),
+        root=root,
     )
+
+
+def _restore(variable: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(variable, None)
+    else:
+        os.environ[variable] = value
 
 
 class _NoteCollector(logging.Handler):
@@ -339,6 +372,7 @@ def to_dict(plan: Plan) -> dict[str, Any]:
         "charts": chart_summary(plan),
         "outputs": {k: v for k, v in plan.outputs.items() if not _is_secret_output(k)},
         "cost": plan.cost.to_dict() if plan.cost is not None else None,
+        "sleep": sleep_summary(plan),
         "egress": plan.egress.to_dict() if plan.egress is not None else None,
         "notes": list(plan.notes),
         "policy": [_finding_dict(f) for f in plan.findings],
@@ -370,12 +404,61 @@ def to_text(plan: Plan) -> str:
     lines.append(plan.cost.to_text() if plan.cost is not None else "  (estimator not available)")
     if plan.egress is not None:
         lines += ["Egress:", f"  {plan.egress.to_text()}"]
+    lines += ["", "Sleep (docs/sleep.md):", *_sleep_lines(plan)]
     lines += ["", "Notes:"]
     lines += [f"  warning: {note}" for note in plan.notes] or ["  none"]
     lines += ["", "Policy findings:"]
     lines += _findings_lines(plan) or ["  none"]
     lines.append(f"\nPlanned in {plan.seconds:.2f} s ({plan.cpu_seconds:.2f} s CPU)")
     return "\n".join(lines)
+
+
+def sleep_summary(plan: Plan) -> dict[str, Any]:
+    """The stack's phase at the plan's time, its next change, and (when it sleeps) the month
+    with the schedule beside the month always on, and what costs money while asleep."""
+    s = plan.settings
+    if s is None or plan.at is None:
+        return {}
+    change = next_change(s.schedule, s.architecture, plan.at)
+    summary: dict[str, Any] = {
+        "at": plan.at.isoformat(),
+        "phase": phase_at(s.schedule, s.architecture, plan.at),
+        "next_change": {"at": change[0].isoformat(), "phase": change[1]} if change else None,
+        "awake_hours": s.schedule.awake_hours or "always",
+        "timezone": s.schedule.timezone,
+        "override": s.schedule.awake or None,
+    }
+    if plan.schedule is not None:
+        summary["cost"] = plan.schedule.to_dict()
+        summary["staying"] = [{"resource": n, "type": t, "monthly": c} for n, t, c in plan.staying]
+    return summary
+
+
+def _sleep_lines(plan: Plan) -> list[str]:
+    summary = sleep_summary(plan)
+    if not summary:
+        return ["  (not planned at a time)"]
+    change = summary["next_change"]
+    lines = [
+        f"  at {summary['at']}: {summary['phase']}"
+        + (f"; next: {change['phase']} at {change['at']}" if change else "; it never changes"),
+        f"  awake hours: {summary['awake_hours']} ({summary['timezone']})"
+        + (f", override awake: {summary['override']}" if summary["override"] else ""),
+    ]
+    cost = summary.get("cost")
+    if cost:
+        lines += [
+            f"  month with the schedule: ${cost['scheduled_monthly']:,.2f} "
+            f"({cost['awake_hours_a_month']} h awake, early wake included); "
+            f"always on: ${cost['always_on_monthly']:,.2f}; asleep all month: "
+            f"${cost['asleep_monthly']:,.2f}",
+            "  what stays and costs while asleep:",
+        ]
+        lines += [
+            f"    {row['resource']:<44} {_short_type(row['type']):<18} ${row['monthly']:>8,.2f}"
+            for row in summary["staying"]
+        ]
+    return lines
 
 
 def _chart_lines(charts: list[dict[str, Any]]) -> list[str]:
@@ -425,6 +508,7 @@ def to_markdown(plan: Plan) -> str:
     lines.append(plan.cost.to_markdown() if plan.cost is not None else "_estimator not available_")
     if plan.egress is not None:
         lines += ["", f"Egress: {plan.egress.to_text()}"]
+    lines += ["", "#### Sleep", "", *(f"- {line.strip()}" for line in _sleep_lines(plan))]
     if plan.notes:
         lines += ["", "#### Notes", "", *(f"- {note}" for note in plan.notes)]
     lines += ["", "#### Policy findings", ""]
@@ -446,6 +530,8 @@ def enrich(plan: Plan) -> Plan:
         usage = stack_usage(plan.stack)
         plan.cost = estimate(resources, region=plan.settings.region, usage=usage)
         plan.egress = _egress(plan, resources, usage)
+        if plan.settings.schedule.scheduled:
+            _schedule(plan, usage)
     try:
         from policy.rules.registry import evaluate
     except ImportError:
@@ -453,6 +539,23 @@ def enrich(plan: Plan) -> Plan:
     else:
         plan.findings = list(evaluate(resources, plan.settings.policy_exceptions))
     return plan
+
+
+def _schedule(plan: Plan, usage: dict[str, Any]) -> None:
+    """Plan the stack awake and asleep (the override does it) and price the month of each."""
+    from components.schedule import awake_fraction
+    from finops import estimate
+    from finops.schedule import schedule_cost, staying
+
+    s = plan.settings
+    reports = {}
+    for awake in ("true", "false"):
+        overrides = {**plan.config, f"{plan.project}:awake": awake}
+        other = run(plan.stack, plan.root, overrides=overrides, at=plan.at)
+        reports[awake] = estimate(other.resources(), region=s.region, usage=usage)
+    fraction = awake_fraction(s.schedule, s.architecture)
+    plan.schedule = schedule_cost(reports["true"], reports["false"], fraction)
+    plan.staying = staying(reports["false"])
 
 
 def _egress(plan: Plan, resources: list[dict[str, Any]], usage: dict[str, Any]) -> Any:
@@ -485,9 +588,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stack", required=True)
     parser.add_argument("--format", choices=["text", "json", "markdown"], default="text")
+    parser.add_argument(
+        "--at", default="", help="plan the stack as it is at this ISO time (default: now)"
+    )
     args = parser.parse_args(argv)
     try:
-        plan = enrich(run(args.stack))
+        at = parse_time(args.at) if args.at else None
+    except ValueError as exc:
+        print(f"error: --at: {exc}", file=sys.stderr)
+        return 2
+    try:
+        plan = enrich(run(args.stack, at=at))
     except PlanError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -31,6 +31,7 @@ from components.settings.eks import EksSettings
 from components.settings.mwaa import MwaaSettings
 from components.settings.network import NetworkSettings
 from components.settings.observability import ObservabilitySettings
+from components.settings.schedule import ScheduleSettings
 from components.settings.stack import StackSettings
 from components.settings.versions import CHART_AIRFLOW_VERSIONS, NO_GRACEFUL_REGIONS
 
@@ -50,6 +51,7 @@ class Settings(BaseModel):
     mwaa: MwaaSettings
     eks: EksSettings
     observability: ObservabilitySettings
+    schedule: ScheduleSettings
 
     @property
     def architecture(self) -> Architecture:
@@ -95,6 +97,7 @@ GROUPS: dict[str, type[_Group]] = {
     "mwaa": MwaaSettings,
     "eks": EksSettings,
     "observability": ObservabilitySettings,
+    "schedule": ScheduleSettings,
 }
 
 
@@ -156,7 +159,15 @@ def _cross_checks(stack_name: str, region: str, groups: Mapping[str, _Group]) ->
     assert isinstance(network, NetworkSettings)
     mwaa = groups["mwaa"]
     assert isinstance(mwaa, MwaaSettings)
+    schedule = groups["schedule"]
+    assert isinstance(schedule, ScheduleSettings)
     errors = []
+    if stack.protect and schedule.scheduled and not schedule.sleep_while_protected:
+        what = "awakeHours" if schedule.awake_hours else "awake: false"
+        errors.append(
+            f"{what}: a protected stack (protect: true) does not sleep by accident; set "
+            "sleepWhileProtected: true if it should (docs/sleep.md)"
+        )
     if mwaa.endpoint_management == "CUSTOMER" and not network.existing:
         errors.append(
             "mwaaEndpointManagement: CUSTOMER needs existingVpcId (a shared VPC whose owner "
