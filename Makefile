@@ -13,7 +13,7 @@ OUT ?= cost.png
 .PHONY: plan test lint typecheck unit test-charts test-dags test-tools tools charts chart-packages helm preview up cost-curve config-docs clean \
 	state-export state-import pre-upgrade-snapshot local local-install uv airflow-venv local-packages \
 	local-status local-down e2e e2e-dev bench-local \
-	e2e-state
+	e2e-state sleep wake
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt | uv
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -122,6 +122,16 @@ state-export: $(VENV)/.installed
 
 state-import: $(VENV)/.installed
 	$(PY) -m tools.airflow_state import --stack $(STACK) --in $(STATE_DOC) $(STATE_ARGS)
+
+## sleep / wake: by hand what the scheduled workflow does at an edge (docs/sleep.md): the stack
+## file's `awake` override set to false / true, then the state export or import and `pulumi up`.
+## Needs the Pulumi CLI and AWS credentials; SLEEP_ARGS: e.g. --dry-run, --pulumi-stack org/dev
+SLEEP_ARGS ?=
+sleep: $(VENV)/.installed
+	$(PY) -m tools.sleep sleep --stack $(STACK) $(SLEEP_ARGS)
+
+wake: $(VENV)/.installed
+	$(PY) -m tools.sleep wake --stack $(STACK) $(SLEEP_ARGS)
 
 ## e2e-state: state built on the dev-like local platform, exported, imported into the
 ## prod-like one and read back equal; prod's scheduler continues after it (README "Airflow state")

@@ -14,7 +14,7 @@ from components.eks import EksPlatform, EksPlatformArgs
 from components.mwaa import MwaaAirflow, MwaaArgs
 from components.network import Network, NetworkArgs
 from components.observability import Observability, ObservabilityArgs
-from components.schedule import next_change, now, phase_at
+from components.schedule import desired_phase, next_change, now
 from components.settings import from_pulumi
 from components.workspace import AirflowWorkspace, WorkspaceArgs
 
@@ -26,7 +26,7 @@ retention = settings.stack_settings.log_retention_days
 # Awake, waking or asleep: a function of the settings and the time (docs/sleep.md), so a
 # deploy at any hour converges to what the schedule says.
 at = now()
-phase = phase_at(settings.schedule, settings.architecture, at)
+phase = desired_phase(settings.schedule, settings.architecture, at)
 asleep = phase == "asleep"
 paging = phase == "awake"
 

@@ -21,6 +21,10 @@ Phase = Literal["awake", "waking", "asleep"]
 AT_VARIABLE = "AIRFLOW_STACK_AT"
 """Environment variable: the ISO time the program decides for (`make plan AT=...`, tests);
 unset: now."""
+HOLD_VARIABLE = "AIRFLOW_STACK_HOLD_PAGING"
+"""Environment variable `tools/sleep` sets to `1` while it brings a platform up that the time
+already calls awake (a missed wake edge, `make wake`): the run declares it waking (paging
+off) until the platform has reported healthy and its state is imported."""
 
 # How long before a window the platform is declared. MWAA: AWS documents "about twenty to
 # thirty minutes to create an environment" (MWAA User Guide, "Create an Amazon MWAA
@@ -101,6 +105,14 @@ def phase_at(schedule: ScheduleSettings, architecture: str, at: datetime) -> Pha
         if opens - lead <= at < opens:
             return "waking"
     return "asleep"
+
+
+def desired_phase(schedule: ScheduleSettings, architecture: str, at: datetime) -> Phase:
+    """`phase_at`, with paging held off while `tools/sleep` wakes the platform."""
+    phase = phase_at(schedule, architecture, at)
+    if phase == "awake" and os.environ.get(HOLD_VARIABLE) == "1":
+        return "waking"
+    return phase
 
 
 def next_change(
