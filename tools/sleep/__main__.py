@@ -28,6 +28,9 @@ from tools.sleep.edge import Step, steps
 
 STATE_PREFIX = "airflow-state/"
 """Where state documents live in the data bucket (metadata_backup's and the sleep exports)."""
+SLEEP_HISTORY_DAYS = 4
+"""Runs the sleep export carries: a long weekend's worth, so every run of the days before the
+night is back after it (the scheduler continues after the last one, none is made twice)."""
 HEALTHY_TIMEOUT = 75 * 60  # seconds: MWAA's 20-30 minutes to create, with a wide margin
 POLL = 30
 
@@ -86,12 +89,21 @@ class Runner:
         self._pulumi(args, env=env, capture=False)
         self._outputs = None
 
+    def state_source(self) -> list[str]:
+        """How `tools.airflow_state` reaches this stack's Airflow."""
+        return ["--stack", self.settings.stack]
+
+    def export_location(self) -> str:
+        """Where the sleep export goes: the data bucket, beside metadata_backup's documents."""
+        stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H-%M-%SZ")
+        return f"s3://{self.outputs()['dataBucket']}/{STATE_PREFIX}sleep/{stamp}/state.json"
+
     def export(self) -> None:
         from tools.airflow_state.__main__ import main as state
 
-        stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H-%M-%SZ")
-        uri = f"s3://{self.outputs()['dataBucket']}/{STATE_PREFIX}sleep/{stamp}/state.json"
-        if state(["export", "--stack", self.settings.stack, "--out", uri]) != 0:
+        uri = self.export_location()
+        history = ["--history-days", str(SLEEP_HISTORY_DAYS)]
+        if state(["export", *self.state_source(), "--out", uri, *history]) != 0:
             raise SleepError(f"export to {uri} failed: the platform stays up (run it again)")
 
     def newest_export(self) -> str:
@@ -116,7 +128,7 @@ class Runner:
         from tools.airflow_state.__main__ import main as state
 
         uri = self.newest_export()
-        if state(["import", "--stack", self.settings.stack, "--in", uri]) != 0:
+        if state(["import", *self.state_source(), "--in", uri]) != 0:
             raise SleepError(f"import of {uri} failed; paging stays off until it succeeds")
 
     def wait_healthy(self) -> None:
