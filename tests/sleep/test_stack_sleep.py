@@ -235,3 +235,27 @@ def test_no_alarm_or_rule_reaches_people_while_asleep_or_waking(
                     when, alarm["name"])  # fmt: skip
         for event in platform_events(quiet):
             assert deliveries(quiet, event) == [], (when, event["detail-type"])
+
+
+def test_eks_asleep_prices_what_cannot_sleep_and_the_stopped_database_as_storage() -> None:
+    from finops import estimate
+    from finops.schedule import staying
+
+    staging = tuple(STAGING.items())
+    awake = estimate(graph("prod", AWAKE, staging).resources())
+    asleep = estimate(graph("prod", ASLEEP, staging).resources())
+
+    def db_hours(report: Any) -> float:
+        (hours,) = [
+            li for li in report.line_items
+            if li.type == "aws:rds/instance:Instance" and li.unit == "h"
+        ]  # fmt: skip
+        return float(hours.monthly)
+
+    assert db_hours(awake) > 0
+    assert db_hours(asleep) == 0  # stopped: its storage only
+    kept = {token: cost for _, token, cost in staying(asleep)}
+    assert kept["eks:index:Cluster"] == pytest.approx(73.0)  # the control plane cannot sleep
+    assert kept["aws:elasticache/replicationGroup:ReplicationGroup"] > 0
+    assert "aws:eks/nodeGroup:NodeGroup" not in kept  # zero nodes cost nothing
+    assert asleep.monthly_total < awake.monthly_total / 2
