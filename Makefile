@@ -15,7 +15,8 @@ PROGRESS := $(PYTHON) -m tools.progress
 .PHONY: plan test lint typecheck unit test-charts test-dags test-tools tools charts chart-packages helm preview up cost-curve config-docs clean \
 	state-export state-import pre-upgrade-snapshot local local-install uv airflow-venv local-packages \
 	local-status local-down e2e e2e-dev bench-local \
-	e2e-state docs docs-serve check venv local-up e2e-run bench-run e2e-sign-in browser bench-guard checkov verify-charts
+	e2e-state docs docs-serve check venv local-up e2e-run bench-run e2e-sign-in browser bench-guard checkov verify-charts \
+	sleep wake
 
 venv: $(VENV)/.installed
 
@@ -26,10 +27,11 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt | uv
 	@touch $@
 
 ## plan: offline preview of STACK (resources, cost, policy findings); FORMAT=text|json|markdown;
-## PREVIOUS=<pulumi stack output --json>: warn on MWAA updates sent without the worker strategy
+## PREVIOUS=<pulumi stack output --json>: warn on MWAA updates sent without the worker strategy;
+## AT=<ISO time>: the stack as it is then (asleep or awake, docs/sleep.md)
 PREVIOUS ?=
 plan: $(VENV)/.installed
-	@$(PY) -m tools.plan --stack $(STACK) --format $(FORMAT) $(if $(PREVIOUS),--previous $(PREVIOUS))
+	@$(PY) -m tools.plan --stack $(STACK) --format $(FORMAT) $(if $(PREVIOUS),--previous $(PREVIOUS)) $(if $(AT),--at $(AT))
 
 ## test: lint, type check, unit tests, real-tool checks, the charts rendered, the documentation
 ## site built, the DAGs in Airflow, and the end-to-end runs on the local platform
@@ -176,6 +178,16 @@ state-export: $(VENV)/.installed
 
 state-import: $(VENV)/.installed
 	$(PY) -m tools.airflow_state import --stack $(STACK) --in $(STATE_DOC) $(STATE_ARGS)
+
+## sleep / wake: by hand what the scheduled workflow does at an edge (docs/sleep.md): the stack
+## file's `awake` override set to false / true, then the state export or import and `pulumi up`.
+## Needs the Pulumi CLI and AWS credentials; SLEEP_ARGS: e.g. --dry-run, --pulumi-stack org/dev
+SLEEP_ARGS ?=
+sleep: $(VENV)/.installed
+	$(PY) -m tools.sleep sleep --stack $(STACK) $(SLEEP_ARGS)
+
+wake: $(VENV)/.installed
+	$(PY) -m tools.sleep wake --stack $(STACK) $(SLEEP_ARGS)
 
 ## e2e-state: state built on the dev-like local platform, exported, imported into the
 ## prod-like one and read back equal; prod's scheduler continues after it (docs/state.md)

@@ -33,6 +33,7 @@ from components.settings.eks import EksSettings
 from components.settings.mwaa import MwaaSettings
 from components.settings.network import NetworkSettings
 from components.settings.observability import ObservabilitySettings
+from components.settings.schedule import ScheduleSettings
 from components.settings.stack import StackSettings
 from components.settings.versions import CHART_AIRFLOW_VERSIONS, NO_GRACEFUL_REGIONS
 
@@ -53,6 +54,7 @@ class Settings(BaseModel):
     eks: EksSettings
     observability: ObservabilitySettings
     access: AccessSettings
+    schedule: ScheduleSettings
 
     @property
     def architecture(self) -> Architecture:
@@ -99,6 +101,7 @@ GROUPS: dict[str, type[_Group]] = {
     "eks": EksSettings,
     "observability": ObservabilitySettings,
     "access": AccessSettings,
+    "schedule": ScheduleSettings,
 }
 
 
@@ -162,7 +165,15 @@ def _cross_checks(stack_name: str, region: str, groups: Mapping[str, _Group]) ->
     assert isinstance(mwaa, MwaaSettings)
     access = groups["access"]
     assert isinstance(access, AccessSettings)
+    schedule = groups["schedule"]
+    assert isinstance(schedule, ScheduleSettings)
     errors = access.stack_errors(stack.architecture)
+    if stack.protect and schedule.scheduled and not schedule.sleep_while_protected:
+        what = "awakeHours" if schedule.awake_hours else "awake: false"
+        errors.append(
+            f"{what}: a protected stack (protect: true) does not sleep by accident; set "
+            "sleepWhileProtected: true if it should (docs/sleep.md)"
+        )
     if mwaa.endpoint_management == "CUSTOMER" and not network.existing:
         errors.append(
             "mwaaEndpointManagement: CUSTOMER needs existingVpcId (a shared VPC whose owner "
