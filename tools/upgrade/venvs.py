@@ -1,0 +1,157 @@
+"""Airflow at any version, as the DAG venv has it: the requirement set of
+tests/dags/requirements-airflow.txt (dags/requirements.txt included) with Airflow's pin
+changed, resolved by the pinned uv (scripts/uv.sh) and installed into `.venv-upgrade/<v>/`.
+
+The pinned version keeps the repository's full lock (constraints-airflow.txt) and its venv
+(.venv-airflow). Another version has no lock here: Airflow's published constraints files are
+on GitHub, out of reach of the build machine, so uv resolves it from the package index
+(newest releases Airflow's own requirements allow), unless a constraints file is passed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from local.config import REPO
+
+REQUIREMENTS = REPO / "tests/dags/requirements-airflow.txt"
+CONSTRAINTS = REPO / "tests/dags/constraints-airflow.txt"
+DAG_REQUIREMENTS = REPO / "dags/requirements.txt"
+PINNED_VENV = REPO / ".venv-airflow"
+VENVS = REPO / ".venv-upgrade"
+PIN = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)(?P<extras>\[[^]]*\])?==(?P<version>\S+)")
+
+
+class VenvError(RuntimeError):
+    """A venv could not be resolved or built; the message is one line."""
+
+
+@dataclass(frozen=True)
+class Pin:
+    name: str
+    version: str
+    source: str
+    """The file that pins it (repository-relative)."""
+    line: str
+
+
+def normalize(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def pins(*files: Path) -> list[Pin]:
+    """Every `name==version` line of the files (and of the files they `-r` include)."""
+    found: list[Pin] = []
+    for path in files:
+        for raw in path.read_text().splitlines():
+            line = raw.split("#", 1)[0].strip()
+            if line.startswith("-r "):
+                found += pins((path.parent / line[3:].strip()).resolve())
+            elif match := PIN.match(line):
+                found.append(
+                    Pin(match["name"], match["version"], str(path.relative_to(REPO)), line)
+                )
+    return found
+
+
+def pinned_airflow() -> str:
+    return next(p.version for p in pins(REQUIREMENTS) if normalize(p.name) == "apache-airflow")
+
+
+def requirement_lines(version: str, *, relax: frozenset[str] = frozenset()) -> list[str]:
+    """The DAG venv's requirement set with Airflow at `version`; names in `relax` unpinned
+    (to find which of our pins conflicts)."""
+    lines = [f"apache-airflow=={version}"]
+    for pin in pins(REQUIREMENTS):
+        if normalize(pin.name) == "apache-airflow":
+            continue
+        lines.append(pin.name if normalize(pin.name) in relax else pin.line)
+    return lines
+
+
+def uv() -> str:
+    result = subprocess.run(
+        ["bash", str(REPO / "scripts/uv.sh")], capture_output=True, text=True, check=False
+    )
+    if result.returncode:
+        raise VenvError("the pinned uv is unavailable (scripts/uv.sh): " + result.stderr.strip())
+    return result.stdout.strip()
+
+
+def airflow_python() -> str:
+    result = subprocess.run(
+        ["bash", str(REPO / "scripts/airflow-python.sh")], capture_output=True, text=True,
+        check=False,
+    )  # fmt: skip
+    if result.returncode:
+        raise VenvError(result.stderr.strip() or "no Python 3.10-3.12 for Airflow")
+    return result.stdout.strip()
+
+
+def _uv_env() -> dict[str, str]:
+    env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never"}
+    for pip, name in (("PIP_INDEX_URL", "UV_DEFAULT_INDEX"), ("PIP_EXTRA_INDEX_URL", "UV_INDEX"),
+                      ("PIP_FIND_LINKS", "UV_FIND_LINKS")):  # fmt: skip
+        if os.environ.get(pip):
+            env[name] = os.environ[pip]
+    return env
+
+
+def resolve(
+    lines: list[str], work: Path, constraints: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`uv pip compile` of `lines` into work/lock.txt (returned process: its stderr says why
+    a resolution failed)."""
+    work.mkdir(parents=True, exist_ok=True)
+    req = work / "requirements.txt"
+    req.write_text("\n".join(lines) + "\n")
+    command = [uv(), "pip", "compile", "--quiet", "--python", airflow_python(), str(req),
+               "-o", str(work / "lock.txt"), "--no-header",
+               "--annotation-style", "line"]  # fmt: skip
+    if constraints:
+        command += ["-c", str(constraints)]
+    return subprocess.run(command, capture_output=True, text=True, env=_uv_env(), check=False)
+
+
+def read_lock(path: Path) -> dict[str, str]:
+    """name (normalized) -> version of a lock or constraints file."""
+    found = {}
+    for raw in path.read_text().splitlines():
+        if match := PIN.match(raw.split("#", 1)[0].strip()):
+            found[normalize(match["name"])] = match["version"]
+    return found
+
+
+def venv_for(version: str, lock: Path) -> Path:
+    """The venv of `version`: .venv-airflow for the pinned one (scripts/airflow-venv.sh
+    keeps it current), else .venv-upgrade/<version>/ installed from `lock` (rebuilt only when
+    the lock changes)."""
+    if version == pinned_airflow():
+        if subprocess.run(["bash", str(REPO / "scripts/airflow-venv.sh")], check=False).returncode:
+            raise VenvError("scripts/airflow-venv.sh failed (its output is above)")
+        return PINNED_VENV
+    venv = VENVS / version
+    stamp = venv / ".lock.sha256"
+    wanted = hashlib.sha256(lock.read_bytes()).hexdigest()
+    if (venv / "bin/python").exists() and stamp.exists() and stamp.read_text() == wanted:
+        return venv
+    tool = uv()
+    env = _uv_env()
+    subprocess.run(["rm", "-rf", str(venv)], check=True)
+    made = subprocess.run(
+        [tool, "venv", "--quiet", "--seed", "--python", airflow_python(), str(venv)],
+        capture_output=True, text=True, env=env, check=False,
+    )  # fmt: skip
+    installed = made.returncode == 0 and subprocess.run(
+        [tool, "pip", "install", "--quiet", "--python", str(venv / "bin/python"), "-r", str(lock)],
+        capture_output=True, text=True, env=env, check=False,
+    ).returncode == 0  # fmt: skip
+    if not installed:
+        raise VenvError(f"uv could not build {venv.relative_to(REPO)} from {lock}")
+    stamp.write_text(wanted)
+    return venv
