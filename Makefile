@@ -13,7 +13,7 @@ OUT ?= cost.png
 .PHONY: plan test lint typecheck unit test-charts test-dags test-tools tools charts chart-packages helm preview up cost-curve config-docs clean \
 	state-export state-import pre-upgrade-snapshot local local-install uv airflow-venv local-packages \
 	local-status local-down e2e e2e-dev bench-local \
-	e2e-state
+	e2e-state upgrade-test upgrade-test-fast
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt | uv
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -27,7 +27,7 @@ plan: $(VENV)/.installed
 
 ## test: lint, type check, unit tests, real-tool checks, the charts rendered, the DAGs in Airflow,
 ## and the end-to-end run on the local platform
-test: lint typecheck unit test-charts test-dags e2e e2e-dev e2e-state
+test: lint typecheck unit test-charts test-dags e2e e2e-dev e2e-state upgrade-test-fast
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
@@ -126,6 +126,19 @@ state-import: $(VENV)/.installed
 ## prod-like one and read back equal; prod's scheduler continues after it (README "Airflow state")
 e2e-state: $(VENV)/.installed
 	STATE_E2E=1 $(PY) -m pytest tests/e2e
+
+## upgrade-test: rehearse an Airflow upgrade and its rollback on the local platform before either
+## stack moves: TO=<version> [FROM=<version, default the pinned>] [STATE=<state document>]
+## [CHART=<chart version>]; report in build/upgrade/<from>-to-<to>/ (docs/upgrade-rehearsal.md)
+upgrade-test: $(VENV)/.installed charts local-install
+	@test -n "$(TO)" || { echo "error: TO=<Airflow version> is required (e.g. make upgrade-test TO=3.3.2)" >&2; exit 2; }
+	$(PY) -m tools.upgrade --to $(TO) $(if $(FROM),--from $(FROM)) $(if $(STATE),--state $(STATE)) $(if $(CHART),--chart $(CHART))
+
+# upgrade-test-fast (in make test): steps 1-3 against the pinned version, no platform started,
+# then a planted failure in each of them (tests/upgrade)
+upgrade-test-fast: $(VENV)/.installed charts airflow-venv
+	$(PY) -m tools.upgrade --fast --to $$(sed -n 's/^apache-airflow==//p' tests/dags/requirements-airflow.txt)
+	UPGRADE_TESTS=1 $(PY) -m pytest tests/upgrade -q
 
 ## pre-upgrade-snapshot: manual RDS snapshot of the EKS metadata DB before an Airflow upgrade
 pre-upgrade-snapshot: $(VENV)/.installed

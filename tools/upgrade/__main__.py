@@ -13,7 +13,7 @@ from pathlib import Path
 
 from local.config import REPO
 from tools.upgrade import venvs
-from tools.upgrade.run import Options, rehearse
+from tools.upgrade.run import Options, folder, rehearse, shown
 
 
 def parse(argv: Sequence[str] | None) -> Options:
@@ -48,8 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: STATE={options.state} does not exist", file=sys.stderr)
         return 2
     report = rehearse(options)
-    md = (options.out or report_folder(options)) / "report.md"
-    where = md.relative_to(REPO) if md.is_relative_to(REPO) else md
+    where = shown(folder(options) / "report.md")
     failed = report.failed
     if failed:
         print(f"upgrade-test: step {failed.number} ({failed.name}) failed: {failed.summary}; "
@@ -58,12 +57,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"upgrade-test: {report.verdict} ({options.from_version} → {options.to_version}); "
           f"report: {where}")  # fmt: skip
     return 0
-
-
-def report_folder(options: Options) -> Path:
-    from tools.upgrade.run import folder
-
-    return folder(options)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,11 @@ class Resolved:
     packages: dict[str, str]
 
 
+def installed_lock() -> Resolved:
+    """The pinned version as it is installed: the repository's full lock."""
+    return Resolved(venvs.pinned_airflow(), venvs.CONSTRAINTS, venvs.read_lock(venvs.CONSTRAINTS))
+
+
 def resolve_version(version: str, work: Path, constraints: Path | None) -> Resolved | str:
     """The DAG venv's set at Airflow `version`; a one-line reason when it does not resolve."""
     if constraints is None and version == venvs.pinned_airflow():
@@ -73,7 +78,8 @@ def pulled_in(lock: Path, roots: set[str]) -> set[str]:
 def dependency_diff(
     from_version: str, to_version: str, work: Path, constraints: Path | None = None
 ) -> tuple[StepResult, Resolved | None]:
-    before = resolve_version(from_version, work, None)
+    pinned = from_version == venvs.pinned_airflow()
+    before = installed_lock() if pinned else resolve_version(from_version, work, None)
     after = resolve_version(to_version, work, constraints)
     for side, resolved in (("FROM", before), ("TO", after)):
         if isinstance(resolved, str):

@@ -47,10 +47,15 @@ def folder(options: Options) -> Path:
     return options.out or BUILD / f"{options.from_version}-to-{options.to_version}"
 
 
+def shown(path: Path) -> Path:
+    """`path` as a user in the repository types it."""
+    return path.relative_to(REPO) if path.is_relative_to(REPO) else path
+
+
 def commands(options: Options) -> list[str]:
     to = options.to_version
     return [
-        f"# 1. this rehearsal passed: {folder(options).relative_to(REPO)}/report.md",
+        f"# 1. this rehearsal passed: {shown(folder(options))}/report.md",
         "make state-export STACK=prod STATE_DOC=before-upgrade.json   # and STACK=dev",
         "make pre-upgrade-snapshot STACK=prod",
         f"# 2. the one setting: airflowVersion {to} in Pulumi.dev.yaml and Pulumi.prod.yaml,",

@@ -53,9 +53,8 @@ def pins(*files: Path) -> list[Pin]:
             if line.startswith("-r "):
                 found += pins((path.parent / line[3:].strip()).resolve())
             elif match := PIN.match(line):
-                found.append(
-                    Pin(match["name"], match["version"], str(path.relative_to(REPO)), line)
-                )
+                source = path.relative_to(REPO) if path.is_relative_to(REPO) else path
+                found.append(Pin(match["name"], match["version"], str(source), line))
     return found
 
 
