@@ -54,13 +54,14 @@ class Rehearsal:
 
 @contextlib.contextmanager
 def platforms_stopped(rehearsal: Rehearsal) -> Iterator[None]:
-    """Whatever happens, every platform the rehearsal started is stopped (and removed)."""
+    """Whatever happens, every platform the rehearsal started is stopped; its folder (logs,
+    database) stays under build/upgrade/ to be read, and the next rehearsal removes it."""
     try:
         yield
     finally:
         for state in (rehearsal.copy, rehearsal.original):
             if state.exists():
-                local.stop(state)
+                local.stop(state, keep=True)
 
 
 def start(state: Path, venv: Path, echo: Callable[[str], None]) -> local.Platform:

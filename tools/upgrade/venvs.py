@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,8 +106,13 @@ def resolve(
     lines: list[str], work: Path, constraints: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
     """`uv pip compile` of `lines` into work/lock.txt (returned process: its stderr says why
-    a resolution failed)."""
+    a resolution failed). Without constraints, uv starts from the repository's lock as
+    preferences (an existing output file is one): every package stays at the version the
+    DAG venv proved where the target allows it, instead of the index's newest (Celery's
+    newest broke Airflow 3.0.6's Celery executor: `cannot import name 'retry'`)."""
     work.mkdir(parents=True, exist_ok=True)
+    if constraints is None:
+        shutil.copyfile(CONSTRAINTS, work / "lock.txt")
     req = work / "requirements.txt"
     req.write_text("\n".join(lines) + "\n")
     command = [uv(), "pip", "compile", "--quiet", "--python", airflow_python(), str(req),
