@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -175,6 +176,13 @@ def alerted(platform: local.Platform, queue: str, run_id: str, timeout: float = 
     return False
 
 
+def error_line(output: str) -> str:
+    """The line that names the error (an exception's), else the last line."""
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    named = [line for line in lines if re.match(r"^[\w.]*(Error|Exception)\b", line)]
+    return (named or lines or ["no output"])[-1][:300]
+
+
 def warnings_in(output: str) -> list[str]:
     return sorted({
         line.strip()[:200] for line in output.splitlines()
@@ -210,7 +218,7 @@ def migration(
     except local.PlatformError as error:
         record = _migration_record(rehearsal.copy)
         if record and record["returncode"]:
-            last = (record["output"].strip().splitlines() or ["no output"])[-1]
+            last = error_line(record["output"])
             return StepResult(4, name, "fail", f"the migration to {to_version} failed: {last}",
                               seconds=record["seconds"],
                               details=[f"output: {rehearsal.copy}/migration.json"])  # fmt: skip
@@ -263,7 +271,7 @@ def rollback(rehearsal: Rehearsal, from_version: str, to_version: str) -> StepRe
     (rehearsal.work / "downgrade.log").write_text(output)
     local.stop(rehearsal.copy, keep=True)
     if result.returncode:
-        last = (output.strip().splitlines() or ["no output"])[-1]
+        last = error_line(output)
         return StepResult(5, name, "fail", f"the downgrade to {from_version} is not possible "
                           f"here: {last}", seconds=seconds,
                           details=[f"output: {rehearsal.work}/downgrade.log"])  # fmt: skip
