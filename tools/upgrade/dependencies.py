@@ -27,10 +27,14 @@ def installed_lock() -> Resolved:
 
 def resolve_version(version: str, work: Path, constraints: Path | None) -> Resolved | str:
     """The DAG venv's set at Airflow `version`; a one-line reason when it does not resolve."""
+    folder = work / f"resolve-{version}"
+    lines = venvs.requirement_lines(version)
+    history = venvs.from_history(version, folder) if version != venvs.pinned_airflow() else None
     if constraints is None and version == venvs.pinned_airflow():
         constraints = venvs.CONSTRAINTS
-    folder = work / f"resolve-{version}"
-    result = venvs.resolve(venvs.requirement_lines(version), folder, constraints)
+    elif constraints is None and history is not None:
+        lines, constraints = history.lines, history.constraints
+    result = venvs.resolve(lines, folder, constraints)
     if result.returncode == 0:
         lock = folder / "lock.txt"
         return Resolved(version, lock, venvs.read_lock(lock))

@@ -206,7 +206,7 @@ def migration(
         rehearsal.runs_from = make_state(platform, state_doc)
         if rehearsal.before_migration:
             rehearsal.before_migration(platform)
-    except (local.PlatformError, CheckFailed) as error:
+    except (local.PlatformError, CheckFailed, ApiError) as error:
         line = str(error).splitlines()[0]
         return StepResult(4, name, "fail", f"FROM {from_version} did not run: {line}")
     local.stop(rehearsal.original, keep=True)
@@ -234,7 +234,7 @@ def migration(
             raise CheckFailed(f"runs made on FROM are missing after the migration: {missing}")
         details.append(f"the {len(rehearsal.runs_from)} runs made on FROM are there")
         passed, rehearsal.runs_to = core_checks(platform, rehearsal.work)
-    except CheckFailed as error:
+    except (CheckFailed, ApiError) as error:
         return StepResult(4, name, "fail", f"on {to_version} after the migration: {error}",
                           seconds=record["seconds"], details=details)  # fmt: skip
     details += passed
@@ -290,7 +290,7 @@ def rollback(rehearsal: Rehearsal, from_version: str, to_version: str) -> StepRe
         if state != "success":
             raise CheckFailed(f"a new canary run {run_id} ended {state}")
         details.append(f"a new canary run {run_id} succeeded on {from_version}")
-    except (local.PlatformError, CheckFailed) as error:
+    except (local.PlatformError, CheckFailed, ApiError) as error:
         return StepResult(5, name, "fail", f"after the downgrade: {str(error).splitlines()[0]}",
                           seconds=seconds, details=details)  # fmt: skip
     summary = (f"downgraded in {seconds:.1f} s; {from_version} keeps the runs made on "

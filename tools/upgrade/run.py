@@ -83,7 +83,11 @@ def rehearse(options: Options, echo: Callable[[str], None] = print) -> Report:
     def step(number: int, action: Callable[[], StepResult]) -> bool:
         echo(f"== step {number}: {NAMES[number]}")
         began = time.monotonic()
-        result = action()
+        try:
+            result = action()
+        except Exception as error:  # the report says what broke, and is still written
+            line = (str(error).strip().splitlines() or [""])[0][:300]
+            result = StepResult(number, NAMES[number], "fail", f"{type(error).__name__}: {line}")
         result.seconds = round(time.monotonic() - began, 1)
         report.steps.append(result)
         echo(f"   {result.verdict}: {result.summary} ({result.seconds:.0f} s)")

@@ -74,6 +74,43 @@ def requirement_lines(version: str, *, relax: frozenset[str] = frozenset()) -> l
     return lines
 
 
+@dataclass(frozen=True)
+class LockedSet:
+    """A requirement set this repository once ran, with its lock, from git history."""
+
+    lines: list[str]
+    constraints: Path
+    commit: str
+
+
+def _git(*args: str) -> str:
+    result = subprocess.run(["git", "-C", str(REPO), *args], capture_output=True, text=True,
+                            check=False)  # fmt: skip
+    return result.stdout if result.returncode == 0 else ""
+
+
+def from_history(version: str, work: Path) -> LockedSet | None:
+    """The DAG venv's requirement set and lock at the newest commit that pinned Airflow
+    `version` (the set this project ran it with: for 3.0.6, Celery provider 3.12.2; the
+    pinned 3.23.1 crashes 3.0.6's scheduler), or None when no commit did."""
+    files = [str(p.relative_to(REPO)) for p in (REQUIREMENTS, CONSTRAINTS, DAG_REQUIREMENTS)]
+    for commit in _git("log", "--format=%H", "--", files[0]).split():
+        text = _git("show", f"{commit}:{files[0]}")
+        if f"apache-airflow=={version}" not in text.split():
+            continue
+        dag_text = _git("show", f"{commit}:{files[2]}")
+        lines = [
+            line.split("#", 1)[0].strip()
+            for line in (text + "\n" + dag_text).splitlines()
+            if line.split("#", 1)[0].strip() and not line.startswith(("-c", "-r"))
+        ]
+        work.mkdir(parents=True, exist_ok=True)
+        constraints = work / "history-constraints.txt"
+        constraints.write_text(_git("show", f"{commit}:{files[1]}"))
+        return LockedSet(lines, constraints, commit[:7])
+    return None
+
+
 def uv() -> str:
     result = subprocess.run(
         ["bash", str(REPO / "scripts/uv.sh")], capture_output=True, text=True, check=False
