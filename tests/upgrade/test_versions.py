@@ -3,6 +3,10 @@ dags/requirements.txt it includes), the target's requirement set, MWAA's table."
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from components.settings.versions import MWAA_AIRFLOW_VERSIONS
 from tools.upgrade import venvs
 from tools.upgrade.offered import mwaa_verdict
@@ -33,7 +37,7 @@ def test_a_version_mwaa_does_not_list_is_prod_only_and_names_the_table() -> None
     assert mwaa_verdict("3.3.1")[0]
 
 
-def test_uv_lock_annotations_give_what_a_pin_pulls_in(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_uv_lock_annotations_give_what_a_pin_pulls_in(tmp_path: Path) -> None:
     from tools.upgrade.dependencies import pulled_in
 
     lock = tmp_path / "lock.txt"
@@ -46,3 +50,18 @@ def test_uv_lock_annotations_give_what_a_pin_pulls_in(tmp_path) -> None:  # type
     assert pulled_in(lock, {"apache-airflow-providers-amazon"}) == {
         "apache-airflow-providers-amazon", "boto3", "botocore",
     }  # fmt: skip
+
+
+def test_a_version_this_repository_once_pinned_comes_back_with_its_own_lock(
+    tmp_path: Path,
+) -> None:
+    shallow = venvs._git("rev-parse", "--is-shallow-repository").strip() == "true"
+    if shallow:
+        pytest.skip("a shallow clone has no history (the workflow's upgrade job fetches it)")
+    locked = venvs.from_history("3.0.6", tmp_path)
+    assert locked is not None
+    assert "apache-airflow==3.0.6" in locked.lines
+    # The set 3.0.6 ran with here: the Celery provider of its day, not the pinned 3.23.1.
+    assert "apache-airflow-providers-celery==3.12.2" in locked.lines
+    assert "celery==5.6.3" in locked.constraints.read_text().split()
+    assert venvs.from_history("3.99.0", tmp_path) is None
