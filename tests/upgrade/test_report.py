@@ -25,7 +25,14 @@ def test_a_failed_step_makes_the_verdict_and_is_named() -> None:
     md = r.to_markdown()
     assert "| 2. Dependency diff | ❌ fail | 3 s | our pin x==1 conflicts |" in md
     assert "| 3. DAGs on the target | ⏭ skipped |" in md
-    assert "make up STACK=prod" in md
+    # No commands to do it for real while a step fails.
+    assert "make up STACK=prod" not in md
+    assert "Not yet: step 2 (Dependency diff) failed" in md
+
+
+def test_a_passing_rehearsal_gives_the_commands_to_do_it_for_real() -> None:
+    md = report(StepResult(1, "Offered", "pass", "ok")).to_markdown()
+    assert "### To do it for real" in md and "make up STACK=prod" in md
 
 
 def test_warnings_alone_pass_with_a_warning_verdict(tmp_path: Path) -> None:

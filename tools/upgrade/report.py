@@ -67,7 +67,11 @@ class Report:
             if s.details:
                 lines += ["", f"### {s.number}. {s.name}", ""]
                 lines += [f"- {d}" for d in s.details]
-        if self.commands:
+        if self.failed:
+            step = f"step {self.failed.number} ({self.failed.name})"
+            lines += ["", "### To do it for real", "",
+                      f"Not yet: {step} failed; fix it and rehearse again."]  # fmt: skip
+        elif self.commands:
             lines += ["", "### To do it for real", "", "```sh", *self.commands, "```"]
         return "\n".join(lines) + "\n"
 
