@@ -132,13 +132,7 @@ def core_checks(platform: local.Platform, work: Path) -> tuple[list[str], list[t
     if not all(t.get("hostname") for t in tis):
         raise CheckFailed(f"canary run {run_id}: a task has no worker hostname")
     passed.append(f"canary {run_id} succeeded through the scheduler and the Celery worker")
-    s3 = local.aws_client("s3", platform.ports.moto, platform.config.region)
-    listed = s3.list_objects_v2(
-        Bucket=platform.config.log_bucket, Prefix=f"logs/dag_id=canary/run_id={run_id}/"
-    )
-    if not listed.get("Contents") or "Canary heartbeat" not in api.log(
-        "canary", run_id, "heartbeat"
-    ):
+    if not remote_log(platform, api, run_id):
         raise CheckFailed(f"canary run {run_id}: no remote log in S3 readable through the API")
     passed.append("its task log is in the log bucket and readable through the API")
     queue = subscribe(platform)
@@ -154,6 +148,20 @@ def core_checks(platform: local.Platform, work: Path) -> tuple[list[str], list[t
         raise CheckFailed("the state export has no canary DAG")
     passed.append(f"the state export reads {len(exported['dags'])} DAGs")
     return passed, [("canary", run_id), ("failure_notification", failed_id)]
+
+
+def remote_log(platform: local.Platform, api: AirflowClient, run_id: str) -> bool:
+    """The canary's task log is in the log bucket and the API reads it: the upload follows
+    the task's end, so it is waited for (90 s: a loaded machine)."""
+    s3 = local.aws_client("s3", platform.ports.moto, platform.config.region)
+    prefix = f"logs/dag_id=canary/run_id={run_id}/"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        listed = s3.list_objects_v2(Bucket=platform.config.log_bucket, Prefix=prefix)
+        if listed.get("Contents") and "Canary heartbeat" in api.log("canary", run_id, "heartbeat"):
+            return True
+        time.sleep(3)
+    return False
 
 
 def subscribe(platform: local.Platform) -> str:
