@@ -13,7 +13,7 @@ OUT ?= cost.png
 .PHONY: plan test lint typecheck unit test-charts test-dags test-tools tools charts chart-packages helm preview up cost-curve config-docs clean \
 	state-export state-import pre-upgrade-snapshot local local-install uv airflow-venv local-packages \
 	local-status local-down e2e e2e-dev bench-local \
-	e2e-state upgrade-test upgrade-test-fast upgrade-test-e2e
+	e2e-state upgrade-test upgrade-test-fast
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt | uv
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -139,10 +139,6 @@ upgrade-test: $(VENV)/.installed charts local-install
 upgrade-test-fast: $(VENV)/.installed charts airflow-venv
 	$(PY) -m tools.upgrade --fast --to $$(sed -n 's/^apache-airflow==//p' tests/dags/requirements-airflow.txt)
 	UPGRADE_TESTS=1 $(PY) -m pytest tests/upgrade -q
-
-# upgrade-test-e2e: the planted migration failure on the local platform (tests/upgrade; ~8 min)
-upgrade-test-e2e: $(VENV)/.installed local-install
-	UPGRADE_E2E=1 $(PY) -m pytest tests/upgrade -q -k e2e
 
 ## pre-upgrade-snapshot: manual RDS snapshot of the EKS metadata DB before an Airflow upgrade
 pre-upgrade-snapshot: $(VENV)/.installed

@@ -41,8 +41,6 @@ class Rehearsal:
     echo: Callable[[str], None] = print
     runs_from: list[tuple[str, str]] = field(default_factory=list)
     runs_to: list[tuple[str, str]] = field(default_factory=list)
-    before_migration: Callable[[local.Platform], None] | None = None
-    """Called on FROM's running platform once its state is made (tests plant a failure)."""
 
     @property
     def original(self) -> Path:
@@ -212,8 +210,6 @@ def migration(
     try:
         platform = start(rehearsal.original, rehearsal.from_venv, echo)
         rehearsal.runs_from = make_state(platform, state_doc)
-        if rehearsal.before_migration:
-            rehearsal.before_migration(platform)
     except (local.PlatformError, CheckFailed, ApiError) as error:
         line = str(error).splitlines()[0]
         return StepResult(4, name, "fail", f"FROM {from_version} did not run: {line}")
