@@ -35,7 +35,11 @@ from components.settings.network import NetworkSettings
 from components.settings.observability import ObservabilitySettings
 from components.settings.schedule import ScheduleSettings
 from components.settings.stack import StackSettings
-from components.settings.versions import CHART_AIRFLOW_VERSIONS, NO_GRACEFUL_REGIONS
+from components.settings.versions import (
+    CHART_AIRFLOW_VERSIONS,
+    MWAA_AIRFLOW_VERSIONS,
+    NO_GRACEFUL_REGIONS,
+)
 
 
 class Settings(BaseModel):
@@ -187,6 +191,14 @@ def _cross_checks(stack_name: str, region: str, groups: Mapping[str, _Group]) ->
         errors.append(
             f"mwaaWorkerReplacementStrategy: GRACEFUL is not offered in {region} (MWAA has no "
             "graceful updates there yet); set FORCED"
+        )
+    if stack.architecture == "mwaa" and airflow.version not in MWAA_AIRFLOW_VERSIONS:
+        errors.append(
+            f"airflowVersion: {airflow.version!r} is not in MWAA's version table "
+            f"({', '.join(MWAA_AIRFLOW_VERSIONS)}); if MWAA offers it, add it to "
+            "MWAA_AIRFLOW_VERSIONS in components/settings/versions.py citing AWS's source (the "
+            "MWAA user guide's 'Apache Airflow versions' page or aws/amazon-mwaa-docker-images "
+            "images/airflow/<version>, with commit and date)"
         )
     derived = f"airflow-{stack_name}"
     if not stack.environment_name and not _ENV_NAME.match(derived):
