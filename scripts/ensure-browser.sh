@@ -7,16 +7,5 @@ set -euo pipefail
 if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then
   exit 0
 fi
-if [ "$(id -u)" -eq 0 ]; then
-  SUDO=""
-elif command -v sudo >/dev/null; then
-  SUDO="sudo"
-else
-  echo "error: chromium/chromedriver missing; install Debian packages chromium chromium-driver" >&2
-  exit 1
-fi
-echo "== installing chromium chromium-driver (apt)" >&2
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null
+bash "$(dirname "$0")/apt-install.sh" chromium/chromedriver chromium chromium-driver
 command -v chromium >/dev/null && command -v chromedriver >/dev/null

@@ -57,6 +57,8 @@ def probe(venv: Path, dags: Path) -> Parsed:
 
 
 def lint_findings(report: str) -> list[str]:
+    """`airflow config lint`'s findings (its "  - ..." lines), without the deliberate ones
+    (DELIBERATE: a default Airflow 3 changed that the program sets on purpose)."""
     found = []
     for line in report.splitlines():
         if not line.startswith("  - "):

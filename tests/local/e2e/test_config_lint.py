@@ -5,7 +5,6 @@ MWAA's class defaults, as the local platform applies them (local/config.py)."""
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 from pathlib import Path
 
@@ -14,27 +13,8 @@ import pytest
 from local.config import LocalConfig
 from local.platform import VENV
 from tests.local.test_config import config_of
+from tools.upgrade.dags_on_target import lint_findings as findings
 
-# A finding the program answers on purpose: Airflow 3 changed the default, the program sets
-# its own value (section.key -> why).
-DELIBERATE = {
-    "core.executor": "both platforms run Celery: MWAA on SQS, the chart's CeleryExecutor",
-}
-CHANGED_DEFAULT = re.compile(r"^Changed default value of `(?P<key>\w+)` in `(?P<section>\w+)`")
-
-
-def findings(report: str) -> list[str]:
-    """The lint's findings (its "  - ..." lines), without the deliberate ones."""
-    found = []
-    for line in report.splitlines():
-        if not line.startswith("  - "):
-            continue
-        finding = line[4:].strip()
-        changed = CHANGED_DEFAULT.match(finding)
-        if changed and f"{changed['section']}.{changed['key']}" in DELIBERATE:
-            continue
-        found.append(finding)
-    return found
 
 
 def lint(config: LocalConfig, home: Path, extra: dict[str, str] | None = None) -> str:
