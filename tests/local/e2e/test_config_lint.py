@@ -16,7 +16,6 @@ from tests.local.test_config import config_of
 from tools.upgrade.dags_on_target import lint_findings as findings
 
 
-
 def lint(config: LocalConfig, home: Path, extra: dict[str, str] | None = None) -> str:
     """What `airflow config lint` reports for `config`'s options (its stdout and stderr)."""
     env = {
