@@ -38,6 +38,7 @@ ENDPOINTS = {
     "airflow:eksImageRegistry": EXAMPLE_IMAGE_REGISTRY,
     **{f"airflow:{key}": value for key, value in EXAMPLE_VPC_GIT.items()},
 }
+PULL_THROUGH_RULE = "aws:ecr/pullThroughCacheRule:PullThroughCacheRule"
 
 
 @functools.cache
@@ -412,6 +413,36 @@ def test_nodes_may_fill_the_pull_through_cache_and_nothing_else() -> None:
     assert node_groups and all(policy.urn in g.dependencies for g in node_groups)
     names = {r.name for r in planned("prod").registrations}
     assert not any(n.endswith("-node-pull-through") for n in names)  # public registries: none
+
+
+def test_prod_pulls_docker_hub_through_an_authenticated_cache_it_declares() -> None:
+    # Docker Hub allows 10 anonymous pulls per hour per IP address (issue 21, item 2): prod
+    # declares an ECR pull-through cache rule for Docker Hub whose credential is the Secrets
+    # Manager secret eksDockerHubSecret names, and its nodes may fill that cache only.
+    plan = planned("prod")
+    eks = plan.settings.eks
+    (rule,) = [r for r in plan.registrations if r.type == PULL_THROUGH_RULE]
+    assert rule.inputs["upstreamRegistryUrl"] == "registry-1.docker.io"
+    assert rule.inputs["ecrRepositoryPrefix"] == eks.docker_hub_cache_prefix == "docker-hub"
+    account, region = EXAMPLE_IMAGE_REGISTRY.split(".")[0], plan.settings.region
+    # The looked-up secret's ARN (Secrets Manager adds a random suffix to the name).
+    assert rule.inputs["credentialArn"].startswith(
+        f"arn:aws:secretsmanager:{region}:{account}:secret:{eks.docker_hub_secret}-"
+    )
+    (policy,) = [
+        r
+        for r in plan.registrations
+        if r.type == "aws:iam/rolePolicy:RolePolicy" and r.name.endswith("-node-docker-hub-cache")
+    ]
+    (statement,) = json.loads(policy.inputs["policy"])["Statement"]
+    assert sorted(statement["Action"]) == ["ecr:BatchImportUpstreamImage", "ecr:CreateRepository"]
+    assert statement["Resource"] == [f"arn:aws:ecr:{region}:{account}:repository/docker-hub/*"]
+    node_groups = [r for r in plan.registrations if r.type == "aws:eks/nodeGroup:NodeGroup"]
+    assert node_groups
+    assert all({rule.urn, policy.urn} <= set(g.dependencies) for g in node_groups)
+    # With eksImageRegistry the operator's rules carry every image: the stack declares none.
+    operators = variant("prod", "endpoints").registrations
+    assert not [r for r in operators if r.type == PULL_THROUGH_RULE]
 
 
 # ---------------------------------------------------------------------- shared VPC
