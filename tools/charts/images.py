@@ -44,15 +44,16 @@ def host(image: str) -> str:
     return first if "/" in image and ("." in first or ":" in first) else DOCKER_HUB
 
 
-def how_pulled(image: str, docker_hub_cache: str) -> str:
-    """How a node gets `image`: through the stack's authenticated Docker Hub cache, from an
-    ECR registry of the account, or anonymously from its public registry (Docker Hub's
-    anonymous pulls are the ones with an hourly limit)."""
+def how_pulled(image: str, docker_hub_prefix: str) -> str:
+    """How a node gets `image`: through the stack's authenticated Docker Hub cache (ECR
+    repositories under `docker_hub_prefix`), through eksImageRegistry's pull-through cache
+    rules, or anonymously from its public registry (Docker Hub's anonymous pulls are the
+    ones with an hourly limit)."""
     registry = host(image)
-    if docker_hub_cache and image.startswith(f"{docker_hub_cache}/"):
-        return "ECR pull-through cache of Docker Hub, authenticated"
-    if registry.endswith(".amazonaws.com") and ".dkr.ecr." in registry:
-        return "ECR (eksImageRegistry pull-through cache)"
+    if ".dkr.ecr." in registry and registry.endswith(".amazonaws.com"):
+        if docker_hub_prefix and image.startswith(f"{registry}/{docker_hub_prefix}/"):
+            return "ECR pull-through cache of Docker Hub (authenticated)"
+        return "ECR pull-through cache (eksImageRegistry)"
     if registry == DOCKER_HUB:
         return f"Docker Hub, ANONYMOUS ({DOCKER_HUB_LIMIT})"
     return f"{registry}, anonymous"
