@@ -13,6 +13,7 @@ import pytest
 
 from components.eks.images import upstreams
 from components.network import endpoint_data
+from tests.aws_model import operation_input, problems, to_api
 from tests.conftest import NETWORK_TYPES, planned
 from tools import plan as planner
 from tools.mocks import (
@@ -442,6 +443,9 @@ def test_prod_pulls_docker_hub_through_an_authenticated_cache_it_declares() -> N
     assert rule.inputs["credentialArn"].startswith(
         f"arn:aws:secretsmanager:{region}:{account}:secret:{eks.docker_hub_secret}-"
     )
+    # What ECR's API accepts (botocore's model: lengths and the secret-name pattern).
+    create = operation_input("ecr", "CreatePullThroughCacheRule")
+    assert problems(create, to_api(create, rule.inputs)) == []
     (policy,) = [
         r
         for r in plan.registrations
