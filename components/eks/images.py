@@ -1,6 +1,8 @@
-"""Where the charts' container images come from: their public registries by default, or an
-ECR registry whose pull-through cache rules mirror them (setting `eksImageRegistry`, required
-when the VPC has no internet egress).
+"""Where the charts' container images come from: an ECR registry whose pull-through cache
+rules mirror every public registry (setting `eksImageRegistry`, required when the VPC has no
+internet egress); else Docker Hub's images through the stack's own authenticated Docker Hub
+pull-through cache (Docker Hub caps anonymous pulls at 10 an hour per address) and the
+others from their public registries.
 
 The image paths of every chart are data (`components/data/chart-images.yaml`); the render
 suite checks them against what Helm renders (tests/charts/test_images.py).
