@@ -15,7 +15,8 @@ PROGRESS := $(PYTHON) -m tools.progress
 .PHONY: plan test lint typecheck unit test-charts test-dags test-tools tools charts chart-packages helm preview up cost-curve config-docs clean \
 	state-export state-import pre-upgrade-snapshot local local-install uv airflow-venv local-packages \
 	local-status local-down e2e e2e-dev bench-local \
-	e2e-state docs docs-serve check venv local-up e2e-run bench-run e2e-sign-in browser bench-guard checkov verify-charts
+	e2e-state docs docs-serve check venv local-up e2e-run bench-run e2e-sign-in browser bench-guard checkov verify-charts \
+	sleep wake upgrade-test upgrade-test-fast
 
 venv: $(VENV)/.installed
 
@@ -26,15 +27,16 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt | uv
 	@touch $@
 
 ## plan: offline preview of STACK (resources, cost, policy findings); FORMAT=text|json|markdown;
-## PREVIOUS=<pulumi stack output --json>: warn on MWAA updates sent without the worker strategy
+## PREVIOUS=<pulumi stack output --json>: warn on MWAA updates sent without the worker strategy;
+## AT=<ISO time>: the stack as it is then (asleep or awake, docs/sleep.md)
 PREVIOUS ?=
 plan: $(VENV)/.installed
-	@$(PY) -m tools.plan --stack $(STACK) --format $(FORMAT) $(if $(PREVIOUS),--previous $(PREVIOUS))
+	@$(PY) -m tools.plan --stack $(STACK) --format $(FORMAT) $(if $(PREVIOUS),--previous $(PREVIOUS)) $(if $(AT),--at $(AT))
 
 ## test: lint, type check, unit tests, real-tool checks, the charts rendered, the documentation
 ## site built, the DAGs in Airflow, and the end-to-end runs on the local platform
 # The steps of `make test`, in order (a target added to make test goes on this line).
-TEST_STEPS := lint typecheck unit test-charts docs test-dags e2e e2e-dev e2e-state e2e-sign-in bench-guard
+TEST_STEPS := lint typecheck unit test-charts docs test-dags e2e e2e-dev e2e-state e2e-sign-in bench-guard upgrade-test-fast
 test:
 	@$(PROGRESS) "make test" $(TEST_STEPS)
 
@@ -177,10 +179,33 @@ state-export: $(VENV)/.installed
 state-import: $(VENV)/.installed
 	$(PY) -m tools.airflow_state import --stack $(STACK) --in $(STATE_DOC) $(STATE_ARGS)
 
+## sleep / wake: by hand what the scheduled workflow does at an edge (docs/sleep.md): the stack
+## file's `awake` override set to false / true, then the state export or import and `pulumi up`.
+## Needs the Pulumi CLI and AWS credentials; SLEEP_ARGS: e.g. --dry-run, --pulumi-stack org/dev
+SLEEP_ARGS ?=
+sleep: $(VENV)/.installed
+	$(PY) -m tools.sleep sleep --stack $(STACK) $(SLEEP_ARGS)
+
+wake: $(VENV)/.installed
+	$(PY) -m tools.sleep wake --stack $(STACK) $(SLEEP_ARGS)
+
 ## e2e-state: state built on the dev-like local platform, exported, imported into the
 ## prod-like one and read back equal; prod's scheduler continues after it (docs/state.md)
 e2e-state: $(VENV)/.installed
 	STATE_E2E=1 $(PY) -m pytest tests/e2e
+
+## upgrade-test: rehearse an Airflow upgrade and its rollback on the local platform before either
+## stack moves: TO=<version> [FROM=<version, default the pinned>] [STATE=<state document>]
+## [CHART=<chart version>]; report in build/upgrade/<from>-to-<to>/ (docs/upgrade-rehearsal.md)
+upgrade-test: $(VENV)/.installed charts local-install
+	@test -n "$(TO)" || { echo "error: TO=<Airflow version> is required (e.g. make upgrade-test TO=3.3.2)" >&2; exit 2; }
+	$(PY) -m tools.upgrade --to $(TO) $(if $(FROM),--from $(FROM)) $(if $(STATE),--state $(STATE)) $(if $(CHART),--chart $(CHART))
+
+# upgrade-test-fast (in make test): steps 1-3 against the pinned version, no platform started,
+# then a planted failure in each of them (tests/upgrade)
+upgrade-test-fast: $(VENV)/.installed charts airflow-venv
+	$(PY) -m tools.upgrade --fast --to $$(sed -n 's/^apache-airflow==//p' tests/dags/requirements-airflow.txt)
+	UPGRADE_TESTS=1 $(PY) -m pytest tests/upgrade -q
 
 ## pre-upgrade-snapshot: manual RDS snapshot of the EKS metadata DB before an Airflow upgrade
 pre-upgrade-snapshot: $(VENV)/.installed

@@ -14,6 +14,7 @@ from components.eks import EksPlatform, EksPlatformArgs
 from components.mwaa import MwaaAirflow, MwaaArgs
 from components.network import Network, NetworkArgs
 from components.observability import Observability, ObservabilityArgs
+from components.schedule import desired_phase, next_change, now
 from components.settings import from_pulumi
 from components.workspace import AirflowWorkspace, WorkspaceArgs
 
@@ -22,6 +23,12 @@ HERE = Path(__file__).resolve().parent
 settings = from_pulumi()
 name = settings.environment_name
 retention = settings.stack_settings.log_retention_days
+# Awake, waking or asleep: a function of the settings and the time (docs/sleep.md), so a
+# deploy at any hour converges to what the schedule says.
+at = now()
+phase = desired_phase(settings.schedule, settings.architecture, at)
+asleep = phase == "asleep"
+paging = phase == "awake"
 
 # Providers are the only resources declared here: every AWS resource inherits the
 # cost-allocation tags through the provider's default tags.
@@ -36,6 +43,7 @@ network = Network(
         protect=settings.protect,
         architecture=settings.architecture,
         mwaa_private_web_server=settings.mwaa_private_web_server,
+        asleep=asleep,
     ),
     opts=opts,
 )
@@ -47,6 +55,7 @@ alerting = Alerting(
         architecture=settings.architecture,
         budget_tag=("Environment", settings.stack),
         protect=settings.protect,
+        paging=paging,
     ),
     opts=opts,
 )
@@ -82,6 +91,7 @@ if settings.architecture == "mwaa":
             egress_ready=network.egress_ready,
             shared_vpc=network.shared_vpc,
             access=settings.access,
+            asleep=asleep,
         ),
         opts=opts,
     ).platform
@@ -104,6 +114,8 @@ else:
             internet_egress=network.internet_egress,
             egress_ready=network.egress_ready,
             access=settings.access,
+            asleep=asleep,
+            scheduled=settings.schedule.scheduled,
         ),
         opts=opts,
     ).platform
@@ -119,6 +131,7 @@ observability = Observability(
         alert_key_arn=alerting.key_arn,
         log_retention_days=retention,
         protect=settings.protect,
+        paging=paging,
     ),
     opts=opts,
 )
@@ -131,5 +144,8 @@ pulumi.export("chatTopicArn", alerting.chat_topic_arn)
 pulumi.export("dataBucket", workspace.data_bucket)
 pulumi.export("dashboard", observability.dashboard_name)
 pulumi.export("vpcId", network.vpc_id)
+pulumi.export("phase", phase)
+change = next_change(settings.schedule, settings.architecture, at)
+pulumi.export("nextPhaseChange", f"{change[1]} at {change[0].isoformat()}" if change else "never")
 for key, value in platform.exports.items():
     pulumi.export(key, value)

@@ -116,6 +116,9 @@ class AlertingArgs:
     """Cost-allocation tag (key, value) that selects this stack's spend."""
     protect: bool
     """Protect the topic's key from deletion."""
+    paging: bool = True
+    """The stack is awake (docs/sleep.md): the rules send. Asleep and waking they stay,
+    disabled, so nothing reaches people until the platform is back and healthy."""
 
 
 def event_routes(
@@ -425,6 +428,7 @@ class Alerting(pulumi.ComponentResource):
                 name=f"{args.environment_name}-{role}",
                 description=route.apply(lambda r: r.description),
                 event_pattern=route.apply(lambda r: json.dumps(r.pattern)),
+                state="ENABLED" if args.paging else "DISABLED",
                 opts=pulumi.ResourceOptions(parent=self),
             )
             aws.cloudwatch.EventTarget(

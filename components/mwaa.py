@@ -84,6 +84,9 @@ class MwaaArgs:
     deleted before it."""
     access: AccessSettings = field(default_factory=AccessSettings)
     """Who signs in to the UI, with which Airflow role (one IAM login role per role)."""
+    asleep: bool = False
+    """The stack sleeps (docs/sleep.md): no environment; its key, buckets, log groups, role
+    and security group stay, so waking needs nothing from outside."""
 
 
 def celery_queue_arns(account: Account) -> pulumi.Output[str]:
@@ -234,6 +237,48 @@ class MwaaAirflow(pulumi.ComponentResource):
             name, env=env, env_arn=env_arn, account=account, bucket=bucket, key=key, args=args
         )
         sg = self._security_group(name, args)
+        self.environment_arn = pulumi.Output.from_input(env_arn)
+        self.execution_role_arn = role.arn
+        self.dag_bucket = bucket.bucket
+        # Who may open the UI, with which role: the login roles stay while the stack sleeps
+        # (IAM costs nothing), so a team's access does not change with the hour.
+        self.sign_in = MwaaSignIn(
+            name,
+            MwaaSignInArgs(access=args.access, environment_name=env, environment_arn=env_arn),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        sign_in_exports: dict[str, pulumi.Input[object]] = {
+            # How people get in (docs/sign-in.md): assume their Airflow role's login role,
+            # then the console's "Open Airflow UI", or the command with the URL it prints.
+            "webLoginRoleArns": self.sign_in.role_arns,
+            "webLoginConsoleUrls": self.sign_in.console_urls,
+            "webLoginCommand": f"aws mwaa create-web-login-token --name {env}",
+        }
+        dag_location = pulumi.Output.concat("s3://", bucket.bucket, f"/{DAG_PATH}")
+        log_group_names = {suffix: log_groups[kind].name for kind, suffix in LOG_TYPES.items()}
+        if args.asleep:
+            self.platform = AirflowPlatform(
+                architecture="mwaa",
+                environment_name=env,
+                web_url=pulumi.Output.from_input("asleep (docs/sleep.md)"),
+                dag_location=dag_location,
+                log_groups=log_group_names,
+                watch=WatchTargets(mwaa_environment=pulumi.Output.from_input(env)),
+                exports={
+                    "dagBucket": bucket.bucket,
+                    "executionRoleArn": role.arn,
+                    **sign_in_exports,
+                },
+            )
+            self.register_outputs(
+                {
+                    "environmentArn": self.environment_arn,
+                    "webUrl": self.platform.web_url,
+                    "dagBucket": self.dag_bucket,
+                    "executionRoleArn": self.execution_role_arn,
+                }
+            )
+            return
 
         environment = aws.mwaa.Environment(
             f"{name}-environment",
@@ -302,15 +347,6 @@ class MwaaAirflow(pulumi.ComponentResource):
                 resource=self,
             )
         self.environment_arn = environment.arn
-        self.execution_role_arn = role.arn
-        self.dag_bucket = bucket.bucket
-        self.sign_in = MwaaSignIn(
-            name,
-            MwaaSignInArgs(
-                access=args.access, environment_name=env, environment_arn=environment.arn
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
         exports: dict[str, pulumi.Input[object]] = {
             # What makes an update replace the workers, as plain text: the next plan compares
             # it with the last deployment's (tools/worker_replacement.py).
@@ -319,11 +355,7 @@ class MwaaAirflow(pulumi.ComponentResource):
             "mwaaEnvironmentName": environment.name,
             "dagBucket": bucket.bucket,
             "executionRoleArn": role.arn,
-            # How people get in (docs/sign-in.md): assume their Airflow role's login role,
-            # then the console's "Open Airflow UI", or the command with the URL it prints.
-            "webLoginRoleArns": self.sign_in.role_arns,
-            "webLoginConsoleUrls": self.sign_in.console_urls,
-            "webLoginCommand": f"aws mwaa create-web-login-token --name {env}",
+            **sign_in_exports,
         }
         if args.mwaa.endpoint_management == "CUSTOMER":
             # What the VPC owner creates interface endpoints for (docs/network.md, "Shared VPC").
@@ -350,8 +382,8 @@ class MwaaAirflow(pulumi.ComponentResource):
             architecture="mwaa",
             environment_name=env,
             web_url=pulumi.Output.concat("https://", environment.webserver_url),
-            dag_location=pulumi.Output.concat("s3://", bucket.bucket, f"/{DAG_PATH}"),
-            log_groups={suffix: log_groups[kind].name for kind, suffix in LOG_TYPES.items()},
+            dag_location=dag_location,
+            log_groups=log_group_names,
             watch=WatchTargets(mwaa_environment=environment.name),
             exports=exports,
         )

@@ -77,6 +77,10 @@ class NetworkArgs:
     mwaa_private_web_server: bool = False
     """MWAA with a PRIVATE_ONLY web server: its `airflow.env` interface endpoint is created
     with NAT too (InvokeRestApi is refused from outside the VPC)."""
+    asleep: bool = False
+    """The stack sleeps (docs/sleep.md): what only serves the running platform and bills by
+    the hour goes (NAT gateways and their addresses, interface endpoints); the VPC, subnets,
+    route tables, S3 endpoint and flow logs stay."""
 
 
 @dataclass(frozen=True)
@@ -251,7 +255,9 @@ class Network(pulumi.ComponentResource):
             for i, zone in enumerate(zones)
         ]
         public_ids, nat_ids = (
-            self._nat(name, vpc, zones, subnets, settings.nat_strategy) if nat else ([], [])
+            self._nat(name, vpc, zones, subnets, settings.nat_strategy, asleep=args.asleep)
+            if nat
+            else ([], [])
         )
 
         private_rt_ids = []
@@ -259,7 +265,7 @@ class Network(pulumi.ComponentResource):
             # Without NAT the table keeps only the local route (and the S3 prefix list).
             routes: list[aws.ec2.RouteTableRouteArgsDict] = (
                 [{"cidr_block": "0.0.0.0/0", "nat_gateway_id": nat_ids[i % len(nat_ids)]}]
-                if nat
+                if nat_ids
                 else []
             )
             rt = aws.ec2.RouteTable(
@@ -286,7 +292,9 @@ class Network(pulumi.ComponentResource):
             opts=child,
         )
         self.egress_ready.append(s3)
-        if not nat:
+        if args.asleep:
+            pass  # interface endpoints bill by the hour and serve only the running platform
+        elif not nat:
             self._interface_endpoints(
                 name,
                 vpc=vpc,
@@ -328,9 +336,11 @@ class Network(pulumi.ComponentResource):
         zones: list[str],
         subnets: SubnetPlan,
         strategy: str,
+        *,
+        asleep: bool,
     ) -> tuple[list[pulumi.Output[str]], list[pulumi.Output[str]]]:
-        """Internet gateway, one public subnet per zone, and the NAT gateways: (public subnet
-        ids, NAT gateway ids)."""
+        """Internet gateway, one public subnet per zone, and the NAT gateways (none while
+        asleep): (public subnet ids, NAT gateway ids)."""
         child = pulumi.ResourceOptions(parent=self)
         igw = aws.ec2.InternetGateway(
             f"{name}-igw", vpc_id=vpc.id, tags={"Name": f"{name}-igw"}, opts=child
@@ -363,7 +373,7 @@ class Network(pulumi.ComponentResource):
             public_ids.append(public.id)
             self.egress_ready.append(public_rta)
 
-        nat_count = 1 if strategy == "single" else len(zones)
+        nat_count = 0 if asleep else 1 if strategy == "single" else len(zones)
         nat_ids = []
         for i in range(nat_count):
             eip = aws.ec2.Eip(f"{name}-nat-eip-{i}", domain="vpc", opts=child)

@@ -516,7 +516,8 @@ def start_redis(sup: Supervisor, ports: Ports, secrets: Secrets) -> None:
 
 def _moto(sup: Supervisor, ports: Ports) -> str:
     """moto's server; returns its account id (STS), which ARNs are built from."""
-    sup.start("moto", [str(VENV / "bin/moto_server"), "-H", "127.0.0.1", "-p", str(ports.moto)])
+    moto = venv_of(sup.state) / "bin/moto_server"
+    sup.start("moto", [str(moto), "-H", "127.0.0.1", "-p", str(ports.moto)])
     _wait("moto server", lambda: _tcp_open(ports.moto), 60, sup.logs / "moto.log")
     sts = aws_client("sts", ports.moto, "us-east-1")
     return str(sts.get_caller_identity()["Account"])
@@ -556,8 +557,16 @@ def seed_aws(cfg: LocalConfig, ports: Ports) -> None:
 # --------------------------------------------------------------------------- Airflow
 
 
-def _airflow(cfg: LocalConfig, *args: str) -> list[str]:
-    return [str(VENV / "bin/airflow"), *args]
+def venv_of(state: Path) -> Path:
+    """The Airflow venv the platform in `state` runs: .venv-airflow, or the one `start` was
+    given (the upgrade rehearsal runs other Airflow versions on the same servers)."""
+    meta = state / "platform.json"
+    chosen = json.loads(meta.read_text()).get("venv") if meta.exists() else None
+    return Path(chosen) if chosen else VENV
+
+
+def _airflow(state: Path, *args: str) -> list[str]:
+    return [str(venv_of(state) / "bin/airflow"), *args]
 
 
 # Airflow processes come back when they exit, as the chart's pods do (restartPolicy: Always):
@@ -575,7 +584,7 @@ def start_airflow_process(sup: Supervisor, cfg: LocalConfig, name: str) -> int:
     args = list(process.args)
     if args == ["api-server"]:
         args += ["--host", "127.0.0.1", "--port", cfg.api_url.rsplit(":", 1)[1]]
-    command = ["bash", "-c", RESTART_LOOP, f"airflow-{name}", *_airflow(cfg, *args)]
+    command = ["bash", "-c", RESTART_LOOP, f"airflow-{name}", *_airflow(sup.state, *args)]
     sup.start(name, command, env=airflow_env(cfg))
     return offset
 
@@ -628,13 +637,17 @@ def start(
     echo: Callable[[str], None] = print,
     sign_in: LocalSignIn | None = None,
     start_timeout: float = START_TIMEOUT,
+    venv: Path | None = None,
 ) -> Platform:
     """Start the local platform of `stack` and return once every process is healthy.
 
     A platform already running in `state` is left as it is (and returned). `fast` applies
     FAST_TEST_TUNING; `extra_dags` adds DAG folders (bundles) beside dags/, for tests;
     `sign_in` lets people sign in through an OpenID Connect provider (local/sign_in.py);
-    `airflow_defaults` and `features`: the benchmark's baselines (`local_config`)."""
+    `airflow_defaults` and `features`: the benchmark's baselines (`local_config`).
+    `venv` runs another Airflow venv than .venv-airflow, at whatever version it has (the
+    upgrade rehearsal); `airflow db migrate` then takes the database to that version, and
+    `last_migration` says how long it took."""
     home = state_dir(state)
     sup = Supervisor(home)
     settings = stack_settings(stack)
@@ -646,8 +659,8 @@ def start(
         return _platform(home, settings)
     if install:
         ensure_installed()
-    version = venv_airflow_version()
-    if version != settings.airflow.version:
+    version = venv_airflow_version(venv or VENV)
+    if venv is None and version != settings.airflow.version:
         raise PlatformError(
             f"airflowVersion: the {stack} stack runs Airflow {settings.airflow.version}, "
             f".venv-airflow has {version} (tests/dags/requirements-airflow.txt pins it)"
@@ -679,6 +692,8 @@ def start(
                 "airflow_defaults": airflow_defaults,
                 "sign_in": sign_in.as_json() if sign_in else None,
                 "features": sorted(features),
+                "venv": str(venv) if venv else None,
+                "airflow_version": version,
             }
         )
     )
@@ -761,12 +776,22 @@ def _start_all(
             secretsmanager=aws_client("secretsmanager", ports.moto, cfg.region),
         )
     echo(f"Servers up in {time.monotonic() - began:.0f} s; migrating the metadata database")
+    migrate_began = time.monotonic()
     migrate = subprocess.run(
-        _airflow(cfg, "db", "migrate"),
+        _airflow(home, "db", "migrate"),
         env=airflow_env(cfg),
         capture_output=True,
         text=True,
         check=False,
+    )
+    (home / "migration.json").write_text(
+        json.dumps(
+            {
+                "seconds": round(time.monotonic() - migrate_began, 1),
+                "returncode": migrate.returncode,
+                "output": (migrate.stdout + migrate.stderr)[-20000:],
+            }
+        )
     )
     if migrate.returncode != 0:
         raise PlatformError("airflow db migrate failed:\n" + migrate.stdout[-3000:]
@@ -780,6 +805,26 @@ def _start_all(
           sup.logs / "api-server.log")  # fmt: skip
     _wait("the Celery worker", lambda: worker_ready(sup, offsets["worker"]), 60,
           sup.logs / "worker.log")  # fmt: skip
+
+
+def configuration(state: str | Path | None, settings: Settings) -> LocalConfig:
+    """The configuration of the platform recorded in `state` (ports, secrets, options)."""
+    return _config(state_dir(state), settings)
+
+
+def last_migration(state: str | Path | None = None) -> dict[str, Any]:
+    """The last start's `airflow db migrate`: seconds, returncode and its output's tail."""
+    migration: dict[str, Any] = json.loads((state_dir(state) / "migration.json").read_text())
+    return migration
+
+
+def stop_airflow(state: str | Path | None = None, grace: float = 30.0) -> None:
+    """Stop the Airflow processes and leave the servers running (PostgreSQL, PgBouncer,
+    Redis, moto): for database work such as `airflow db downgrade`."""
+    home = state_dir(state)
+    sup = Supervisor(home)
+    for name in [n for n in sup.names() if n not in SERVERS]:
+        sup.stop(name, timeout=grace)
 
 
 def stop(state: str | Path | None = None, keep: bool = False, grace: float = 30.0) -> None:
@@ -812,7 +857,12 @@ __all__ = [
     "Platform",
     "PlatformError",
     "Supervisor",
+    "airflow_env",
+    "configuration",
+    "last_migration",
     "start",
     "status",
     "stop",
+    "stop_airflow",
+    "venv_of",
 ]

@@ -7,6 +7,7 @@ import ast
 import functools
 import gc
 import json
+import os
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from components.schedule import AT_VARIABLE
 from components.settings import Settings, load
 from tools import plan as planner
 from tools.mocks import AwsMocks, RecordingMonitor, Registration
@@ -41,6 +43,12 @@ NETWORK_TYPES = frozenset(
 )
 
 BASE_CONFIG = {"aws:region": "us-east-1"}
+
+# The program decides awake or asleep from the time (docs/sleep.md): the suite plans every
+# stack at one fixed time, a Wednesday noon in Berlin, when the dev schedule is awake.
+# Tests of sleep pass their own time (tools.plan.run(at=...)).
+AWAKE_AT = "2026-12-09T11:00:00+00:00"
+os.environ[AT_VARIABLE] = AWAKE_AT
 
 
 @dataclass

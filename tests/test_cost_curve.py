@@ -10,6 +10,7 @@ import pytest
 
 from tests.conftest import planned
 from tools import cost_curve
+from tools.plan import plan_resources
 
 ROOT = Path(__file__).resolve().parents[1]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -53,3 +54,11 @@ def test_runs_as_a_module() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "--out" in done.stdout
+
+
+def test_the_curve_prices_dev_awake_even_at_night(monkeypatch: pytest.MonkeyPatch) -> None:
+    # dev ships a working-week schedule; at 03:00 on a Sunday it is asleep, with no
+    # environment. The curve compares the platforms as they run, so it plans dev awake.
+    monkeypatch.setenv("AIRFLOW_STACK_AT", "2026-12-06T03:00:00+01:00")
+    types = {r["type"] for r in plan_resources("dev")}
+    assert "aws:mwaa/environment:Environment" in types

@@ -164,6 +164,18 @@ def test_make_plan_reports_bad_config_in_one_line(tmp_path: Path) -> None:
     ]
 
 
+def test_plan_refuses_an_airflow_version_mwaa_does_not_offer_naming_the_table() -> None:
+    # The dev stack is MWAA: a version missing from MWAA's table stops the plan with one
+    # line that says where to add it and with which source.
+    with pytest.raises(PlanError) as err:
+        planner.run("dev", overrides={"airflow:airflowVersion": "3.4.0"})
+    lines = str(err.value).strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("airflowVersion: '3.4.0' is not in MWAA's version table")
+    assert "components/settings/versions.py" in lines[0]
+    assert "aws/amazon-mwaa-docker-images" in lines[0]
+
+
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_plan_is_fast(stack: str) -> None:
     # CPU time, not wall-clock: a loaded 2-core CI machine stretches the wall clock, not the

@@ -327,7 +327,9 @@ class AwsMocks(pulumi.runtime.Mocks):
         }
 
     def _object(self, name: str, rid: str, inputs: dict[str, Any]) -> dict[str, Any]:
-        content = json.dumps(inputs.get("source", ""), default=str)
+        # A file's version follows its path (not the asset object's address): two runs of the
+        # program see the same versions, as S3 would for unchanged files.
+        content = json.dumps(inputs.get("source", ""), default=lambda o: getattr(o, "path", str(o)))
         return {"versionId": _short(name + content, 32), "etag": _short(name, 32)}
 
     def _key(self, name: str, rid: str, inputs: dict[str, Any]) -> dict[str, Any]:

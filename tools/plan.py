@@ -1,10 +1,12 @@
 """Offline plan: run the Pulumi program under mocks for one stack, no AWS, no Pulumi CLI.
 
-    python -m tools.plan --stack dev [--format text|json|markdown]
+    python -m tools.plan --stack dev [--format text|json|markdown] [--at 2026-12-08T22:00Z]
 
 Reads `Pulumi.yaml` and `Pulumi.<stack>.yaml` the way the CLI does (project defaults applied,
 secure values replaced by placeholders), runs `__main__.py`, and reports the resource tree
 grouped by component, the key settings, the estimated monthly cost and the policy findings.
+A stack that sleeps (docs/sleep.md) is planned as it is at `--at` (default: now), with its
+phase, its next change and its month with the schedule beside the month always on.
 Bad settings fail with the same lines `pulumi up` shows.
 """
 
@@ -14,17 +16,20 @@ import argparse
 import gc
 import json
 import logging
+import os
 import runpy
 import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from components.charts import pinned
+from components.schedule import AT_VARIABLE, next_change, parse_time, phase_at
 from tools.worker_replacement import load_previous, updates_without_strategy
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,6 +60,14 @@ class Plan:
     """What the program warned about (`pulumi.log.warn`), as `pulumi preview` shows it."""
     egress: Any = None
     """The stack's monthly cost with NAT and with interface endpoints (created VPCs)."""
+    at: Any = None
+    """The time the program decided the stack's phase for."""
+    root: Path = ROOT
+    """The project directory planned."""
+    schedule: Any = None
+    """A stack that sleeps: the month with the schedule and always on (finops.schedule)."""
+    staying: list[Any] = field(default_factory=list)
+    """A stack that sleeps: what costs money while asleep, (name, type, USD a month)."""
 
     def resources(self) -> list[dict[str, Any]]:
         """Planned resources as plain dicts (type, name, inputs, provider)."""
@@ -115,8 +128,14 @@ def _wire(value: Any) -> str:
     return json.dumps(value)
 
 
-def run(stack: str, root: Path = ROOT, overrides: dict[str, Any] | None = None) -> Plan:
-    """Run the program for `stack` under mocks and return what it declared."""
+def run(
+    stack: str,
+    root: Path = ROOT,
+    overrides: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> Plan:
+    """Run the program for `stack` under mocks and return what it declared, as the program
+    decides at `at` (default: now; the program reads it from $AIRFLOW_STACK_AT)."""
     import pulumi
     from pulumi.runtime import settings as runtime_settings
     from pulumi.runtime.stack import run_pulumi_func
@@ -149,12 +168,17 @@ def run(stack: str, root: Path = ROOT, overrides: dict[str, Any] | None = None) 
     def program() -> None:
         namespace.update(runpy.run_path(str(root / "__main__.py"), run_name="__pulumi_plan__"))
 
+    saved = os.environ.get(AT_VARIABLE)
+    if at is not None:
+        os.environ[AT_VARIABLE] = at.isoformat()
     try:
         _sync_await(run_pulumi_func(program))
     except SettingsError as exc:
         raise PlanError(str(exc)) from None
     finally:
         notes.detach()
+        if at is not None:
+            _restore(AT_VARIABLE, saved)
     stack_resource = runtime_settings.get_root_resource()
     outputs = {
         k: _sync_await(pulumi.Output.from_input(v).future())
@@ -170,7 +194,16 @@ def run(stack: str, root: Path = ROOT, overrides: dict[str, Any] | None = None) 
         seconds=time.perf_counter() - started,
         cpu_seconds=time.process_time() - cpu_started,
         notes=notes.messages,
+        at=namespace.get("at"),
+        root=root,
     )
+
+
+def _restore(variable: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(variable, None)
+    else:
+        os.environ[variable] = value
 
 
 class _NoteCollector(logging.Handler):
@@ -201,8 +234,10 @@ class _NoteCollector(logging.Handler):
 
 
 def plan_resources(stack: str) -> list[dict[str, Any]]:
-    """The planned resources of `stack` as plain dicts (for policies and cost)."""
-    return run(stack).resources()
+    """The planned resources of `stack` awake, as plain dicts: the cost curve compares the
+    platforms as they run, whatever the hour (a sleeping dev has no environment to price)."""
+    project, _ = stack_config(stack, ROOT)
+    return run(stack, overrides={f"{project}:awake": True}).resources()
 
 
 # ---------------------------------------------------------------------- report
@@ -375,6 +410,7 @@ def to_dict(plan: Plan) -> dict[str, Any]:
         "images": image_sources(plan),
         "outputs": {k: v for k, v in plan.outputs.items() if not _is_secret_output(k)},
         "cost": plan.cost.to_dict() if plan.cost is not None else None,
+        "sleep": sleep_summary(plan),
         "egress": plan.egress.to_dict() if plan.egress is not None else None,
         "notes": list(plan.notes),
         "policy": [_finding_dict(f) for f in plan.findings],
@@ -407,12 +443,61 @@ def to_text(plan: Plan) -> str:
     lines.append(plan.cost.to_text() if plan.cost is not None else "  (estimator not available)")
     if plan.egress is not None:
         lines += ["Egress:", f"  {plan.egress.to_text()}"]
+    lines += ["", "Sleep (docs/sleep.md):", *_sleep_lines(plan)]
     lines += ["", "Notes:"]
     lines += [f"  warning: {note}" for note in plan.notes] or ["  none"]
     lines += ["", "Policy findings:"]
     lines += _findings_lines(plan) or ["  none"]
     lines.append(f"\nPlanned in {plan.seconds:.2f} s ({plan.cpu_seconds:.2f} s CPU)")
     return "\n".join(lines)
+
+
+def sleep_summary(plan: Plan) -> dict[str, Any]:
+    """The stack's phase at the plan's time, its next change, and (when it sleeps) the month
+    with the schedule beside the month always on, and what costs money while asleep."""
+    s = plan.settings
+    if s is None or plan.at is None:
+        return {}
+    change = next_change(s.schedule, s.architecture, plan.at)
+    summary: dict[str, Any] = {
+        "at": plan.at.isoformat(),
+        "phase": phase_at(s.schedule, s.architecture, plan.at),
+        "next_change": {"at": change[0].isoformat(), "phase": change[1]} if change else None,
+        "awake_hours": s.schedule.awake_hours or "always",
+        "timezone": s.schedule.timezone,
+        "override": s.schedule.awake or None,
+    }
+    if plan.schedule is not None:
+        summary["cost"] = plan.schedule.to_dict()
+        summary["staying"] = [{"resource": n, "type": t, "monthly": c} for n, t, c in plan.staying]
+    return summary
+
+
+def _sleep_lines(plan: Plan) -> list[str]:
+    summary = sleep_summary(plan)
+    if not summary:
+        return ["  (not planned at a time)"]
+    change = summary["next_change"]
+    lines = [
+        f"  at {summary['at']}: {summary['phase']}"
+        + (f"; next: {change['phase']} at {change['at']}" if change else "; it never changes"),
+        f"  awake hours: {summary['awake_hours']} ({summary['timezone']})"
+        + (f", override awake: {summary['override']}" if summary["override"] else ""),
+    ]
+    cost = summary.get("cost")
+    if cost:
+        lines += [
+            f"  month with the schedule: ${cost['scheduled_monthly']:,.2f} "
+            f"({cost['awake_hours_a_month']} h awake, early wake included); "
+            f"always on: ${cost['always_on_monthly']:,.2f}; asleep all month: "
+            f"${cost['asleep_monthly']:,.2f}",
+            "  what stays and costs while asleep:",
+        ]
+        lines += [
+            f"    {row['resource']:<44} {_short_type(row['type']):<18} ${row['monthly']:>8,.2f}"
+            for row in summary["staying"]
+        ]
+    return lines
 
 
 def _chart_lines(charts: list[dict[str, Any]]) -> list[str]:
@@ -479,6 +564,7 @@ def to_markdown(plan: Plan) -> str:
     lines.append(plan.cost.to_markdown() if plan.cost is not None else "_estimator not available_")
     if plan.egress is not None:
         lines += ["", f"Egress: {plan.egress.to_text()}"]
+    lines += ["", "#### Sleep", "", *(f"- {line.strip()}" for line in _sleep_lines(plan))]
     if plan.notes:
         lines += ["", "#### Notes", "", *(f"- {note}" for note in plan.notes)]
     lines += ["", "#### Policy findings", ""]
@@ -500,6 +586,8 @@ def enrich(plan: Plan) -> Plan:
         usage = stack_usage(plan.stack)
         plan.cost = estimate(resources, region=plan.settings.region, usage=usage)
         plan.egress = _egress(plan, resources, usage)
+        if plan.settings.schedule.scheduled:
+            _schedule(plan, usage)
     try:
         from policy.rules.registry import evaluate
     except ImportError:
@@ -507,6 +595,24 @@ def enrich(plan: Plan) -> Plan:
     else:
         plan.findings = list(evaluate(resources, plan.settings.policy_exceptions))
     return plan
+
+
+def _schedule(plan: Plan, usage: dict[str, Any]) -> None:
+    """Plan the stack awake and asleep (the override does it) and price the month of each."""
+    from components.schedule import awake_fraction
+    from finops import estimate
+    from finops.schedule import ASLEEP_USAGE, schedule_cost, staying
+
+    s = plan.settings
+    reports = {}
+    for awake in ("true", "false"):
+        overrides = {**plan.config, f"{plan.project}:awake": awake}
+        other = run(plan.stack, plan.root, overrides=overrides, at=plan.at)
+        asleep = ASLEEP_USAGE if awake == "false" else {}
+        reports[awake] = estimate(other.resources(), region=s.region, usage={**usage, **asleep})
+    fraction = awake_fraction(s.schedule, s.architecture)
+    plan.schedule = schedule_cost(reports["true"], reports["false"], fraction)
+    plan.staying = staying(reports["false"])
 
 
 def _egress(plan: Plan, resources: list[dict[str, Any]], usage: dict[str, Any]) -> Any:
@@ -554,9 +660,17 @@ def main(argv: list[str] | None = None) -> int:
         help="`pulumi stack output --json` of the last deployment: warn on MWAA updates that "
         "would go out without the worker replacement strategy",
     )
+    parser.add_argument(
+        "--at", default="", help="plan the stack as it is at this ISO time (default: now)"
+    )
     args = parser.parse_args(argv)
     try:
-        plan = enrich(run(args.stack))
+        at = parse_time(args.at) if args.at else None
+    except ValueError as exc:
+        print(f"error: --at: {exc}", file=sys.stderr)
+        return 2
+    try:
+        plan = enrich(run(args.stack, at=at))
     except PlanError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -70,6 +70,12 @@ class EksPlatformArgs:
     access: AccessSettings = field(default_factory=AccessSettings)
     """Who signs in through the organisation's identity provider, with which role."""
 
+    asleep: bool = False
+    """The stack sleeps (docs/sleep.md): node groups at zero, the database stopped."""
+    scheduled: bool = False
+    """The stack has a sleep schedule: Pulumi owns the node groups' desired size (zero asleep,
+    the setting awake) and declares the database's desired state."""
+
     def __post_init__(self) -> None:
         if not self.environment_name:
             raise ValueError("environment_name: must not be empty")
@@ -113,6 +119,8 @@ class EksPlatform(pulumi.ComponentResource):
                 instance_tags=args.cost_tags,
                 internet_egress=args.internet_egress,
                 egress_ready=args.egress_ready,
+                asleep=args.asleep,
+                scheduled=args.scheduled,
             ),
             opts=child,
         )
@@ -126,6 +134,8 @@ class EksPlatform(pulumi.ComponentResource):
                 node_security_group_id=self.cluster.node_security_group_id,
                 log_retention_days=args.log_retention_days,
                 protect=args.protect,
+                asleep=args.asleep,
+                scheduled=args.scheduled,
             ),
             opts=child,
         )

@@ -109,6 +109,12 @@ class EksClusterArgs:
     """The network's egress (NAT or endpoints, routes): the control plane and the node groups
     are created after it (nodes must reach ECR, EKS, STS to join) and deleted before it."""
 
+    asleep: bool = False
+    """The stack sleeps (docs/sleep.md): node groups at zero, the database stopped."""
+    scheduled: bool = False
+    """The stack has a sleep schedule: Pulumi owns the node groups' desired size (zero asleep,
+    the setting awake) and declares the database's desired state."""
+
     def __post_init__(self) -> None:
         if len(self.private_subnet_ids) < 2:
             raise ValueError("private_subnet_ids: EKS needs subnets in at least two zones")
@@ -119,6 +125,11 @@ class EksClusterArgs:
                 f"settings.kubernetes_version: no Cluster Autoscaler pinned for "
                 f"{self.settings.kubernetes_version} (CLUSTER_AUTOSCALER_IMAGES)"
             )
+
+
+def _sizes(args: EksClusterArgs, low: int, want: int, high: int) -> tuple[int, int, int]:
+    """(min, desired, max) of a node group: zero nodes while asleep (EKS keeps max >= 1)."""
+    return (0, 0, high) if args.asleep else (low, want, high)
 
 
 def eks_key_statement(account: Account) -> dict[str, Any]:
@@ -518,7 +529,7 @@ class EksCluster(pulumi.ComponentResource):
             nodes,
             instance_types=s.system_instance_types,
             capacity_type="ON_DEMAND",
-            sizes=(s.system_min_nodes, s.system_desired_nodes, s.system_max_nodes),
+            sizes=_sizes(args, s.system_min_nodes, s.system_desired_nodes, s.system_max_nodes),
             labels=SYSTEM_LABELS,
             tainted=False,
             depends_on=after,
@@ -529,7 +540,7 @@ class EksCluster(pulumi.ComponentResource):
             nodes,
             instance_types=s.worker_instance_types,
             capacity_type=s.worker_capacity_type,
-            sizes=(s.worker_min_nodes, s.worker_desired_nodes, s.worker_max_nodes),
+            sizes=_sizes(args, s.worker_min_nodes, s.worker_desired_nodes, s.worker_max_nodes),
             labels=WORKER_LABELS,
             tainted=True,
             depends_on=after,
@@ -614,8 +625,9 @@ class EksCluster(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(
                     parent=self,
                     depends_on=list(depends_on),
-                    # The autoscaler owns the current size; Pulumi owns the bounds.
-                    ignore_changes=["scalingConfig.desiredSize"],
+                    # The autoscaler owns the current size; Pulumi owns the bounds. On a stack
+                    # that sleeps Pulumi owns the size too: zero asleep, the setting awake.
+                    ignore_changes=[] if args.scheduled else ["scalingConfig.desiredSize"],
                 ),
             ),
         )

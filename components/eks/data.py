@@ -80,6 +80,11 @@ class AirflowDataArgs:
     protect: bool
     """Protect keys, database, cache, bucket and log group; deletion protection and a final
     snapshot on the database."""
+    asleep: bool = False
+    """The stack sleeps (docs/sleep.md): the database stopped (the cache cannot)."""
+    scheduled: bool = False
+    """The stack has a sleep schedule: Pulumi owns the node groups' desired size (zero asleep,
+    the setting awake) and declares the database's desired state."""
 
     def __post_init__(self) -> None:
         if len(self.private_subnet_ids) < 2:
@@ -217,6 +222,15 @@ class AirflowData(pulumi.ComponentResource):
             performance_insights_enabled=False,
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect, depends_on=[log_group]),
         )
+        if args.scheduled:
+            # RDS starts a stopped instance by itself after 7 days: the scheduled workflow's
+            # daily `pulumi up --refresh` sees that drift and stops it again (tools/sleep).
+            aws.rds.InstanceDesiredState(
+                f"{self._name}-db-state",
+                identifier=self.db.identifier,
+                state="stopped" if args.asleep else "available",
+                opts=pulumi.ResourceOptions(parent=self),
+            )
         self.db_address = self.db.address
         self.db_endpoint = self.db.endpoint
         self.db_password = pulumi.Output.secret(password.result)

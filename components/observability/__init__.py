@@ -61,6 +61,9 @@ class ObservabilityArgs:
     alert_key_arn: pulumi.Input[str]
     log_retention_days: int
     protect: bool
+    paging: bool = True
+    """The stack is awake (docs/sleep.md); asleep and waking the alarms' actions are off (the
+    alerting rules that route them are disabled too)."""
 
 
 class Observability(pulumi.ComponentResource):
@@ -84,7 +87,7 @@ class Observability(pulumi.ComponentResource):
             else eks_alarms(platform.watch, args.thresholds)
         )
         specs = [*specs, state_backup_alarm(platform.environment_name)]
-        alarms = [self._alarm(name, platform.environment_name, spec) for spec in specs]
+        alarms = [self._alarm(name, platform.environment_name, spec, args.paging) for spec in specs]
         self.alarm_arns = [a.arn for a in alarms]
         dashboard = aws.cloudwatch.Dashboard(
             f"{name}-dashboard",
@@ -101,7 +104,9 @@ class Observability(pulumi.ComponentResource):
             self.grafana_url = prometheus_stack(self, name, platform.kubernetes, account, args)
         self.register_outputs({"dashboardName": self.dashboard_name, "alarmArns": self.alarm_arns})
 
-    def _alarm(self, name: str, env: str, spec: AlarmSpec) -> aws.cloudwatch.MetricAlarm:
+    def _alarm(
+        self, name: str, env: str, spec: AlarmSpec, paging: bool
+    ) -> aws.cloudwatch.MetricAlarm:
         single = spec.metric is not None
         # Named `<environment>-<role>`: the alerting EventBridge rule routes this prefix.
         return aws.cloudwatch.MetricAlarm(
@@ -119,6 +124,7 @@ class Observability(pulumi.ComponentResource):
             dimensions=dict(spec.dimensions) if single else None,
             period=spec.period if single else None,
             metric_queries=None if single else list(spec.queries),
+            actions_enabled=paging,
             # No alarm/OK actions: the alerting EventBridge rule routes every `<env>-*` alarm's
             # ALARM and recovery to the topic as one readable line. Direct actions would send
             # each transition twice, and an OK for every new alarm's first evaluation.

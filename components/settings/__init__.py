@@ -6,8 +6,8 @@ components never read `pulumi.Config()` themselves. Every mistake becomes one li
 names the setting and says what is allowed; all mistakes are reported together.
 
 One module per group (`stack`, `network`, `alerting`, `airflow`, `mwaa`, `eks`,
-`observability`, `access`), the version tables in `versions`, shared patterns and helpers in `base`,
-and the whole with its one `load()` in `loader`.
+`observability`, `access`, `schedule`), the version tables in `versions`, shared patterns and
+helpers in `base`, and the whole with its one `load()` in `loader`.
 """
 
 from components.settings.access import AIRFLOW_ROLES, AccessSettings, AccessTeam
@@ -23,6 +23,7 @@ from components.settings.loader import GROUPS, Settings, from_pulumi, known_keys
 from components.settings.mwaa import MwaaSettings
 from components.settings.network import NetworkSettings
 from components.settings.observability import ObservabilitySettings
+from components.settings.schedule import ScheduleSettings
 from components.settings.stack import StackSettings
 from components.settings.versions import (
     CHART_AIRFLOW_VERSIONS,
@@ -46,6 +47,7 @@ __all__ = [
     "MwaaSettings",
     "NetworkSettings",
     "ObservabilitySettings",
+    "ScheduleSettings",
     "Settings",
     "SettingsError",
     "StackSettings",

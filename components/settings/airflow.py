@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from pydantic import (
     field_validator,
 )
@@ -15,7 +17,10 @@ from components.settings.base import (
     _key,
     _unique,
 )
-from components.settings.versions import MWAA_AIRFLOW_VERSIONS
+
+# A release number; which releases each platform runs is the loader's cross check
+# (versions.py's tables: MWAA's on a mwaa stack, the chart's on an eks stack).
+_VERSION = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+$")
 
 
 class AirflowSettings(_Group):
@@ -36,10 +41,7 @@ class AirflowSettings(_Group):
     @field_validator("version")
     @classmethod
     def _version(cls, value: str) -> str:
-        _check(
-            value in MWAA_AIRFLOW_VERSIONS,
-            f"is not an Airflow version MWAA accepts ({', '.join(MWAA_AIRFLOW_VERSIONS)})",
-        )
+        _check(bool(_VERSION.match(value)), "is not an Airflow release number (e.g. 3.3.1)")
         return value
 
     @field_validator("config_options")

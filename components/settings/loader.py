@@ -33,8 +33,13 @@ from components.settings.eks import EksSettings
 from components.settings.mwaa import MwaaSettings
 from components.settings.network import NetworkSettings
 from components.settings.observability import ObservabilitySettings
+from components.settings.schedule import ScheduleSettings
 from components.settings.stack import StackSettings
-from components.settings.versions import CHART_AIRFLOW_VERSIONS, NO_GRACEFUL_REGIONS
+from components.settings.versions import (
+    CHART_AIRFLOW_VERSIONS,
+    MWAA_AIRFLOW_VERSIONS,
+    NO_GRACEFUL_REGIONS,
+)
 
 
 class Settings(BaseModel):
@@ -53,6 +58,7 @@ class Settings(BaseModel):
     eks: EksSettings
     observability: ObservabilitySettings
     access: AccessSettings
+    schedule: ScheduleSettings
 
     @property
     def architecture(self) -> Architecture:
@@ -99,6 +105,7 @@ GROUPS: dict[str, type[_Group]] = {
     "eks": EksSettings,
     "observability": ObservabilitySettings,
     "access": AccessSettings,
+    "schedule": ScheduleSettings,
 }
 
 
@@ -162,7 +169,15 @@ def _cross_checks(stack_name: str, region: str, groups: Mapping[str, _Group]) ->
     assert isinstance(mwaa, MwaaSettings)
     access = groups["access"]
     assert isinstance(access, AccessSettings)
+    schedule = groups["schedule"]
+    assert isinstance(schedule, ScheduleSettings)
     errors = access.stack_errors(stack.architecture)
+    if stack.protect and schedule.scheduled and not schedule.sleep_while_protected:
+        what = "awakeHours" if schedule.awake_hours else "awake: false"
+        errors.append(
+            f"{what}: a protected stack (protect: true) does not sleep by accident; set "
+            "sleepWhileProtected: true if it should (docs/sleep.md)"
+        )
     if mwaa.endpoint_management == "CUSTOMER" and not network.existing:
         errors.append(
             "mwaaEndpointManagement: CUSTOMER needs existingVpcId (a shared VPC whose owner "
@@ -176,6 +191,14 @@ def _cross_checks(stack_name: str, region: str, groups: Mapping[str, _Group]) ->
         errors.append(
             f"mwaaWorkerReplacementStrategy: GRACEFUL is not offered in {region} (MWAA has no "
             "graceful updates there yet); set FORCED"
+        )
+    if stack.architecture == "mwaa" and airflow.version not in MWAA_AIRFLOW_VERSIONS:
+        errors.append(
+            f"airflowVersion: {airflow.version!r} is not in MWAA's version table "
+            f"({', '.join(MWAA_AIRFLOW_VERSIONS)}); if MWAA offers it, add it to "
+            "MWAA_AIRFLOW_VERSIONS in components/settings/versions.py citing AWS's source (the "
+            "MWAA user guide's 'Apache Airflow versions' page or aws/amazon-mwaa-docker-images "
+            "images/airflow/<version>, with commit and date)"
         )
     derived = f"airflow-{stack_name}"
     if not stack.environment_name and not _ENV_NAME.match(derived):

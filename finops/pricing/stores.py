@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from finops.pricing.base import (
+    RDS_DESIRED_STATE,
     Context,
     Resource,
     input_number,
@@ -25,13 +26,15 @@ def price_rds_instance(res: Resource, ctx: Context) -> list[LineItem]:
     multi_az = res.get("multiAz") is True
     factor = table["multi_az_factor"] if multi_az else 1
     deployment = "Multi-AZ" if multi_az else "single-AZ"
+    stopped = _stopped(res, ctx)
     items = [
         line(
             res,
-            f"{instance_class} PostgreSQL {deployment}",
-            ctx.hours,
+            f"{instance_class} PostgreSQL {deployment}" + (" (stopped)" if stopped else ""),
+            0 if stopped else ctx.hours,
             "h",
             table["instance_hourly"][instance_class] * factor,
+            note="a stopped instance bills its storage only (docs/sleep.md)" if stopped else "",
         )
     ]
     storage = input_number(res, ctx, "allocatedStorage", None)
@@ -54,6 +57,14 @@ def price_rds_instance(res: Resource, ctx: Context) -> list[LineItem]:
         )
     )
     return items
+
+
+def _stopped(res: Resource, ctx: Context) -> bool:
+    """The plan stops this instance (`aws.rds.InstanceDesiredState`, a stack asleep)."""
+    return any(
+        state.get("state") == "stopped" and state.get("identifier") == res.get("identifier")
+        for state in ctx.of_type(RDS_DESIRED_STATE)
+    )
 
 
 def price_replication_group(res: Resource, ctx: Context) -> list[LineItem]:

@@ -10,11 +10,8 @@ from __future__ import annotations
 import copy
 import json
 import os
-import shutil
-import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -30,12 +27,12 @@ from common.airflow_state import (
 )
 
 from local.platform import Platform, start, stop
+from tests.e2e.conftest import HOURS_BACK
 
 PLANTED = "planted-e2e-Pa55word-c0ffee"
 STATE_DAGS = Path(__file__).parent / "state_dags"
 HOURLY = "state_hourly"  # state_dags/state_hourly.py
 CANARY_EVERY = timedelta(minutes=10)  # dags/canary.py: */10, catchup=False
-HOURS_BACK = 2  # dev's scheduler makes runs for now-2h, now-1h and this hour: three
 # E2E_PORT_BASE: dev's servers on base+1..base+5 and its API on base, prod's 100 higher.
 PORT_BASE = int(os.environ.get("E2E_PORT_BASE", "19500"))
 
@@ -132,24 +129,6 @@ def comparable(doc: dict) -> dict:
             for key in ("run_id", "run_type", "run_after"):
                 run.pop(key)
     return out
-
-
-@pytest.fixture
-def home() -> Iterator[Path]:
-    """State directories the platform's postgres user can reach (pytest's tmp is 0700)."""
-    path = Path(tempfile.mkdtemp(prefix="state-e2e-"))
-    path.chmod(0o755)
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
-
-
-@pytest.fixture
-def hourly_start(monkeypatch: pytest.MonkeyPatch) -> datetime:
-    """The hourly DAG's start_date, for both platforms' processes (they inherit it)."""
-    hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-    first = hour - timedelta(hours=HOURS_BACK)
-    monkeypatch.setenv("STATE_E2E_START", first.isoformat())
-    return first
 
 
 def runs_by_date(runs: list[dict[str, Any]]) -> dict[datetime, list[dict[str, Any]]]:

@@ -287,7 +287,7 @@ def test_start_refuses_an_unreachable_explicit_state_in_one_line(
     private = open_tmp / "root-home"
     private.mkdir()
     private.chmod(0o700)
-    monkeypatch.setattr(platform, "venv_airflow_version", lambda: "3.3.1")
+    monkeypatch.setattr(platform, "venv_airflow_version", lambda venv=None: "3.3.1")
     with pytest.raises(platform.PlatformError) as err:
         platform.start("prod", port=18080, state=private / "state", install=False)
     assert str(err.value).startswith(f"{private / 'state'}: the servers run as postgres")

@@ -270,7 +270,14 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
         "budgetThresholdsPercent: [50, 80, 100] n",
     ),
     # airflow
-    ("mwaa", {"airflowVersion": "3.1.0"}, "airflowVersion: '3.1.0' is not an Airflow version MWAA"),
+    (
+        "mwaa",
+        {"airflowVersion": "3.4.0"},
+        "airflowVersion: '3.4.0' is not in MWAA's version table (2.7.2, 2.8.1, 2.9.2, 2.10.1, "
+        "2.10.3, 2.11.0, 3.0.6, 3.2.1, 3.3.1); if MWAA offers it, add it to "
+        "MWAA_AIRFLOW_VERSIONS in components/settings/versions.py citing AWS's source",
+    ),
+    ("mwaa", {"airflowVersion": "3.3"}, "airflowVersion: '3.3' is not an Airflow release number"),
     ("mwaa", {"airflowConfigOptions": ["nokey"]}, "airflowConfigOptions: entry 'nokey' is not"),
     ("mwaa", {"airflowConfigOptions": ["core.load_examples=True"]}, "which the program manages"),
     ("eks", {"airflowConfigOptions": ["api.base_url=http://x"]}, "sets api.base_url, which"),

@@ -54,8 +54,8 @@ def zizmor_findings(*paths: Path) -> tuple[int, list[str]]:
     return result.returncode, [finding["ident"] for finding in json.loads(result.stdout or "[]")]
 
 
-def test_both_workflows_exist() -> None:
-    assert [p.name for p in WORKFLOWS] == ["deploy.yml", "pull-request.yml"]
+def test_the_workflows_exist() -> None:
+    assert [p.name for p in WORKFLOWS] == ["deploy.yml", "pull-request.yml", "sleep.yml"]
 
 
 @pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda p: p.name)

@@ -1,0 +1,143 @@
+"""Schedule settings: the hours a non-production stack is awake (it sleeps the rest).
+
+`awakeHours` is a list of windows separated by `;`, each `<days> <HH:MM>-<HH:MM>` in
+`timezone`: days are one day (`Sat`), a range (`Mon-Fri`) or a comma list (`Mon,Wed`).
+`24:00` ends a window at midnight; a window over midnight is two windows. Empty: always awake.
+What the stack is at a given time is `components.schedule.phase_at`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from pydantic import field_validator
+
+from components.settings.base import _check, _Group, _key
+
+DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_WINDOW = re.compile(r"^(?P<days>[A-Za-z,-]+)\s+(?P<start>\d{2}:\d{2})-(?P<end>\d{2}:\d{2})$")
+_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
+FORMAT = "'<days> HH:MM-HH:MM' (e.g. 'Mon-Fri 07:00-19:00'), windows separated by ';'"
+
+
+@dataclass(frozen=True)
+class Window:
+    """One awake window: weekdays (0 = Monday) and minutes after local midnight."""
+
+    days: tuple[int, ...]
+    start_minute: int
+    end_minute: int
+    text: str
+
+
+def parse_windows(text: str) -> tuple[Window, ...]:
+    """The windows of an `awakeHours` value; ValueError names the first mistake."""
+    windows = []
+    for part in (p.strip() for p in text.split(";")):
+        match = _WINDOW.match(part)
+        _check(bool(match), f"window {part!r} is not {FORMAT}")
+        assert match is not None
+        days = _days(match["days"], part)
+        start, end = match["start"], match["end"]
+        for value in (start, end):
+            _check(bool(_TIME.match(value)), f"window {part!r}: {value} is not a time 00:00-24:00")
+        start_minute, end_minute = _minutes(start), _minutes(end)
+        _check(
+            start_minute < end_minute,
+            f"window {part!r} is empty or crosses midnight (end before start); split it at "
+            "24:00 into two windows",
+        )
+        windows.append(Window(days, start_minute, end_minute, part))
+    for i, a in enumerate(windows):
+        for b in windows[i + 1 :]:
+            shared = set(a.days) & set(b.days)
+            if shared and a.start_minute < b.end_minute and b.start_minute < a.end_minute:
+                _check(False, f"windows {a.text!r} and {b.text!r} overlap on {DAYS[min(shared)]}")
+    return tuple(windows)
+
+
+def _days(text: str, part: str) -> tuple[int, ...]:
+    found: list[int] = []
+    for item in text.split(","):
+        first, _, last = item.partition("-")
+        names = [first, last] if last else [first]
+        for name in names:
+            _check(
+                name.title() in DAYS,
+                f"window {part!r}: {name!r} is not a day ({', '.join(DAYS)})",
+            )
+        lo, hi = DAYS.index(first.title()), DAYS.index((last or first).title())
+        _check(lo <= hi, f"window {part!r}: {item} runs backwards; write e.g. Sat-Sun, Mon-Fri")
+        found += range(lo, hi + 1)
+    _check(len(found) == len(set(found)), f"window {part!r} names a day twice")
+    return tuple(sorted(found))
+
+
+def _minutes(hhmm: str) -> int:
+    hours, minutes = hhmm.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+class ScheduleSettings(_Group):
+    """When a non-production stack is awake; it sleeps outside these hours."""
+
+    awake_hours: str = _key(
+        "awakeHours",
+        "",
+        "Hours the stack is awake, e.g. 'Mon-Fri 07:00-19:00' (windows separated by ';', "
+        "24:00 ends a day); outside them it sleeps (docs/sleep.md). Empty: always awake.",
+    )
+    timezone: str = _key(
+        "timezone", "UTC", "IANA time zone of awakeHours, e.g. Europe/Berlin (daylight saving "
+        "follows it)."
+    )  # fmt: skip
+    awake: Literal["", "true", "false"] = _key(
+        "awake",
+        "",
+        "Override of the schedule: true keeps the stack awake (an evening of work), false "
+        "keeps it asleep (a long weekend); empty follows awakeHours.",
+    )
+    sleep_while_protected: bool = _key(
+        "sleepWhileProtected",
+        False,
+        "A protected stack (protect: true) may have awakeHours only with this on: a stack "
+        "that matters never sleeps by accident.",
+    )
+    wake_lead_minutes: int = _key(
+        "wakeLeadMinutes",
+        0,
+        "Minutes before a window opens that the stack wakes, so it is ready when the window "
+        "opens; 0: the platform's (MWAA 45: AWS documents 20-30 minutes to create an "
+        "environment, plus the network and the state import; EKS 20).",
+        ge=0,
+        le=240,
+    )
+
+    @field_validator("awake_hours")
+    @classmethod
+    def _awake_hours(cls, value: str) -> str:
+        if value.strip():
+            parse_windows(value)
+        return value.strip()
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            _check(False, "is not an IANA time zone (e.g. Europe/Berlin, America/New_York, UTC)")
+        _check(value in available_timezones() or value == "UTC", "is not an IANA time zone")
+        return value
+
+    @property
+    def windows(self) -> tuple[Window, ...]:
+        return parse_windows(self.awake_hours) if self.awake_hours else ()
+
+    @property
+    def scheduled(self) -> bool:
+        """The stack sleeps at some hours (a schedule or an override to sleep)."""
+        return bool(self.awake_hours) or self.awake == "false"

@@ -1,0 +1,261 @@
+"""Whole stacks asleep, waking and awake (docs/sleep.md): what goes, what stays, and that
+nothing pages people until the platform is back."""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import Any
+
+import pytest
+
+from components.schedule import parse_time
+from tests.eventbridge import matches
+from tools import plan as planner
+from tools.mocks import ACCOUNT_ID
+
+# Dev's shipped schedule: Mon-Fri 07:00-19:00 Europe/Berlin (Pulumi.dev.yaml).
+AWAKE = "2026-12-09T11:00:00Z"  # Wednesday 12:00 Berlin
+WAKING = "2026-12-09T05:30:00Z"  # 06:30 Berlin: MWAA is being created
+ASLEEP = "2026-12-09T23:00:00Z"  # midnight Berlin
+EKS_WAKING = "2026-12-09T05:50:00Z"  # 06:50 Berlin (EKS wakes 20 minutes early)
+STAGING = {"airflow:awakeHours": "Mon-Fri 07:00-19:00", "airflow:timezone": "Europe/Berlin",
+           "airflow:sleepWhileProtected": "true"}  # fmt: skip
+
+# What holds data or must be there to wake with nothing from outside: none of it may go
+# while asleep (a new type of this kind belongs here too).
+KEPT_TYPES = (
+    "aws:s3/bucket:Bucket",
+    "aws:s3/bucketVersioning:BucketVersioning",
+    "aws:s3/bucketPolicy:BucketPolicy",
+    "aws:s3/bucketObjectv2:BucketObjectv2",
+    "aws:kms/key:Key",
+    "aws:kms/alias:Alias",
+    "aws:cloudwatch/logGroup:LogGroup",
+    "aws:secretsmanager/secret:Secret",
+    "aws:secretsmanager/secretVersion:SecretVersion",
+    "aws:iam/role:Role",
+    "aws:iam/rolePolicy:RolePolicy",
+    "aws:sns/topic:Topic",
+    "aws:sns/topicSubscription:TopicSubscription",
+    "aws:budgets/budget:Budget",
+    "aws:cloudwatch/eventRule:EventRule",
+    "aws:cloudwatch/eventTarget:EventTarget",
+    "aws:cloudwatch/metricAlarm:MetricAlarm",
+    "aws:ec2/vpc:Vpc",
+    "aws:ec2/subnet:Subnet",
+    "aws:ec2/flowLog:FlowLog",
+    "aws:rds/instance:Instance",
+    "aws:elasticache/replicationGroup:ReplicationGroup",
+    "eks:index:Cluster",
+    "aws:eks/nodeGroup:NodeGroup",
+)
+# What only serves the running platform and bills by the hour.
+GONE_ASLEEP = ("aws:mwaa/environment:Environment", "aws:ec2/natGateway:NatGateway",
+               "aws:ec2/eip:Eip")  # fmt: skip
+
+
+@functools.cache
+def graph(stack: str, when: str, overrides: tuple[tuple[str, str], ...] = ()) -> planner.Plan:
+    return planner.run(stack, overrides=dict(overrides), at=parse_time(when))
+
+
+def of_type(plan: planner.Plan, token: str) -> list[dict[str, Any]]:
+    return [r for r in plan.resources() if r["type"] == token]
+
+
+def interface_endpoints(plan: planner.Plan) -> list[str]:
+    return [
+        r["name"]
+        for r in of_type(plan, "aws:ec2/vpcEndpoint:VpcEndpoint")
+        if r["inputs"].get("vpcEndpointType") == "Interface"
+    ]
+
+
+def test_dev_asleep_declares_no_environment_nat_or_interface_endpoint() -> None:
+    awake, asleep = graph("dev", AWAKE), graph("dev", ASLEEP)
+    assert asleep.outputs["phase"] == "asleep"
+    for token in GONE_ASLEEP:
+        assert of_type(awake, token), token  # there by day
+        assert not of_type(asleep, token), token
+    assert interface_endpoints(awake) == ["airflow-dev-airflow-env-endpoint"]
+    assert interface_endpoints(asleep) == []
+    # The private route tables lose their way out with the NAT gateway.
+    for table in of_type(asleep, "aws:ec2/routeTable:RouteTable"):
+        assert not any("natGatewayId" in route for route in table["inputs"].get("routes", []))
+
+
+@pytest.mark.parametrize(("stack", "overrides", "night"), [
+    ("dev", (), ASLEEP), ("prod", tuple(STAGING.items()), ASLEEP),
+])  # fmt: skip
+def test_everything_that_holds_data_stays_while_asleep(
+    stack: str, overrides: tuple[tuple[str, str], ...], night: str
+) -> None:
+    awake, asleep = graph(stack, AWAKE, overrides), graph(stack, night, overrides)
+    kept_by_day = {(r["type"], r["name"]) for r in awake.resources() if r["type"] in KEPT_TYPES}
+    kept_at_night = {(r["type"], r["name"]) for r in asleep.resources()}
+    assert kept_by_day, "the stack declares nothing that holds data?"
+    assert sorted(kept_by_day - kept_at_night) == []
+    # Asleep is a subset of awake: nothing appears at night (the DB's desired state aside,
+    # which is declared by day too).
+    by_day = {(r["type"], r["name"]) for r in awake.resources()}
+    assert sorted(kept_at_night - by_day) == []
+
+
+def _asset(value: Any) -> str:
+    return str(getattr(value, "path", value))  # a FileAsset by its path
+
+
+def _graph_of(plan: planner.Plan) -> list[str]:
+    return sorted(
+        json.dumps([r["type"], r["name"], r["inputs"]], sort_keys=True, default=_asset)
+        for r in plan.resources()
+    )
+
+
+def test_dev_awake_is_the_graph_without_a_schedule() -> None:
+    scheduled = graph("dev", AWAKE)
+    always = graph("dev", AWAKE, (("airflow:awakeHours", ""),))
+    assert scheduled.outputs["phase"] == always.outputs["phase"] == "awake"
+    assert _graph_of(scheduled) == _graph_of(always)
+    # And at night the override keeps it up, the same graph again.
+    late = graph("dev", ASLEEP, (("airflow:awake", "true"),))
+    assert _graph_of(late) == _graph_of(always)
+
+
+def test_dev_waking_declares_the_platform_with_paging_off() -> None:
+    waking = graph("dev", WAKING)
+    assert waking.outputs["phase"] == "waking"
+    assert of_type(waking, "aws:mwaa/environment:Environment")
+    assert of_type(waking, "aws:ec2/natGateway:NatGateway")
+
+
+def test_eks_asleep_has_node_groups_at_zero_and_the_database_stopped() -> None:
+    staging = tuple(STAGING.items())
+    awake, asleep = graph("prod", AWAKE, staging), graph("prod", ASLEEP, staging)
+    for plan, want in ((awake, "available"), (asleep, "stopped")):
+        (state,) = of_type(plan, "aws:rds/instanceDesiredState:InstanceDesiredState")
+        assert state["inputs"]["state"] == want
+    for group in of_type(asleep, "aws:eks/nodeGroup:NodeGroup"):
+        sizes = group["inputs"]["scalingConfig"]
+        assert (sizes["minSize"], sizes["desiredSize"]) == (0, 0), group["name"]
+        assert sizes["maxSize"] >= 1  # EKS keeps a maximum of one or more
+    awake_sizes = [
+        g["inputs"]["scalingConfig"] for g in of_type(awake, "aws:eks/nodeGroup:NodeGroup")
+    ]
+    assert all(s["minSize"] >= 0 and s["desiredSize"] >= 1 for s in awake_sizes[:1])
+    assert of_type(awake, "aws:ec2/natGateway:NatGateway")
+    assert not of_type(asleep, "aws:ec2/natGateway:NatGateway")
+    # What cannot sleep stays: the control plane and ElastiCache.
+    assert of_type(asleep, "eks:index:Cluster")
+    assert of_type(asleep, "aws:elasticache/replicationGroup:ReplicationGroup")
+
+
+def test_prod_as_shipped_does_not_change_and_refuses_a_schedule() -> None:
+    prod = graph("prod", ASLEEP)
+    assert prod.outputs["phase"] == "awake"
+    assert not of_type(prod, "aws:rds/instanceDesiredState:InstanceDesiredState")
+    with pytest.raises(planner.PlanError, match=r"^awakeHours: a protected stack"):
+        planner.run("prod", overrides={"airflow:awakeHours": "Mon-Fri 07:00-19:00"})
+    with pytest.raises(planner.PlanError, match=r"^awake: false: a protected stack"):
+        planner.run("prod", overrides={"airflow:awake": "false"})
+
+
+# ------------------------------------------------------------------ no false pages
+
+
+def deliveries(plan: planner.Plan, event: dict[str, Any]) -> list[str]:
+    """Where `event` goes in this graph: the targets of every enabled rule it matches, and
+    the actions of alarms (none: the rules carry them) with actions enabled."""
+    rules = {
+        r["inputs"]["name"]
+        for r in of_type(plan, "aws:cloudwatch/eventRule:EventRule")
+        if r["inputs"].get("state", "ENABLED") != "DISABLED"
+        and matches(json.loads(r["inputs"]["eventPattern"]), event)
+    }
+    targets = [
+        str(t["inputs"]["arn"])
+        for t in of_type(plan, "aws:cloudwatch/eventTarget:EventTarget")
+        if t["inputs"]["rule"] in rules
+    ]
+    return targets
+
+
+def alarm_event(alarm: dict[str, Any], state: str, previous: str) -> dict[str, Any]:
+    name = alarm["inputs"]["name"]
+    return {
+        "source": "aws.cloudwatch",
+        "detail-type": "CloudWatch Alarm State Change",
+        "resources": [f"arn:aws:cloudwatch:us-east-1:{ACCOUNT_ID}:alarm:{name}"],
+        "detail": {"alarmName": name, "state": {"value": state},
+                   "previousState": {"value": previous}},
+    }  # fmt: skip
+
+
+def platform_events(plan: planner.Plan) -> list[dict[str, Any]]:
+    env = plan.settings.environment_name
+    if plan.settings.architecture == "mwaa":
+        return [{
+            "source": "aws.airflow", "detail-type": "MWAA Environment Status Change",
+            "resources": [f"arn:aws:airflow:us-east-1:{ACCOUNT_ID}:environment/{env}"],
+            "detail": {"status": status},
+        } for status in ("DELETING", "CREATING", "CREATE_FAILED")]  # fmt: skip
+    return [{
+        "source": "aws.eks", "detail-type": "EKS Addon Health Degraded",
+        "resources": [f"arn:aws:eks:us-east-1:{ACCOUNT_ID}:addon/{env}/coredns/x"],
+        "detail": {},
+    }]  # fmt: skip
+
+
+@pytest.mark.parametrize(("stack", "overrides", "quiet_times"), [
+    ("dev", (), (ASLEEP, WAKING)),
+    ("prod", tuple(STAGING.items()), (ASLEEP, EKS_WAKING)),
+])  # fmt: skip
+def test_no_alarm_or_rule_reaches_people_while_asleep_or_waking(
+    stack: str, overrides: tuple[tuple[str, str], ...], quiet_times: tuple[str, ...]
+) -> None:
+    awake = graph(stack, AWAKE, overrides)
+    alarms = of_type(awake, "aws:cloudwatch/metricAlarm:MetricAlarm")
+    assert alarms
+    # By day every alarm going into ALARM and every platform event reaches both topics...
+    for alarm in alarms:
+        assert alarm["inputs"].get("actionsEnabled", True) is True
+        assert len(deliveries(awake, alarm_event(alarm, "ALARM", "OK"))) == 2, alarm["name"]
+    for event in platform_events(awake):
+        assert len(deliveries(awake, event)) == 2
+    # ...asleep and waking none does: not an alarm, its recovery, nor the platform's events.
+    for when in quiet_times:
+        quiet = graph(stack, when, overrides)
+        assert quiet.outputs["phase"] in ("asleep", "waking")
+        for alarm in of_type(quiet, "aws:cloudwatch/metricAlarm:MetricAlarm"):
+            assert alarm["inputs"]["actionsEnabled"] is False, alarm["name"]
+            assert not alarm["inputs"].get("alarmActions"), alarm["name"]
+            for state, previous in (("ALARM", "OK"), ("OK", "ALARM")):
+                assert deliveries(quiet, alarm_event(alarm, state, previous)) == [], (
+                    when, alarm["name"])  # fmt: skip
+        for event in platform_events(quiet):
+            assert deliveries(quiet, event) == [], (when, event["detail-type"])
+
+
+def test_eks_asleep_prices_what_cannot_sleep_and_the_stopped_database_as_storage() -> None:
+    from finops import estimate
+    from finops.schedule import ASLEEP_USAGE, staying
+
+    staging = tuple(STAGING.items())
+    awake = estimate(graph("prod", AWAKE, staging).resources())
+    asleep = estimate(graph("prod", ASLEEP, staging).resources(), usage=ASLEEP_USAGE)
+
+    def db_hours(report: Any) -> float:
+        (hours,) = [
+            li for li in report.line_items
+            if li.type == "aws:rds/instance:Instance" and li.unit == "h"
+        ]  # fmt: skip
+        return float(hours.monthly)
+
+    assert db_hours(awake) > 0
+    assert db_hours(asleep) == 0  # stopped: its storage only
+    kept = {token: cost for _, token, cost in staying(asleep)}
+    assert kept["eks:index:Cluster"] == pytest.approx(73.0)  # the control plane cannot sleep
+    assert kept["aws:elasticache/replicationGroup:ReplicationGroup"] > 0
+    assert "aws:eks/nodeGroup:NodeGroup" not in kept  # zero nodes cost nothing
+    assert asleep.monthly_total < awake.monthly_total / 2

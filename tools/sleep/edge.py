@@ -1,0 +1,47 @@
+"""Which steps take a stack from the phase it was deployed in to the phase it should be in.
+
+Pure: no clock, no cloud. Each step is safe to repeat (the export writes a new document, the
+import changes only what differs, `pulumi up` converges), so the scheduled workflow can run
+often: a run with nothing to do does nothing, a missed edge is done by the next run.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from components.schedule import Phase
+
+Step = Literal[
+    "export",  # state export to the data bucket, while the platform still runs
+    "up",  # pulumi up as the time says (asleep: the platform goes; awake: paging on)
+    "up-waking",  # pulumi up with paging held off (the platform comes back)
+    "wait-healthy",  # until the platform reports healthy (MWAA AVAILABLE, EKS nodes + DB)
+    "import",  # the newest state export into the platform
+    "count-backup",  # the imported state counts as a backup (the missing-backup alarm)
+    "refresh",  # pulumi up --refresh: RDS restarts a stopped instance after 7 days
+]
+
+
+def steps(
+    desired: Phase, applied: Phase | None, *, daily: bool = False, stops_database: bool = False
+) -> list[Step]:
+    """The steps from `applied` (None: deployed before sleep existed, i.e. awake) to
+    `desired`. `daily`: the workflow's once-a-day run; `stops_database`: an EKS stack, whose
+    stopped RDS instance must be stopped again if RDS started it."""
+    was = applied or "awake"
+    if desired == "asleep":
+        if was == "asleep":
+            return ["refresh"] if daily and stops_database else []
+        # A platform that was waking has nothing newer than the export it was woken from.
+        return ["export", "up"] if was == "awake" else ["up"]
+    if was == "awake" or (was == "waking" and desired == "waking"):
+        # Awake and paging already (desired "waking" cannot undo a finished wake); or waking
+        # already: the run that woke it imported, and the window's run checks again.
+        return []
+    plan: list[Step] = []
+    if was == "asleep":
+        plan.append("up-waking")
+    plan += ["wait-healthy", "import", "count-backup"]
+    if desired == "awake":
+        plan.append("up")
+    return plan
