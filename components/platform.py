@@ -64,6 +64,9 @@ class KubernetesAccess:
     """The cluster's Kubernetes version (add-ons take the version AWS pairs with it)."""
     depends_on: Sequence[pulumi.Resource] = ()
     """Resources an add-on must wait for (node groups, the EBS CSI driver)."""
+    docker_hub: pulumi.Input[str] = ""
+    """`<registry>/<prefix>` of the stack's Docker Hub pull-through cache: where an add-on
+    pulls its Docker Hub images (components/eks/images.py)."""
     airflow_ready: Sequence[pulumi.Resource] = ()
     """What must exist before objects go into the Airflow namespace (the namespace itself)."""
 

@@ -21,13 +21,14 @@ from components.eks.airflow import (
     fernet_key,
     pgbouncer_ini,
 )
+from components.eks.images import mirrored
 from components.irsa import ROLE_ARN_ANNOTATION
 from components.platform import CONNECTIONS_PREFIX, SECRETS_BACKEND, VARIABLES_PREFIX
 from components.settings import SettingsError, load
 from tests.conftest import policy, settings_for, statements
 from tests.test_eks_platform import TASK_POLICY, Built, build
 from tools.charts.packages import read_member
-from tools.mocks import Registration
+from tools.mocks import ACCOUNT_ID, Registration
 from tools.plan import stack_config
 
 SECRET = "kubernetes:core/v1:Secret"
@@ -110,6 +111,8 @@ def test_values_the_release_gets_are_the_rendered_values() -> None:
     s = settings_for("eks")
     alb = d.one("aws:lb/loadBalancer:LoadBalancer")
     web_url = f"http://{alb.outputs['dnsName']}"
+    # Docker Hub's images through the stack's pull-through cache (issue 21, item 2).
+    docker_hub = f"{ACCOUNT_ID}.dkr.ecr.us-east-1.amazonaws.com/{s.eks.docker_hub_cache_prefix}"
     expected = chart_values(
         ChartInputs(
             s.airflow,
@@ -129,6 +132,7 @@ def test_values_the_release_gets_are_the_rendered_values() -> None:
             ],
         )
     )
+    expected = mirrored("airflow", expected, "", docker_hub)
     assert values(d)["config"]["api"]["base_url"] == web_url  # links in logs and alerts
     assert json.loads(json.dumps(values(d))) == json.loads(json.dumps(expected))
     assert schema_errors(values(d)) == []

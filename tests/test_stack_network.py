@@ -13,6 +13,7 @@ import pytest
 
 from components.eks.images import upstreams
 from components.network import endpoint_data
+from tests.aws_model import operation_input, problems, to_api
 from tests.conftest import NETWORK_TYPES, planned
 from tools import plan as planner
 from tools.mocks import (
@@ -38,6 +39,7 @@ ENDPOINTS = {
     "airflow:eksImageRegistry": EXAMPLE_IMAGE_REGISTRY,
     **{f"airflow:{key}": value for key, value in EXAMPLE_VPC_GIT.items()},
 }
+PULL_THROUGH_RULE = "aws:ecr/pullThroughCacheRule:PullThroughCacheRule"
 
 
 @functools.cache
@@ -263,6 +265,13 @@ def test_every_not_needed_entry_has_a_reason_and_no_listed_service_is_unused() -
         assert set(services) <= mapped, f"{arch}: an endpoint no IAM prefix maps to"
 
 
+def docker_hub_cache_monthly(stack: str) -> float:
+    """What the stack file's own Docker Hub pull-through cache costs (issue 21, item 2): the
+    endpoints variant leaves Docker Hub to eksImageRegistry's rules and declares none."""
+    items = planned(stack).cost.line_items
+    return sum(item.monthly for item in items if item.type == PULL_THROUGH_RULE)
+
+
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_plan_prices_the_endpoints_and_prints_nat_versus_endpoints(stack: str) -> None:
     plan = variant(stack, "endpoints")
@@ -277,7 +286,12 @@ def test_plan_prices_the_endpoints_and_prints_nat_versus_endpoints(stack: str) -
     egress = plan.egress
     assert egress.current == "endpoints"
     assert egress.endpoints_monthly == plan.cost.monthly_total  # this stack as planned
-    assert egress.nat_monthly == planned(stack).cost.monthly_total  # the stack file's NAT
+    # The stack file's NAT; it declares its own Docker Hub pull-through cache, which this
+    # variant leaves to eksImageRegistry's rules (issue 21, item 2).
+    docker_hub_cache = sum(
+        item.monthly for item in planned(stack).cost.line_items if item.type == PULL_THROUGH_RULE
+    )
+    assert egress.nat_monthly == round(planned(stack).cost.monthly_total - docker_hub_cache, 2)
     assert egress.difference == round(egress.endpoints_monthly - egress.nat_monthly, 2)
     text = planner.to_text(plan)
     assert "Egress:" in text and f"${egress.nat_monthly:,.2f}/month" in text
@@ -291,7 +305,8 @@ def test_default_stack_plan_also_compares_with_endpoints(stack: str) -> None:
     plan = planned(stack)
     assert plan.egress.current == "nat"
     assert plan.egress.nat_monthly == plan.cost.monthly_total
-    assert plan.egress.endpoints_monthly == variant(stack, "endpoints").cost.monthly_total
+    endpoints = variant(stack, "endpoints").cost.monthly_total + docker_hub_cache_monthly(stack)
+    assert plan.egress.endpoints_monthly == round(endpoints, 2)
 
 
 def test_endpoints_plan_warns_what_still_needs_the_internet() -> None:
@@ -412,6 +427,39 @@ def test_nodes_may_fill_the_pull_through_cache_and_nothing_else() -> None:
     assert node_groups and all(policy.urn in g.dependencies for g in node_groups)
     names = {r.name for r in planned("prod").registrations}
     assert not any(n.endswith("-node-pull-through") for n in names)  # public registries: none
+
+
+def test_prod_pulls_docker_hub_through_an_authenticated_cache_it_declares() -> None:
+    # Docker Hub allows 10 anonymous pulls per hour per IP address (issue 21, item 2): prod
+    # declares an ECR pull-through cache rule for Docker Hub whose credential is the Secrets
+    # Manager secret eksDockerHubSecret names, and its nodes may fill that cache only.
+    plan = planned("prod")
+    eks = plan.settings.eks
+    (rule,) = [r for r in plan.registrations if r.type == PULL_THROUGH_RULE]
+    assert rule.inputs["upstreamRegistryUrl"] == "registry-1.docker.io"
+    assert rule.inputs["ecrRepositoryPrefix"] == eks.docker_hub_cache_prefix == "docker-hub"
+    account, region = EXAMPLE_IMAGE_REGISTRY.split(".")[0], plan.settings.region
+    # The looked-up secret's ARN (Secrets Manager adds a random suffix to the name).
+    assert rule.inputs["credentialArn"].startswith(
+        f"arn:aws:secretsmanager:{region}:{account}:secret:{eks.docker_hub_secret}-"
+    )
+    # What ECR's API accepts (botocore's model: lengths and the secret-name pattern).
+    create = operation_input("ecr", "CreatePullThroughCacheRule")
+    assert problems(create, to_api(create, rule.inputs)) == []
+    (policy,) = [
+        r
+        for r in plan.registrations
+        if r.type == "aws:iam/rolePolicy:RolePolicy" and r.name.endswith("-node-docker-hub-cache")
+    ]
+    (statement,) = json.loads(policy.inputs["policy"])["Statement"]
+    assert sorted(statement["Action"]) == ["ecr:BatchImportUpstreamImage", "ecr:CreateRepository"]
+    assert statement["Resource"] == [f"arn:aws:ecr:{region}:{account}:repository/docker-hub/*"]
+    node_groups = [r for r in plan.registrations if r.type == "aws:eks/nodeGroup:NodeGroup"]
+    assert node_groups
+    assert all({rule.urn, policy.urn} <= set(g.dependencies) for g in node_groups)
+    # With eksImageRegistry the operator's rules carry every image: the stack declares none.
+    operators = variant("prod", "endpoints").registrations
+    assert not [r for r in operators if r.type == PULL_THROUGH_RULE]
 
 
 # ---------------------------------------------------------------------- shared VPC

@@ -199,6 +199,13 @@ class AwsMocks(pulumi.runtime.Mocks):
             "id": ACCOUNT_ID,
         }, []
 
+    def _existing_secret(self, a: dict[str, Any]) -> tuple[dict, list[tuple[str, str]]]:
+        # A secret the operator created once (e.g. the Docker Hub credential): Secrets
+        # Manager appends a random six-character suffix to the name in the ARN.
+        name = a.get("name") or "unnamed"
+        arn = f"arn:aws:secretsmanager:{self.region}:{ACCOUNT_ID}:secret:{name}-AbCdEf"
+        return {"arn": arn, "id": arn, "name": name}, []
+
     def _region_invoke(self, a: dict[str, Any]) -> tuple[dict, list[tuple[str, str]]]:
         return {
             "region": self.region,
@@ -551,6 +558,7 @@ _INVOKES = {
     "aws:ec2/getVpc:getVpc": AwsMocks._existing_vpc,
     "aws:ec2/getSubnet:getSubnet": AwsMocks._existing_subnet,
     "aws:eks/getAddonVersion:getAddonVersion": AwsMocks._addon_version,
+    "aws:secretsmanager/getSecret:getSecret": AwsMocks._existing_secret,
 }
 
 

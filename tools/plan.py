@@ -350,6 +350,40 @@ def chart_summary(plan: Plan) -> list[dict[str, Any]]:
     return summary
 
 
+def image_sources(plan: Plan) -> list[dict[str, str]]:
+    """Every image the stack's releases run, with the registry it is pulled from and how
+    (Docker Hub's anonymous pulls are capped at 10 an hour per address). Read from the
+    releases as rendered with the planned values, so it needs Helm cached (`make charts`):
+    without it, an empty list and the text says so."""
+    if plan.settings is None or plan.settings.architecture != "eks":
+        return []
+    from tools.charts.helm import HelmError, helm_cached, template
+    from tools.charts.images import host, how_pulled, images
+    from tools.charts.packages import ChartPackageError
+    from tools.charts.releases import planned_releases
+
+    if not helm_cached():
+        return []
+    eks = plan.settings.eks
+    cache = "" if eks.image_registry else eks.docker_hub_cache_prefix
+    found = []
+    for r in planned_releases(plan.resources(), eks.kubernetes_version):
+        try:
+            objects = template(r.request)
+        except (ChartPackageError, HelmError):
+            continue
+        for image in sorted({image for _, image in images(objects)}):
+            found.append(
+                {
+                    "chart": r.request.pin.chart,
+                    "image": image,
+                    "registry": host(image),
+                    "pulled": how_pulled(image, cache),
+                }
+            )
+    return found
+
+
 def _name_of(arn: Any) -> str:
     """The resource name at the end of an ARN (`arn:aws:sns:<region>:<account>:<name>`)."""
     return str(arn).rsplit(":", maxsplit=1)[-1] if arn else "unknown"
@@ -373,6 +407,7 @@ def to_dict(plan: Plan) -> dict[str, Any]:
             ],
         },
         "charts": chart_summary(plan),
+        "images": image_sources(plan),
         "outputs": {k: v for k, v in plan.outputs.items() if not _is_secret_output(k)},
         "cost": plan.cost.to_dict() if plan.cost is not None else None,
         "sleep": sleep_summary(plan),
@@ -403,6 +438,7 @@ def to_text(plan: Plan) -> str:
             lines.append(f"{'  ' * (d + 2)}{count:>3} x {_short_type(token)}")
     lines.append(f"Total: {len(plan.cloud_resources())} cloud resources")
     lines += _chart_lines(chart_summary(plan))
+    lines += _image_lines(plan)
     lines += ["", "Cost:"]
     lines.append(plan.cost.to_text() if plan.cost is not None else "  (estimator not available)")
     if plan.egress is not None:
@@ -480,6 +516,17 @@ def _chart_lines(charts: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def _image_lines(plan: Plan) -> list[str]:
+    if plan.settings is None or plan.settings.architecture != "eks":
+        return []
+    found = image_sources(plan)
+    if not found:
+        return ["", "Images: not listed (run `make charts` to cache Helm)"]
+    lines = ["", "Images (as rendered; where each node pulls them from):"]
+    lines += [f"  {i['chart']:<30} {i['image']}\n{'':<34}{i['pulled']}" for i in found]
+    return lines
+
+
 def _findings_lines(plan: Plan) -> list[str]:
     out = []
     for f in plan.findings:
@@ -506,6 +553,12 @@ def to_markdown(plan: Plan) -> str:
             f"| {c['chart']} | {c['version']} | {c['namespace']}/{c['release']} | "
             f"{c['manifests'] if c['manifests'] is not None else 'not rendered'} |"
             for c in charts
+        ]
+    if plan.settings is not None and plan.settings.architecture == "eks":
+        found = image_sources(plan)
+        lines += ["", "| Helm chart | image | pulled from |", "|---|---|---|"]
+        lines += [f"| {i['chart']} | `{i['image']}` | {i['pulled']} |" for i in found] or [
+            "| (not listed: run `make charts`) | | |"
         ]
     lines += ["", "#### Estimated monthly cost", ""]
     lines.append(plan.cost.to_markdown() if plan.cost is not None else "_estimator not available_")

@@ -202,6 +202,7 @@ class EksPlatform(pulumi.ComponentResource):
                 system_node_selector=dict(SYSTEM_LABELS),
                 kubernetes_version=s.kubernetes_version,
                 depends_on=[*cluster.ready, *cluster.storage_ready],
+                docker_hub=cluster.docker_hub,
                 airflow_ready=[self.airflow.namespace],
             ),
             exports={

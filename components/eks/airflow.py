@@ -620,6 +620,7 @@ class AirflowRelease(pulumi.ComponentResource):
             create_namespace=True,
             values={"nodeSelector": dict(SYSTEM_LABELS)},
             registry=eks.image_registry,
+            docker_hub=cluster.docker_hub,
             timeout=600,
             opts=cluster.k8s_opts(parent=self),
         )
@@ -658,6 +659,7 @@ class AirflowRelease(pulumi.ComponentResource):
             namespace=namespace.metadata["name"],
             values=values,
             registry=eks.image_registry,
+            docker_hub=cluster.docker_hub,
             timeout=RELEASE_TIMEOUT,
             max_history=10,
             # The migration and create-user Jobs complete, or `pulumi up` fails.

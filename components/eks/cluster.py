@@ -46,7 +46,7 @@ from components.aws_helpers import (
     service_trust,
 )
 from components.charts import pinned
-from components.eks.images import pull_through_repository_arns
+from components.eks.images import docker_hub_cache, pull_through_repository_arns
 from components.eks.releases import pinned_release
 from components.irsa import (
     ROLE_ARN_ANNOTATION,
@@ -244,6 +244,9 @@ class EksCluster(pulumi.ComponentResource):
     storage_ready: list[pulumi.Resource]
     """What a workload with persistent volumes waits for (EBS CSI driver, gp3 class)."""
     load_balancer_controller: k8s.helm.v3.Release
+    docker_hub: pulumi.Input[str]
+    """`<registry>/<prefix>` of the stack's Docker Hub pull-through cache ("" with
+    eksImageRegistry, which carries every image)."""
 
     def __init__(
         self, name: str, args: EksClusterArgs, opts: pulumi.ResourceOptions | None = None
@@ -252,6 +255,13 @@ class EksCluster(pulumi.ComponentResource):
         settings = args.settings
         self._name = name
         self._account = Account.lookup(self)
+        self._settings = settings
+        self.docker_hub = docker_hub_cache(
+            settings.image_registry,
+            settings.docker_hub_cache_prefix,
+            self._account.account_id,
+            self._account.region,
+        )
         child = pulumi.ResourceOptions(parent=self)
         partition = self._account.partition
 
@@ -433,6 +443,40 @@ class EksCluster(pulumi.ComponentResource):
             opts=assuming(role, opts=pulumi.ResourceOptions(parent=self)),
         )
 
+    def _docker_hub_cache(self, role: aws.iam.Role) -> list[pulumi.Resource]:
+        """The stack's ECR pull-through cache rule for Docker Hub, authenticated with the
+        eksDockerHubSecret credential (Docker Hub allows 10 anonymous pulls per hour per IP
+        address; authenticated pulls through ECR are not anonymous), and the nodes' right to
+        fill it. The node groups wait for both: no pod pulls before the rule exists."""
+        s, name = self._settings, self._name
+        secret = aws.secretsmanager.get_secret_output(
+            name=s.docker_hub_secret, opts=pulumi.InvokeOutputOptions(parent=self)
+        )
+        rule = aws.ecr.PullThroughCacheRule(
+            f"{name}-docker-hub-cache",
+            ecr_repository_prefix=s.docker_hub_cache_prefix,
+            upstream_registry_url="registry-1.docker.io",
+            credential_arn=secret.arn,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        fill = aws.iam.RolePolicy(
+            f"{name}-node-docker-hub-cache",
+            role=role.name,
+            policy=policy_document(
+                [
+                    {
+                        "Effect": "Allow",
+                        "Action": ["ecr:BatchImportUpstreamImage", "ecr:CreateRepository"],
+                        "Resource": [
+                            self._account.arn("ecr", f"repository/{s.docker_hub_cache_prefix}/*")
+                        ],
+                    }
+                ]
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return [rule, fill]
+
     def _node_groups(
         self, args: EksClusterArgs, depends_on: Sequence[pulumi.Resource]
     ) -> tuple[aws.eks.NodeGroup, aws.eks.NodeGroup]:
@@ -475,6 +519,8 @@ class EksCluster(pulumi.ComponentResource):
                     opts=pulumi.ResourceOptions(parent=self),
                 )
             )
+        if not s.image_registry:
+            grants += self._docker_hub_cache(role)
         nodes = GrantedRole(role, tuple(grants))
         after = [*depends_on, *args.egress_ready]
         system = self._node_group(
@@ -632,6 +678,7 @@ class EksCluster(pulumi.ComponentResource):
             namespace=CLUSTER_AUTOSCALER_SA.namespace,
             values=self._autoscaler_values(args, role.arn),
             registry=args.settings.image_registry,
+            docker_hub=self.docker_hub,
             timeout=600,
             opts=assuming(role, opts=self.k8s_opts()),
         )
@@ -679,6 +726,7 @@ class EksCluster(pulumi.ComponentResource):
             namespace=LOAD_BALANCER_CONTROLLER_SA.namespace,
             values=self._load_balancer_controller_values(args, role.arn),
             registry=args.settings.image_registry,
+            docker_hub=self.docker_hub,
             timeout=600,
             opts=assuming(role, opts=self.k8s_opts()),
         )

@@ -25,13 +25,15 @@ def pinned_release(
     namespace: pulumi.Input[str],
     values: dict[str, Any] | pulumi.Output[dict[str, Any]],
     registry: str,
+    docker_hub: pulumi.Input[str],
     timeout: int,
     opts: pulumi.ResourceOptions,
     create_namespace: bool | None = None,
     max_history: int | None = None,
     wait_for_jobs: bool = False,
 ) -> k8s.helm.v3.Release:
-    """A release of the pinned `chart` with `values` mirrored through `registry`.
+    """A release of the pinned `chart` with `values` mirrored through `registry`, or with
+    its Docker Hub images through the `docker_hub` pull-through cache (images.pull_source).
 
     Every release is atomic: a failed install or upgrade is rolled back instead of leaving
     the release `failed`, which the next `pulumi up` could not upgrade without a manual
@@ -39,8 +41,8 @@ def pinned_release(
     with `wait_for_jobs` for its Jobs to complete (a failed Job fails the release).
     """
 
-    def mirror(resolved: dict[str, Any]) -> dict[str, Any]:
-        return mirrored(chart.chart, resolved, registry)
+    def mirror(resolved: list[Any]) -> dict[str, Any]:
+        return mirrored(chart.chart, resolved[0], registry, str(resolved[1]))
 
     return k8s.helm.v3.Release(
         resource_name,
@@ -50,7 +52,7 @@ def pinned_release(
         repository_opts=chart.repository_opts(),
         namespace=namespace,
         create_namespace=create_namespace,
-        values=values.apply(mirror) if isinstance(values, pulumi.Output) else mirror(values),
+        values=pulumi.Output.all(values, docker_hub).apply(mirror),
         atomic=True,
         timeout=timeout,
         max_history=max_history,

@@ -249,6 +249,7 @@ def prometheus_stack(
         namespace=namespace.metadata["name"],
         values=values,
         registry=eks.image_registry,
+        docker_hub=kube.docker_hub,
         timeout=900,
         opts=assuming(
             alertmanager_role,

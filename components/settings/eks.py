@@ -34,6 +34,11 @@ from components.settings.base import (
 )
 from components.settings.versions import EKS_STANDARD_VERSIONS
 
+# CreatePullThroughCacheRule's patterns (botocore ecr model): the credential's secret name
+# and the repository prefix.
+_PULL_THROUGH_SECRET = re.compile(r"^ecr-pullthroughcache/[a-zA-Z0-9/_+=.@-]+$")
+_ECR_PREFIX = re.compile(r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$")
+
 
 class EksSettings(_Group):
     """EKS + the official Airflow chart (architecture eks)."""
@@ -69,6 +74,20 @@ class EksSettings(_Group):
         "ECR registry (<account>.dkr.ecr.<region>.amazonaws.com) whose pull-through cache rules "
         "mirror the charts' public registries; every chart image is pulled through it. "
         "Required on eks with egress endpoints (docs/network.md).",
+    )
+    docker_hub_secret: str = _key(
+        "eksDockerHubSecret",
+        "ecr-pullthroughcache/docker-hub",
+        "Secrets Manager secret (name starting ecr-pullthroughcache/, JSON username and "
+        "accessToken of a Docker Hub account) of the ECR pull-through cache rule the program "
+        "declares for Docker Hub images when eksImageRegistry is empty: no image is pulled "
+        "anonymously from Docker Hub (docs/deploy-safety.md).",
+    )
+    docker_hub_cache_prefix: str = _key(
+        "eksDockerHubCachePrefix",
+        "docker-hub",
+        "ECR repository prefix of that rule (one rule per prefix per account and region: give "
+        "each stack sharing an account and region its own).",
     )
     node_arch: NodeArch = _key(
         "eksNodeArch", "arm64", "CPU architecture of all nodes: arm64 (Graviton) or x86_64."
@@ -234,6 +253,26 @@ class EksSettings(_Group):
         _check(
             value == "" or bool(_ECR_REGISTRY.match(value)),
             "is not an ECR registry host (<account>.dkr.ecr.<region>.amazonaws.com)",
+        )
+        return value
+
+    @field_validator("docker_hub_secret")
+    @classmethod
+    def _docker_hub_secret(cls, value: str) -> str:
+        _check(
+            bool(_PULL_THROUGH_SECRET.match(value)),
+            "is not a secret name ECR's pull-through cache accepts "
+            "(ecr-pullthroughcache/ then letters, digits, /_+=.@-)",
+        )
+        return value
+
+    @field_validator("docker_hub_cache_prefix")
+    @classmethod
+    def _docker_hub_cache_prefix(cls, value: str) -> str:
+        _check(
+            bool(_ECR_PREFIX.match(value)) and 2 <= len(value) <= 30,
+            "is not an ECR repository prefix (2-30 lowercase letters and digits, "
+            "separated by . _ - or /)",
         )
         return value
 

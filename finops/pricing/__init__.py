@@ -27,6 +27,7 @@ from finops.pricing.base import (
     MWAA,
     NAT_GATEWAY,
     NODE_GROUP,
+    PULL_THROUGH_RULE,
     RDS_INSTANCE,
     REPLICATION_GROUP,
     SECRET,
@@ -60,7 +61,12 @@ from finops.pricing.platforms import (
     price_mwaa,
     price_node_group,
 )
-from finops.pricing.stores import price_bucket, price_rds_instance, price_replication_group
+from finops.pricing.stores import (
+    price_bucket,
+    price_pull_through_cache,
+    price_rds_instance,
+    price_replication_group,
+)
 from finops.report import LineItem
 
 
@@ -89,6 +95,7 @@ PRICERS: dict[str, Pricer] = {
     DASHBOARD: price_dashboard,
     LOG_GROUP: price_log_group,
     SECRET: price_secret,
+    PULL_THROUGH_RULE: price_pull_through_cache,
     ADDON: price_addon,
     BUCKET: price_bucket,
     HELM_RELEASE: price_helm_release,

@@ -98,3 +98,31 @@ def price_bucket(res: Resource, ctx: Context) -> list[LineItem]:
             note="usage s3_gb_per_bucket / s3_gb_by_bucket; requests ignored",
         )
     ]
+
+
+def price_pull_through_cache(res: Resource, ctx: Context) -> list[LineItem]:
+    """An ECR pull-through cache rule is free; the images it caches are private ECR storage,
+    and an authenticated upstream (Docker Hub) needs the credential's secret, which the
+    operator creates once and the rule names."""
+    items = [
+        line(
+            res,
+            "ECR storage of the cached images",
+            float(ctx.usage["pull_through_cache_gb"]),
+            "GB-month",
+            ctx.prices["ecr"]["storage_gb_month"],
+            note="pulls inside the region free",
+        )
+    ]
+    if res.inputs.get("credentialArn"):
+        items.append(
+            line(
+                res,
+                "Secrets Manager secret (upstream credential)",
+                1,
+                "secret-month",
+                ctx.prices["secretsmanager"]["secret_month"],
+                note="created once by the operator; named by the rule",
+            )
+        )
+    return items

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 
 from components.settings import CHART_AIRFLOW_VERSIONS
-from tests.charts.test_images import images
 from tools import plan as planner
 from tools.charts.helm import render_all
+from tools.charts.images import images
 from tools.charts.releases import planned_releases
 
 AIRFLOW_3 = {"api-server", "dag-processor", "scheduler", "triggerer", "worker"}

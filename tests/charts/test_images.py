@@ -1,6 +1,8 @@
-"""Where every container image comes from: without NAT (egress endpoints), every image of
-every rendered manifest is on the ECR registry eksImageRegistry names, and the image paths
-the program rewrites (components/data/chart-images.yaml) are the charts' own."""
+"""Where every container image comes from: with NAT (prod's default) no image is pulled
+anonymously from Docker Hub (10 pulls per hour per IP address) but through the stack's
+authenticated ECR pull-through cache; without NAT (egress endpoints), every image of every
+rendered manifest is on the ECR registry eksImageRegistry names; and the image paths the
+program rewrites (components/data/chart-images.yaml) are the charts' own."""
 
 from __future__ import annotations
 
@@ -14,10 +16,11 @@ from components.eks.images import chart_images, mirrored_image, upstreams
 from tests.charts.conftest import prod_stack
 from tools import plan as planner
 from tools.charts.helm import render_all
+from tools.charts.images import host, images
 from tools.charts.objects import Obj
 from tools.charts.packages import declared_values
 from tools.charts.releases import planned_releases
-from tools.mocks import EXAMPLE_IMAGE_REGISTRY, EXAMPLE_VPC_GIT
+from tools.mocks import ACCOUNT_ID, EXAMPLE_IMAGE_REGISTRY, EXAMPLE_VPC_GIT
 
 NO_NAT = {
     "airflow:egress": "endpoints",
@@ -26,8 +29,6 @@ NO_NAT = {
     # Without NAT, git-sync needs a Git host inside the VPC (issue 21, item 1).
     **{f"airflow:{key}": value for key, value in EXAMPLE_VPC_GIT.items()},
 }
-# Operator flags that name the images the Prometheus operator runs itself.
-IMAGE_FLAGS = ("--prometheus-config-reloader=", "--thanos-default-base-image=")
 
 
 @functools.cache
@@ -36,38 +37,6 @@ def no_nat_renders() -> dict[str, list[Obj]]:
     releases = planned_releases(plan.resources(), plan.settings.eks.kubernetes_version)
     rendered = render_all([r.request for r in releases])
     return {r.request.pin.chart: objects for r, objects in zip(releases, rendered, strict=True)}
-
-
-def images(obj: Any, where: str = "") -> Iterator[tuple[str, str]]:
-    """(where, image) for every image an object makes a node pull: containers of any pod
-    spec (workloads, hooks, CronJobs), the Prometheus operator's custom resources, and the
-    images the operator is told to inject."""
-    if isinstance(obj, dict):
-        if obj.get("kind") == "CustomResourceDefinition":  # schemas, not pods
-            return
-        where = where or f"{obj.get('kind')}/{(obj.get('metadata') or {}).get('name')}"
-        for key in ("containers", "initContainers"):
-            for container in obj.get(key) or []:
-                yield where, container["image"]
-                for arg in container.get("args") or []:
-                    for flag in IMAGE_FLAGS:
-                        if str(arg).startswith(flag):
-                            yield where, str(arg).removeprefix(flag)
-        spec = obj.get("spec")
-        operated = str(obj.get("apiVersion", "")).startswith("monitoring.coreos.com/")
-        if operated and isinstance(spec, dict) and spec.get("image"):
-            yield where, spec["image"]
-        for value in obj.values():
-            yield from images(value, where)
-    elif isinstance(obj, list):
-        for item in obj:
-            yield from images(item, where)
-
-
-def host(image: str) -> str:
-    """The registry of an image reference (Docker Hub when the first part is no host)."""
-    first = image.split("/", 1)[0]
-    return first if "/" in image and ("." in first or ":" in first) else "docker.io"
 
 
 def test_every_image_of_every_chart_comes_through_the_configured_registry() -> None:
@@ -107,11 +76,42 @@ def test_nothing_rendered_names_a_public_registry() -> None:
     assert hits == set()
 
 
+def docker_hub_cache() -> str:
+    """The stack's Docker Hub pull-through cache, `<account registry>/<prefix>`."""
+    region = prod_stack().settings.region
+    prefix = prod_stack().settings.eks.docker_hub_cache_prefix
+    return f"{ACCOUNT_ID}.dkr.ecr.{region}.amazonaws.com/{prefix}"
+
+
+def test_no_prod_image_is_pulled_anonymously_from_docker_hub() -> None:
+    # Docker Hub allows 10 anonymous pulls per hour per IP address: three NAT addresses and
+    # ten nodes pulling exceed it, pods sit in ImagePullBackOff and the release rolls back.
+    anonymous = [
+        f"{chart} {where}: {image}"
+        for chart, objects in prod_stack().renders.items()
+        for where, image in sorted(set(images(objects)))
+        if host(image) == "docker.io"
+    ]
+    assert anonymous == []
+    # Docker Hub's images (Airflow, PgBouncer and its exporter, Grafana) are still there,
+    # through the cache the program declares with the Docker Hub credential.
+    cached = {
+        image.removeprefix(f"{docker_hub_cache()}/").split(":")[0]
+        for objects in prod_stack().renders.values()
+        for _, image in images(objects)
+        if image.startswith(f"{docker_hub_cache()}/")
+    }
+    assert cached == {"apache/airflow", "grafana/grafana"}
+
+
 def test_the_upstreams_are_exactly_the_registries_of_the_default_renders() -> None:
     # The registry list the plan note and the README name is derived, not typed: it is the
-    # set of hosts the charts pull from with NAT (their defaults).
+    # set of hosts the charts pull from with NAT (their defaults; Docker Hub through the
+    # stack's cache).
     hosts = {
-        host(image) for objects in prod_stack().renders.values() for _, image in images(objects)
+        "docker.io" if image.startswith(f"{docker_hub_cache()}/") else host(image)
+        for objects in prod_stack().renders.values()
+        for _, image in images(objects)
     }
     assert hosts == set(upstreams())
 

@@ -144,6 +144,23 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
         {"egress": "endpoints", "eksImageRegistry": "111122223333.dkr.ecr.eu-west-1.amazonaws.com"},
         "eksImageRegistry: is in eu-west-1, not in aws:region us-east-1",
     ),
+    # issue 21, item 2: Docker Hub images through an authenticated pull-through cache
+    (
+        "eks",
+        {"eksDockerHubSecret": "docker-hub-token"},
+        "eksDockerHubSecret: 'docker-hub-token' is not a secret name ECR's pull-through cache "
+        "accepts (ecr-pullthroughcache/",
+    ),
+    (
+        "eks",
+        {"eksDockerHubCachePrefix": "Docker_Hub"},
+        "eksDockerHubCachePrefix: 'Docker_Hub' is not an ECR repository prefix",
+    ),
+    (
+        "eks",
+        {"eksDockerHubCachePrefix": "airflow-production-eu/docker-hub"},
+        "eksDockerHubCachePrefix: 'airflow-production-eu/docker-hub' is not an ECR repository",
+    ),
     ("mwaa", {"existingVpcId": "vpc-123"}, "existingVpcId: 'vpc-123' is not a VPC id"),
     ("mwaa", {"existingVpcId": VPC}, "existingPrivateSubnetIds: needs at least two subnets"),
     (
