@@ -666,7 +666,9 @@ def start(
             f".venv-airflow has {version} (tests/dags/requirements-airflow.txt pins it)"
         )
     if os.geteuid() == 0:
-        blocked = blocked_ancestor(home, SERVICE_USER)
+        # The state folder itself is made 0755 below (a mkdtemp folder is 0700): only the
+        # folders above it must let the servers' user through.
+        blocked = blocked_ancestor(home.parent, SERVICE_USER)
         if blocked is not None:
             raise PlatformError(
                 f"{home}: the servers run as {SERVICE_USER}, who cannot enter {blocked} "

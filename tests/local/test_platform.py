@@ -7,6 +7,7 @@ import os
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import tempfile
 import time
@@ -293,3 +294,25 @@ def test_start_refuses_an_unreachable_explicit_state_in_one_line(
     assert str(err.value).startswith(f"{private / 'state'}: the servers run as postgres")
     assert f"cannot enter {private} (mode 700)" in str(err.value)
     assert "\n" not in str(err.value)
+
+
+@needs_root
+def test_a_private_state_folder_of_its_own_is_accepted_and_opened(
+    open_tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The e2e fixtures hand start() a mkdtemp folder (0700, root's): the platform opens that
+    # folder itself (0755), so only the folders above it must let the servers' user through.
+    state = Path(tempfile.mkdtemp(dir=open_tmp, prefix="airflow-e2e-"))
+    assert stat.S_IMODE(state.stat().st_mode) == 0o700
+    monkeypatch.setattr(platform, "venv_airflow_version", lambda venv=None: "3.3.1")
+
+    class PastTheCheck(Exception):
+        pass
+
+    def stop_here(*args: object, **kwargs: object) -> None:
+        raise PastTheCheck
+
+    monkeypatch.setattr(platform, "choose_ports", stop_here)
+    with pytest.raises(PastTheCheck):
+        platform.start("prod", state=state, install=False)
+    assert stat.S_IMODE(state.stat().st_mode) == 0o755
