@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from components.eks.airflow import SIGN_IN_CONFIG_ANNOTATION
 from components.eks.sign_in import REDIRECT_PATH, USERNAME_PREFIX
 from tests.conftest import statements
 from tools import plan as planner
@@ -123,3 +124,14 @@ def test_without_teams_nobody_can_sign_in_and_the_program_says_so() -> None:
     assert any("nobody can sign in" in n for n in plan.notes)
     assert "apiServerConfig" not in airflow_values(plan)["apiServer"]
     assert not any(r["name"].endswith("oidc-client-secret") for r in plan.resources())
+
+
+def test_a_changed_mapping_rolls_the_api_server(prod: planner.Plan) -> None:
+    # The chart mounts webserver_config.py as a subPath, which Kubernetes never refreshes:
+    # only a changed pod annotation restarts the API server with the new mapping.
+    teams = [dict(team) for team in SIGN_IN["airflow:accessTeams"]]
+    teams[1] = {**teams[1], "role": "User"}
+    changed = planner.run("prod", overrides={**SIGN_IN, "airflow:accessTeams": teams})
+    before = airflow_values(prod)["apiServer"]["podAnnotations"][SIGN_IN_CONFIG_ANNOTATION]
+    after = airflow_values(changed)["apiServer"]["podAnnotations"][SIGN_IN_CONFIG_ANNOTATION]
+    assert before != after
