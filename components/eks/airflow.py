@@ -78,6 +78,8 @@ AWS_COMPONENTS = {
 API_SERVER_COMPONENT = "apiServer"
 SIGN_IN_CONFIG_ANNOTATION = "airflow-on-aws/sign-in-config-sha256"
 """The API server's pod annotation: the digest of its webserver_config.py."""
+IRSA_ROLE_ANNOTATION = "airflow-on-aws/irsa-role"
+"""The API server's pod annotation: its IRSA role's ARN."""
 # The settings the program sets in airflow.cfg; airflowConfigOptions may not override them.
 RELEASE_TIMEOUT = 1200  # seconds: image pulls + database migrations on a fresh cluster
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"  # AWS's recommended ALB policy (TLS 1.3+1.2)
@@ -160,10 +162,15 @@ def sign_in_values(inputs: ChartInputs) -> dict[str, Any]:
 
 def api_server_pod_annotations(api_server: Mapping[str, Any]) -> dict[str, str]:
     """The API server's pod annotations (any it already has, plus the digest of its
-    webserver_config.py). The chart mounts that file from a ConfigMap as a subPath, which
-    Kubernetes never refreshes, and its Deployment has no checksum of it: a changed mapping or
-    identity provider rolls the pods only through this digest."""
+    webserver_config.py and its IRSA role). The chart mounts that file from a ConfigMap as a
+    subPath, which Kubernetes never refreshes, and its Deployment has no checksum of it: a
+    changed mapping or identity provider rolls the pods only through this digest. A pod gets
+    its role's credentials when it starts: a changed role (the API server's own, on a stack
+    that had the shared one) rolls them through the role's ARN."""
     annotations = dict(api_server.get("podAnnotations", {}))
+    role_arn = api_server.get("serviceAccount", {}).get("annotations", {}).get(ROLE_ARN_ANNOTATION)
+    if role_arn:
+        annotations[IRSA_ROLE_ANNOTATION] = role_arn
     config = api_server.get("apiServerConfig")
     if config:
         annotations[SIGN_IN_CONFIG_ANNOTATION] = hashlib.sha256(config.encode()).hexdigest()

@@ -9,7 +9,7 @@ import hashlib
 import json
 from typing import Any
 
-from components.eks.airflow import SIGN_IN_CONFIG_ANNOTATION
+from components.eks.airflow import IRSA_ROLE_ANNOTATION, SIGN_IN_CONFIG_ANNOTATION
 from components.eks.sign_in import from_settings
 from tests.test_eks_sign_in import SIGN_IN
 from tools import plan as planner
@@ -49,6 +49,7 @@ def test_the_api_server_mounts_the_sign_in_config_the_settings_say() -> None:
     account = _one(objects, "ServiceAccount", pod["serviceAccountName"])
     role = account["metadata"]["annotations"]["eks.amazonaws.com/role-arn"]
     assert "role/airflow-prod-cluster-airflow-api-server-irsa-" in role
+    assert template["metadata"]["annotations"][IRSA_ROLE_ANNOTATION] == role  # rolls on change
 
 
 def test_no_rendered_object_holds_a_client_secret_or_an_admin_login() -> None:
