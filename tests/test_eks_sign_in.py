@@ -12,6 +12,7 @@ import pytest
 
 from components.eks.airflow import SIGN_IN_CONFIG_ANNOTATION
 from components.eks.sign_in import REDIRECT_PATH, USERNAME_PREFIX
+from policy.rules import registry
 from tests.conftest import statements
 from tools import plan as planner
 
@@ -95,6 +96,8 @@ def test_no_client_secret_in_clear_only_its_arn_read_by_the_api_servers_role(
         and SECRET_ARN in r["inputs"]["policy"]
     }
     assert list(readers) == ["airflow-prod-cluster-airflow-api-server-irsa-oidc-client-secret"]
+    reader = [r for r in prod.resources() if r["name"] in readers]
+    assert [f.message for f in registry.evaluate(reader, {}) if f.blocking] == []
     (statement,) = next(iter(readers.values()))
     assert (statement["Action"], statement["Resource"]) == (
         "secretsmanager:GetSecretValue",
