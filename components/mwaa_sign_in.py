@@ -95,6 +95,15 @@ class MwaaSignIn(pulumi.ComponentResource):
                             "Action": "airflow:GetEnvironment",
                             "Resource": args.environment_arn,
                         },
+                        {
+                            # The console's environment list, where the switched role lands.
+                            # ListEnvironments has no resource type (Service Authorization
+                            # Reference): "*" is the only Resource it accepts. Read-only.
+                            "Sid": "ConsoleEnvironmentList",
+                            "Effect": "Allow",
+                            "Action": "airflow:ListEnvironments",
+                            "Resource": "*",
+                        },
                     ]
                 ),
                 opts=pulumi.ResourceOptions(parent=self),

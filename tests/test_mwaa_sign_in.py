@@ -74,7 +74,9 @@ def test_only_mapped_roles_arns_get_login_tokens(dev: planner.Plan) -> None:
         if s["Action"] != TOKEN
     ]
     assert {(s["Action"], s["Resource"]) for s in others} == {
-        ("airflow:GetEnvironment", f"arn:aws:airflow:us-east-1:{ACCOUNT}:environment/{ENV}")
+        ("airflow:GetEnvironment", f"arn:aws:airflow:us-east-1:{ACCOUNT}:environment/{ENV}"),
+        # The console's environment list after switching role; List actions take only "*".
+        ("airflow:ListEnvironments", "*"),
     }
 
 
