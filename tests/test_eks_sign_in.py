@@ -15,6 +15,7 @@ from components.eks.sign_in import REDIRECT_PATH, USERNAME_PREFIX
 from policy.rules import registry
 from tests.conftest import statements
 from tools import plan as planner
+from tools.mocks import EXAMPLE_IMAGE_REGISTRY, EXAMPLE_VPC_GIT
 
 SECRET_ARN = "arn:aws:secretsmanager:us-east-1:111122223333:secret:airflow-oidc-client-AbC123"
 ISSUER = "https://login.example.com/realms/corp"
@@ -138,3 +139,16 @@ def test_a_changed_mapping_rolls_the_api_server(prod: planner.Plan) -> None:
     before = airflow_values(prod)["apiServer"]["podAnnotations"][SIGN_IN_CONFIG_ANNOTATION]
     after = airflow_values(changed)["apiServer"]["podAnnotations"][SIGN_IN_CONFIG_ANNOTATION]
     assert before != after
+
+
+def test_without_nat_the_plan_warns_that_the_issuer_must_be_reachable() -> None:
+    endpoints = {
+        "airflow:egress": "endpoints",
+        "airflow:natStrategy": "",
+        "airflow:eksImageRegistry": EXAMPLE_IMAGE_REGISTRY,
+    }
+    vpc_git = {f"airflow:{key}": value for key, value in EXAMPLE_VPC_GIT.items()}
+    plan = planner.run("prod", overrides={**SIGN_IN, **endpoints, **vpc_git})
+    assert any("accessOidcIssuer" in n and ISSUER in n for n in plan.notes), plan.notes
+    without_sign_in = planner.run("prod", overrides={**endpoints, **vpc_git})
+    assert not any("accessOidcIssuer" in n for n in without_sign_in.notes)
