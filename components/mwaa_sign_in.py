@@ -20,6 +20,7 @@ import pulumi_aws as aws
 
 from components.aws_helpers import Account, policy_document
 from components.settings import AccessSettings
+from components.settings.access import login_trust_statement
 
 LOGIN_TOKEN_LIFETIME_SECONDS = 60  # MWAA: a web login token must be used within a minute
 
@@ -66,16 +67,7 @@ class MwaaSignIn(pulumi.ComponentResource):
             role = aws.iam.Role(
                 f"{name}-{suffix}",
                 description=f"Sign in to Airflow {env} as {airflow_role} (accessTeams)",
-                assume_role_policy=policy_document(
-                    [
-                        {
-                            "Sid": "MappedTeams",
-                            "Effect": "Allow",
-                            "Principal": {"AWS": sorted(members)},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ]
-                ),
+                assume_role_policy=policy_document([login_trust_statement(members)]),
                 opts=pulumi.ResourceOptions(parent=self),
             )
             aws.iam.RolePolicy(
@@ -94,6 +86,15 @@ class MwaaSignIn(pulumi.ComponentResource):
                             "Effect": "Allow",
                             "Action": "airflow:GetEnvironment",
                             "Resource": args.environment_arn,
+                        },
+                        {
+                            # The console's environment list, where the switched role lands.
+                            # ListEnvironments has no resource type (Service Authorization
+                            # Reference): "*" is the only Resource it accepts. Read-only.
+                            "Sid": "ConsoleEnvironmentList",
+                            "Effect": "Allow",
+                            "Action": "airflow:ListEnvironments",
+                            "Resource": "*",
                         },
                     ]
                 ),

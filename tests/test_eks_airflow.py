@@ -14,6 +14,7 @@ import pytest
 
 from components.charts import pinned
 from components.eks.airflow import (
+    IRSA_ROLE_ANNOTATION,
     KEDA_CHART,
     NO_KUBERNETES_API,
     ChartInputs,
@@ -44,7 +45,7 @@ def validator() -> jsonschema.Draft7Validator:
     return jsonschema.Draft7Validator(json.loads(schema))
 
 
-def render(**overrides: Any) -> dict[str, Any]:
+def render(api_server_role_arn: str = "", **overrides: Any) -> dict[str, Any]:
     s = settings_for("eks", **overrides)
     return chart_values(
         ChartInputs(
@@ -55,6 +56,7 @@ def render(**overrides: Any) -> dict[str, Any]:
             log_bucket="airflow-test-task-logs-0123",
             airflow_role_arn=ROLE_ARN,
             web_url=WEB_URL,
+            api_server_role_arn=api_server_role_arn,
         )
     )
 
@@ -465,6 +467,9 @@ def test_airflow_service_accounts_share_one_irsa_role_and_the_api_server_has_its
     assert at(v, "apiServer")["serviceAccount"]["annotations"] == {
         "eks.amazonaws.com/role-arn": api_role.outputs["arn"]
     }
+    # The role's ARN is on the pods too: a stack that moves the API server to its own role
+    # restarts it (a running pod keeps the credentials it started with).
+    assert at(v, "apiServer")["podAnnotations"][IRSA_ROLE_ANNOTATION] == api_role.outputs["arn"]
     issuer = d.one("eks:index:Cluster").outputs["oidcIssuer"]
     (trust,) = statements(role.inputs["assumeRolePolicy"])
     assert trust["Condition"]["StringEquals"] == {
@@ -674,3 +679,11 @@ def test_every_container_the_program_sizes_has_limits() -> None:
                  "triggerer.logGroomerSidecar", "migrateDatabaseJob", "createUserJob"):  # fmt: skip
         assert set(at(v, path)["resources"]["limits"]) == {"cpu", "memory"}, path
     assert v["statsd"]["securityContexts"]["container"]["readOnlyRootFilesystem"] is True
+
+
+def test_a_new_api_server_role_rolls_the_api_server_pods() -> None:
+    shared = render()["apiServer"]["podAnnotations"]
+    own_arn = "arn:aws:iam::111122223333:role/airflow-api-server-irsa"
+    own = render(api_server_role_arn=own_arn)["apiServer"]["podAnnotations"]
+    assert shared[IRSA_ROLE_ANNOTATION] == ROLE_ARN
+    assert own[IRSA_ROLE_ANNOTATION] == own_arn

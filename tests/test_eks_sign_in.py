@@ -10,9 +10,12 @@ from typing import Any
 
 import pytest
 
+from components.eks.airflow import SIGN_IN_CONFIG_ANNOTATION
 from components.eks.sign_in import REDIRECT_PATH, USERNAME_PREFIX
+from policy.rules import registry
 from tests.conftest import statements
 from tools import plan as planner
+from tools.mocks import EXAMPLE_IMAGE_REGISTRY, EXAMPLE_VPC_GIT
 
 SECRET_ARN = "arn:aws:secretsmanager:us-east-1:111122223333:secret:airflow-oidc-client-AbC123"
 ISSUER = "https://login.example.com/realms/corp"
@@ -94,6 +97,8 @@ def test_no_client_secret_in_clear_only_its_arn_read_by_the_api_servers_role(
         and SECRET_ARN in r["inputs"]["policy"]
     }
     assert list(readers) == ["airflow-prod-cluster-airflow-api-server-irsa-oidc-client-secret"]
+    reader = [r for r in prod.resources() if r["name"] in readers]
+    assert [f.message for f in registry.evaluate(reader, {}) if f.blocking] == []
     (statement,) = next(iter(readers.values()))
     assert (statement["Action"], statement["Resource"]) == (
         "secretsmanager:GetSecretValue",
@@ -123,3 +128,27 @@ def test_without_teams_nobody_can_sign_in_and_the_program_says_so() -> None:
     assert any("nobody can sign in" in n for n in plan.notes)
     assert "apiServerConfig" not in airflow_values(plan)["apiServer"]
     assert not any(r["name"].endswith("oidc-client-secret") for r in plan.resources())
+
+
+def test_a_changed_mapping_rolls_the_api_server(prod: planner.Plan) -> None:
+    # The chart mounts webserver_config.py as a subPath, which Kubernetes never refreshes:
+    # only a changed pod annotation restarts the API server with the new mapping.
+    teams = [dict(team) for team in SIGN_IN["airflow:accessTeams"]]
+    teams[1] = {**teams[1], "role": "User"}
+    changed = planner.run("prod", overrides={**SIGN_IN, "airflow:accessTeams": teams})
+    before = airflow_values(prod)["apiServer"]["podAnnotations"][SIGN_IN_CONFIG_ANNOTATION]
+    after = airflow_values(changed)["apiServer"]["podAnnotations"][SIGN_IN_CONFIG_ANNOTATION]
+    assert before != after
+
+
+def test_without_nat_the_plan_warns_that_the_issuer_must_be_reachable() -> None:
+    endpoints = {
+        "airflow:egress": "endpoints",
+        "airflow:natStrategy": "",
+        "airflow:eksImageRegistry": EXAMPLE_IMAGE_REGISTRY,
+    }
+    vpc_git = {f"airflow:{key}": value for key, value in EXAMPLE_VPC_GIT.items()}
+    plan = planner.run("prod", overrides={**SIGN_IN, **endpoints, **vpc_git})
+    assert any("accessOidcIssuer" in n and ISSUER in n for n in plan.notes), plan.notes
+    without_sign_in = planner.run("prod", overrides={**endpoints, **vpc_git})
+    assert not any("accessOidcIssuer" in n for n in without_sign_in.notes)

@@ -74,7 +74,9 @@ def test_only_mapped_roles_arns_get_login_tokens(dev: planner.Plan) -> None:
         if s["Action"] != TOKEN
     ]
     assert {(s["Action"], s["Resource"]) for s in others} == {
-        ("airflow:GetEnvironment", f"arn:aws:airflow:us-east-1:{ACCOUNT}:environment/{ENV}")
+        ("airflow:GetEnvironment", f"arn:aws:airflow:us-east-1:{ACCOUNT}:environment/{ENV}"),
+        # The console's environment list after switching role; List actions take only "*".
+        ("airflow:ListEnvironments", "*"),
     }
 
 
@@ -98,7 +100,10 @@ def test_only_the_mapped_principals_may_assume_each_login_role(dev: planner.Plan
 
 def test_login_roles_pass_the_policy_pack_and_the_iam_api_model(dev: planner.Plan) -> None:
     roles = list(_login_roles(dev).values())
-    findings = registry.evaluate(roles, {})
+    # Every resource of the sign-in: the roles (trust) and their policies (the grants).
+    sign_in = [r for r in dev.resources() if "-web-login-" in r["name"]]
+    assert {r["type"] for r in sign_in} == {"aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy"}
+    findings = registry.evaluate(sign_in, {})
     assert [f.message for f in findings if f.blocking] == []
     create_role = operation_input("iam", "CreateRole")
     put_policy = operation_input("iam", "PutRolePolicy")

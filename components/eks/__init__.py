@@ -83,14 +83,25 @@ class EksPlatformArgs:
             raise ValueError("private_subnet_ids: the EKS platform needs two zones or more")
 
 
-def internet_needs(eks: EksSettings) -> list[str]:
+def internet_needs(eks: EksSettings, access: AccessSettings) -> list[str]:
     """What the platform still needs from outside the VPC when it has no NAT."""
     # A Git host outside the VPC is a settings error (dagsRepoVpcHost), not a warning.
     rules = ", ".join(f"{prefix} ({upstream})" for upstream, prefix in upstreams().items())
-    return [
+    needs = [
         f"egress endpoints: every chart image is pulled through {eks.image_registry}; it needs "
         f"ECR pull-through cache rules with the prefixes {rules}, see docs/network.md",
     ]
+    if access.teams:
+        # The API server fetches the provider's discovery document and keys, and exchanges
+        # the sign-in code for a token, at the issuer: without NAT nobody can sign in unless
+        # the VPC reaches it.
+        needs.append(
+            f"egress endpoints: the API server signs people in at accessOidcIssuer "
+            f"{access.oidc_issuer}, which it cannot reach without NAT; sign-in fails unless "
+            "the VPC reaches that host (a provider inside the network, or a proxy), see "
+            "docs/sign-in.md"
+        )
+    return needs
 
 
 class EksPlatform(pulumi.ComponentResource):
@@ -158,7 +169,7 @@ class EksPlatform(pulumi.ComponentResource):
             opts=child,
         )
         if args.internet_egress is False:
-            for warning in internet_needs(args.eks):
+            for warning in internet_needs(args.eks, args.access):
                 pulumi.log.warn(warning, resource=self)
         self.platform = self._surface(args)
         self.register_outputs(

@@ -18,6 +18,7 @@ to the ALB's security group on the API server port.
 from __future__ import annotations
 
 import base64
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -75,6 +76,10 @@ AWS_COMPONENTS = {
 }
 # The API server has an IRSA role of its own: only it may read the OIDC client secret.
 API_SERVER_COMPONENT = "apiServer"
+SIGN_IN_CONFIG_ANNOTATION = "airflow-on-aws/sign-in-config-sha256"
+"""The API server's pod annotation: the digest of its webserver_config.py."""
+IRSA_ROLE_ANNOTATION = "airflow-on-aws/irsa-role"
+"""The API server's pod annotation: its IRSA role's ARN."""
 # The settings the program sets in airflow.cfg; airflowConfigOptions may not override them.
 RELEASE_TIMEOUT = 1200  # seconds: image pulls + database migrations on a fresh cluster
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"  # AWS's recommended ALB policy (TLS 1.3+1.2)
@@ -153,6 +158,23 @@ def sign_in_values(inputs: ChartInputs) -> dict[str, Any]:
     if not inputs.access.teams:
         return {}
     return {"apiServerConfig": from_settings(inputs.access)}
+
+
+def api_server_pod_annotations(api_server: Mapping[str, Any]) -> dict[str, str]:
+    """The API server's pod annotations (any it already has, plus the digest of its
+    webserver_config.py and its IRSA role). The chart mounts that file from a ConfigMap as a
+    subPath, which Kubernetes never refreshes, and its Deployment has no checksum of it: a
+    changed mapping or identity provider rolls the pods only through this digest. A pod gets
+    its role's credentials when it starts: a changed role (the API server's own, on a stack
+    that had the shared one) rolls them through the role's ARN."""
+    annotations = dict(api_server.get("podAnnotations", {}))
+    role_arn = api_server.get("serviceAccount", {}).get("annotations", {}).get(ROLE_ARN_ANNOTATION)
+    if role_arn:
+        annotations[IRSA_ROLE_ANNOTATION] = role_arn
+    config = api_server.get("apiServerConfig")
+    if config:
+        annotations[SIGN_IN_CONFIG_ANNOTATION] = hashlib.sha256(config.encode()).hexdigest()
+    return annotations
 
 
 def statsd_labels(release: str = RELEASE) -> dict[str, str]:
@@ -327,6 +349,8 @@ def airflow_config(inputs: ChartInputs) -> dict[str, dict[str, Any]]:
 def chart_values(inputs: ChartInputs) -> dict[str, Any]:
     """Values of the official Airflow chart (1.21.x keys), from plain values only."""
     values = _chart_values(inputs)
+    api_server = values["apiServer"]
+    api_server["podAnnotations"] = api_server_pod_annotations(api_server)
     for component in NO_KUBERNETES_API:
         # IRSA's web identity token is a volume of its own (the pod identity webhook's); the
         # Kubernetes API token is not needed by pods that never call the API.

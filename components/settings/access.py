@@ -10,6 +10,7 @@ enters config: only the ARN of the Secrets Manager secret that holds it.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any, Literal, get_args
 
@@ -36,6 +37,28 @@ CLEAR_SECRET_HINT = (
     "the client secret never goes into config or state; store it in Secrets Manager and set "
     "accessOidcClientSecretArn to that secret's ARN (docs/sign-in.md)"
 )
+
+
+# IAM's default cap on a role's trust policy, white space not counted (IAM quotas: "Role
+# trust policy length"; an account can ask for up to 8,192).
+TRUST_POLICY_LIMIT = 2048
+
+
+def login_trust_statement(principals: tuple[str, ...] | list[str]) -> dict[str, Any]:
+    """The one statement of a dev login role's trust policy (components/mwaa_sign_in.py):
+    the mapped principals may assume it."""
+    return {
+        "Sid": "MappedTeams",
+        "Effect": "Allow",
+        "Principal": {"AWS": sorted(principals)},
+        "Action": "sts:AssumeRole",
+    }
+
+
+def trust_policy_size(principals: tuple[str, ...] | list[str]) -> int:
+    """Characters IAM counts of the login role's trust policy (white space not counted)."""
+    document = {"Version": "2012-10-17", "Statement": [login_trust_statement(principals)]}
+    return len(json.dumps(document, separators=(",", ":")))
 
 
 class AccessTeam(BaseModel):
@@ -130,6 +153,16 @@ class AccessSettings(_Group):
                 errors.append(
                     f"accessTeams[{i}].{key}: team {team.name!r} needs {what} on {architecture}"
                 )
+        if architecture == "mwaa":
+            for role, principals in self.iam_principals_by_role().items():
+                size = trust_policy_size(principals)
+                if size > TRUST_POLICY_LIMIT:
+                    errors.append(
+                        f"accessTeams: the {len(principals)} iamPrincipals mapped to {role} make "
+                        f"its login role's trust policy {size} characters, over IAM's "
+                        f"{TRUST_POLICY_LIMIT}; map fewer principals to {role} (for example one "
+                        "permission set per team)"
+                    )
         if architecture == "eks" and self.teams:
             for key, value in (
                 ("accessOidcIssuer", self.oidc_issuer),

@@ -5,9 +5,11 @@ rendered object holds a client secret, and the chart creates no default admin us
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 from typing import Any
 
+from components.eks.airflow import IRSA_ROLE_ANNOTATION, SIGN_IN_CONFIG_ANNOTATION
 from components.eks.sign_in import from_settings
 from tests.test_eks_sign_in import SIGN_IN
 from tools import plan as planner
@@ -33,16 +35,21 @@ def test_the_api_server_mounts_the_sign_in_config_the_settings_say() -> None:
     config_map = _one(objects, "ConfigMap", "airflow-api-server-config")
     # The chart writes it as a YAML block scalar `|-`, which drops the final newline.
     assert config_map["data"]["webserver_config.py"] == from_settings(plan.settings.access).rstrip()
-    pod = _one(objects, "Deployment", "airflow-api-server")["spec"]["template"]["spec"]
+    template = _one(objects, "Deployment", "airflow-api-server")["spec"]["template"]
+    pod = template["spec"]
     (server,) = [c for c in pod["containers"] if c["name"] == "api-server"]
     mounts = {m["mountPath"]: m for m in server["volumeMounts"]}
     assert mounts["/opt/airflow/webserver_config.py"]["subPath"] == "webserver_config.py"
     volumes = {v["name"]: v for v in pod["volumes"]}
     mounted = volumes[mounts["/opt/airflow/webserver_config.py"]["name"]]
     assert mounted["configMap"]["name"] == "airflow-api-server-config"
+    # A subPath mount is never refreshed: the config's digest on the pods rolls them.
+    digest = hashlib.sha256(from_settings(plan.settings.access).encode()).hexdigest()
+    assert template["metadata"]["annotations"][SIGN_IN_CONFIG_ANNOTATION] == digest
     account = _one(objects, "ServiceAccount", pod["serviceAccountName"])
     role = account["metadata"]["annotations"]["eks.amazonaws.com/role-arn"]
     assert "role/airflow-prod-cluster-airflow-api-server-irsa-" in role
+    assert template["metadata"]["annotations"][IRSA_ROLE_ANNOTATION] == role  # rolls on change
 
 
 def test_no_rendered_object_holds_a_client_secret_or_an_admin_login() -> None:

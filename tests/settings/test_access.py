@@ -98,3 +98,14 @@ def test_every_mistake_in_the_teams_names_its_key() -> None:
         "(arn:aws:iam::<account>:role/<path/><name>)",
         "accessTeams[2].name: 'data-reliability' is listed twice",
     ]
+
+
+def test_more_principals_than_a_trust_policy_holds_are_refused_in_one_line() -> None:
+    # IAM caps a role's trust policy at 2,048 characters: 21 role ARNs of this length (84
+    # characters) fit into one login role's trust policy, 22 do not.
+    many = [PRINCIPAL.replace("_DR_", f"_DR{i:02d}_") for i in range(22)]
+    team = {"name": "everyone", "role": "Viewer", "iamPrincipals": many}
+    (line,) = errors("mwaa", accessTeams=[team])
+    assert line.startswith("accessTeams: the 22 iamPrincipals mapped to Viewer make")
+    assert "over IAM's 2048" in line
+    assert settings_for("mwaa", accessTeams=[{**team, "iamPrincipals": many[:21]}]).access.teams

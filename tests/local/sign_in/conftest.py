@@ -75,7 +75,12 @@ def browser_binaries() -> tuple[str, str]:
 
 @pytest.fixture(scope="session")
 def state() -> Path:
-    return Path(os.environ.get("SIGN_IN_STATE") or tempfile.mkdtemp(prefix="airflow-sign-in-"))
+    if os.environ.get("SIGN_IN_STATE"):
+        return Path(os.environ["SIGN_IN_STATE"])
+    # The servers run as postgres, who must enter the state directory (mkdtemp makes it 0700).
+    path = Path(tempfile.mkdtemp(prefix="airflow-sign-in-"))
+    path.chmod(0o755)
+    return path
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,8 @@ mapped group is refused, and signing out ends the session."""
 from __future__ import annotations
 
 import json
+import secrets
+import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -103,10 +105,20 @@ def sign_in(browser: Any, platform: Platform, sub: str) -> str | None:
     return str(cookie["value"]) if cookie else None
 
 
-def api(platform: Platform, method: str, path: str, token: str | None, body: Any = None) -> int:
+def api(
+    platform: Platform,
+    method: str,
+    path: str,
+    token: str | None,
+    body: Any = None,
+    *,
+    cookies: str = "",
+) -> int:
     headers = {"Content-Type": "application/json"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
+    if cookies:
+        headers["Cookie"] = cookies
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(
         platform.api_url + path, data=data, headers=headers, method=method
@@ -151,7 +163,31 @@ def test_an_op_may_trigger(platform: Platform, browser: Any) -> None:
 
 def test_someone_in_no_mapped_group_is_refused(platform: Platform, browser: Any) -> None:
     assert sign_in(browser, platform, "mallory") is None
-    assert api(platform, "GET", "/api/v2/dags", None) == 401
+    # The provider signed mallory in; Airflow sent the browser back to its sign-in page.
+    assert "/auth/login" in browser.current_url, browser.current_url
+    # Whatever cookies the browser holds after that, the API refuses them.
+    cookies = "; ".join(f"{c['name']}={c['value']}" for c in browser.get_cookies())
+    assert cookies, "the browser holds no cookie of Airflow's at all"
+    assert api(platform, "GET", "/api/v2/dags", None, cookies=cookies) == 401
+
+
+def test_machine_logins_still_get_an_api_token(platform: Platform) -> None:
+    # Automation (state transfer, backup) signs in with a FAB database login, made the way
+    # the chart's create-user job makes it, not through the identity provider: POST
+    # /auth/token keeps working with sign-in on, and only with the right password.
+    password = secrets.token_urlsafe(16)
+    user = ["--username", "state-api", "--password", password, "--role", "Op", "--email",
+            "state-api@example.com", "--firstname", "state", "--lastname", "api"]  # fmt: skip
+    subprocess.run(
+        local_platform._airflow(platform.state, "users", "create", *user),
+        env=local_platform.airflow_env(platform.config),
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    login = {"username": "state-api", "password": password}
+    assert api(platform, "POST", "/auth/token", None, login) == 201
+    assert api(platform, "POST", "/auth/token", None, {**login, "password": "wrong"}) == 401
 
 
 def test_signing_out_ends_the_session(platform: Platform, browser: Any) -> None:
