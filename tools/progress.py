@@ -25,13 +25,21 @@ ROOT = Path(__file__).resolve().parent.parent
 HISTORY = ROOT / "build" / "progress.json"
 NESTED = "PROGRESS_PARENT"
 
-# Typical seconds of the slow steps on two cores, for a machine with no history yet.
+# Typical seconds of the slow steps on two cores, for a machine with no history yet: the
+# merged suite's own step times (2026-12-07, a fresh clone, light load).
 TYPICAL_SECONDS = {
-    "unit": 40,
-    "test-charts": 40,
-    "docs": 20,
-    "e2e-dev": 65,
-    "e2e-state": 150,
+    "typecheck": 100,
+    "unit": 210,
+    "test-charts": 110,
+    "docs": 40,
+    "test-dags": 430,
+    "e2e": 300,
+    "e2e-run": 290,
+    "e2e-dev": 80,
+    "e2e-state": 280,
+    "e2e-sign-in": 90,
+    "bench-guard": 215,
+    "upgrade-test-fast": 60,
     "local-install": 20,
     "local-up": 60,
     "bench-run": 180,
