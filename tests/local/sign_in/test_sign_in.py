@@ -176,7 +176,7 @@ def test_machine_logins_still_get_an_api_token(platform: Platform) -> None:
     # the chart's create-user job makes it, not through the identity provider: POST
     # /auth/token keeps working with sign-in on, and only with the right password.
     password = secrets.token_urlsafe(16)
-    user = ["--username", "state-api", "--password", password, "--role", "Op", "--email",
+    user = ["--username", "state-api", f"--password={password}", "--role", "Op", "--email",
             "state-api@example.com", "--firstname", "state", "--lastname", "api"]  # fmt: skip
     subprocess.run(
         local_platform._airflow(platform.state, "users", "create", *user),
