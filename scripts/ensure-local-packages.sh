@@ -21,18 +21,9 @@ for package in "${!PROVIDES[@]}"; do
 done
 [[ ${#missing[@]} -eq 0 ]] && exit 0
 
-if [[ $(id -u) -eq 0 ]]; then
-    SUDO=""
-elif command -v sudo >/dev/null; then
-    SUDO="sudo"
-else
-    echo "error: install the Debian packages ${missing[*]} (apt-get)" >&2
-    exit 1
-fi
-echo "== installing ${missing[*]} (apt)" >&2
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+bash "$(dirname "$0")/apt-install.sh" "the local platform's servers" "${missing[@]}"
+SUDO=""
+[[ $(id -u) -eq 0 ]] || SUDO="sudo"
 # On install apt starts and enables each server's system service (PostgreSQL 5432, PgBouncer
 # 6432, Redis 6379, on every boot): the platform runs servers of its own on its own ports, so
 # those just installed are stopped and disabled, as scripts/ensure-tools.sh does for Prometheus.

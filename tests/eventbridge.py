@@ -85,3 +85,17 @@ def render(paths: Mapping[str, str], template: str, event: Mapping[str, Any]) ->
         out.append(char)
         i += 1
     return "".join(out)
+
+
+def alarm_event(name: str, state: str, previous: str) -> dict[str, Any]:
+    """The event CloudWatch sends when alarm `name` goes from `previous` to `state`."""
+    return {
+        "source": "aws.cloudwatch",
+        "detail-type": "CloudWatch Alarm State Change",
+        "resources": [f"arn:aws:cloudwatch:us-east-1:111122223333:alarm:{name}"],
+        "detail": {
+            "alarmName": name,
+            "state": {"value": state},
+            "previousState": {"value": previous},
+        },
+    }

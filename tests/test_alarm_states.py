@@ -22,7 +22,7 @@ import pytest
 
 from components.alerting import event_routes
 from components.platform import SILENCE_ALARM_ROLES
-from tests.eventbridge import matches
+from tests.eventbridge import alarm_event, matches
 from tests.test_observability import alarms, build
 
 ENV = "airflow-dev"
@@ -62,16 +62,7 @@ def forwarded(name: str, inputs: dict[str, Any], series: Series, arch: str) -> l
         window = [None] * max(0, n - end) + list(series[max(0, end - n) : end])
         new = evaluate(inputs, window, state)
         if new != state:
-            event = {
-                "source": "aws.cloudwatch",
-                "detail-type": "CloudWatch Alarm State Change",
-                "resources": [f"arn:aws:cloudwatch:us-east-1:111122223333:alarm:{name}"],
-                "detail": {
-                    "alarmName": name,
-                    "state": {"value": new},
-                    "previousState": {"value": state},
-                },
-            }
+            event = alarm_event(name, new, state)
             if matches(rule.pattern, event):
                 sent.append(f"{state}->{new}")
             state = new

@@ -31,7 +31,7 @@ from components.platform import AirflowPlatform, KubernetesAccess, NodeGroupWatc
 from tests.aws_model import operation_input, problems, to_api
 from tests.chatbot import chat_problems
 from tests.conftest import Declared, run_program, settings_for, statements
-from tests.eventbridge import matches
+from tests.eventbridge import alarm_event, matches
 from tools.mocks import AwsMocks
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -139,16 +139,7 @@ def test_every_alarm_reaches_the_topic_once_on_alarm_and_on_recovery(
         assert alarm.inputs["treatMissingData"] in {"missing", "notBreaching"}
         assert alarm.inputs["alarmDescription"]
         for state, previous in (("ALARM", "OK"), ("ALARM", "INSUFFICIENT_DATA"), ("OK", "ALARM")):
-            event = {
-                "source": "aws.cloudwatch",
-                "detail-type": "CloudWatch Alarm State Change",
-                "resources": [f"arn:aws:cloudwatch:us-east-1:111122223333:alarm:{name}"],
-                "detail": {
-                    "alarmName": name,
-                    "state": {"value": state},
-                    "previousState": {"value": previous},
-                },
-            }
+            event = alarm_event(name, state, previous)
             assert matches(rule["alarms"].pattern, event), (name, state, previous)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import difflib
 import json
 from collections.abc import Mapping
-from typing import Any, get_args
+from typing import Any, TypeVar, get_args
 from urllib.parse import urlparse
 
 import pulumi
@@ -156,21 +156,24 @@ def from_pulumi() -> Settings:
     return load(pulumi.get_project(), pulumi.get_stack(), config)
 
 
+_G = TypeVar("_G", bound=_Group)
+
+
+def _group(groups: Mapping[str, _Group], attr: str, kind: type[_G]) -> _G:
+    """One validated group, typed as what it is."""
+    group = groups[attr]
+    assert isinstance(group, kind)
+    return group
+
+
 def _cross_checks(stack_name: str, region: str, groups: Mapping[str, _Group]) -> list[str]:
-    stack = groups["stack_settings"]
-    assert isinstance(stack, StackSettings)
-    eks = groups["eks"]
-    assert isinstance(eks, EksSettings)
-    airflow = groups["airflow"]
-    assert isinstance(airflow, AirflowSettings)
-    network = groups["network"]
-    assert isinstance(network, NetworkSettings)
-    mwaa = groups["mwaa"]
-    assert isinstance(mwaa, MwaaSettings)
-    access = groups["access"]
-    assert isinstance(access, AccessSettings)
-    schedule = groups["schedule"]
-    assert isinstance(schedule, ScheduleSettings)
+    stack = _group(groups, "stack_settings", StackSettings)
+    eks = _group(groups, "eks", EksSettings)
+    airflow = _group(groups, "airflow", AirflowSettings)
+    network = _group(groups, "network", NetworkSettings)
+    mwaa = _group(groups, "mwaa", MwaaSettings)
+    access = _group(groups, "access", AccessSettings)
+    schedule = _group(groups, "schedule", ScheduleSettings)
     errors = access.stack_errors(stack.architecture)
     if stack.protect and schedule.scheduled and not schedule.sleep_while_protected:
         what = "awakeHours" if schedule.awake_hours else "awake: false"
