@@ -62,6 +62,8 @@ class Plan:
     """The stack's monthly cost with NAT and with interface endpoints (created VPCs)."""
     at: Any = None
     """The time the program decided the stack's phase for."""
+    phase: str | None = None
+    """What the program decided the stack is at `at`: awake, waking or asleep."""
     root: Path = ROOT
     """The project directory planned."""
     schedule: Any = None
@@ -195,6 +197,7 @@ def run(
         cpu_seconds=time.process_time() - cpu_started,
         notes=notes.messages,
         at=namespace.get("at"),
+        phase=namespace.get("phase"),
         root=root,
     )
 
@@ -598,18 +601,22 @@ def enrich(plan: Plan) -> Plan:
 
 
 def _schedule(plan: Plan, usage: dict[str, Any]) -> None:
-    """Plan the stack awake and asleep (the override does it) and price the month of each."""
+    """Price the month of the stack awake and asleep. The plan itself is one of the two graphs
+    (whichever phase it was planned in); the other is planned with the override."""
     from components.schedule import awake_fraction
     from finops import estimate
     from finops.schedule import ASLEEP_USAGE, schedule_cost, staying
 
     s = plan.settings
     reports = {}
-    for awake in ("true", "false"):
-        overrides = {**plan.config, f"{plan.project}:awake": awake}
-        other = run(plan.stack, plan.root, overrides=overrides, at=plan.at)
+    for awake, same_phase in (("true", "awake"), ("false", "asleep")):
+        if plan.phase == same_phase:
+            graph = plan
+        else:
+            overrides = {**plan.config, f"{plan.project}:awake": awake}
+            graph = run(plan.stack, plan.root, overrides=overrides, at=plan.at)
         asleep = ASLEEP_USAGE if awake == "false" else {}
-        reports[awake] = estimate(other.resources(), region=s.region, usage={**usage, **asleep})
+        reports[awake] = estimate(graph.resources(), region=s.region, usage={**usage, **asleep})
     fraction = awake_fraction(s.schedule, s.architecture)
     plan.schedule = schedule_cost(reports["true"], reports["false"], fraction)
     plan.staying = staying(reports["false"])
