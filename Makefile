@@ -11,8 +11,13 @@ FORMAT ?= text
 OUT ?= cost.png
 # Long commands say which step they are on, how long it usually takes, and end with one line.
 PROGRESS := $(PYTHON) -m tools.progress
+# Python keeps its bytecode caches (for the venvs and the repository, git-ignored): where the
+# environment turns them off (PYTHONDONTWRITEBYTECODE, set in many CI images), every process
+# compiles pulumi_aws, Airflow and each test module again, which costs the unit suite and
+# every Airflow process of the e2e runs seconds each.
+export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: plan test lint typecheck unit test-charts test-dags test-tools tools charts chart-packages helm preview up cost-curve config-docs clean \
+.PHONY: plan test lint typecheck unit integration render test-charts test-dags tools charts chart-packages helm preview up cost-curve config-docs clean \
 	state-export state-import pre-upgrade-snapshot local local-install uv airflow-venv local-packages \
 	local-status local-down e2e e2e-dev bench-local \
 	e2e-state docs docs-serve check venv local-up e2e-run bench-run e2e-sign-in browser bench-guard checkov verify-charts \
@@ -36,12 +41,13 @@ plan: $(VENV)/.installed
 ## test: lint, type check, unit tests, real-tool checks, the charts rendered, the documentation
 ## site built, the DAGs in Airflow, and the end-to-end runs on the local platform
 # The steps of `make test`, in order (a target added to make test goes on this line).
-TEST_STEPS := lint typecheck unit test-charts docs test-dags e2e e2e-dev e2e-state e2e-sign-in bench-guard upgrade-test-fast
+TEST_STEPS := lint typecheck unit integration test-charts docs test-dags e2e e2e-dev e2e-state e2e-sign-in bench-guard upgrade-test-fast
 test:
 	@$(PROGRESS) "make test" $(TEST_STEPS)
 
-## check: the fast loop for everyday edits: lint, types, unit tests, the charts rendered
-check: lint typecheck unit test-charts
+## check: the fast loop for everyday edits: lint, types, unit tests, the charts rendered (the
+## scanners and the tools' own runs wait for make test)
+check: lint typecheck unit render
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
@@ -55,14 +61,26 @@ typecheck: $(VENV)/.installed
 # In parallel (pytest-xdist): each worker is a process of its own, with its own Pulumi mocks
 # and its own cache of planned stacks; a test module runs whole on one worker, so the stacks a
 # module caches are planned once. UNIT_WORKERS=0 runs everything in one process.
+# Tests that run another program that takes its time (a venv build, promtool, zizmor, the
+# plan command in a fresh interpreter, a real wait) are marked `integration`: `make
+# integration` runs them, in `make test`.
 UNIT_WORKERS ?= auto
 unit: $(VENV)/.installed tools chart-packages
-	$(PY) -m pytest tests -n $(UNIT_WORKERS) --dist loadfile
+	$(PY) -m pytest tests -n $(UNIT_WORKERS) --dist loadfile -m "not integration"
+
+## integration: the tests that drive the project's scripts and the real tools (venv builds with
+## uv and pip, promtool, amtool, zizmor, the plan command)
+integration: $(VENV)/.installed tools chart-packages
+	$(PY) -m pytest tests -n $(UNIT_WORKERS) --dist loadfile -m integration
 
 ## test-charts: every Helm release of the prod stack rendered by Helm and checked (tests/charts),
 ## checkov's Kubernetes checks included
 test-charts: $(VENV)/.installed tools charts checkov
 	CHART_RENDER_TESTS=1 $(PY) -m pytest tests/charts
+
+## render: the charts rendered by Helm and checked, without the outside scanner (make check)
+render: $(VENV)/.installed tools charts
+	CHART_RENDER_TESTS=1 $(PY) -m pytest tests/charts --ignore=tests/charts/test_checkov.py
 
 test-dags: $(VENV)/.installed
 	bash scripts/test-dags.sh

@@ -43,6 +43,7 @@ def test_a_stack_without_its_platform_is_an_error(
     assert not out.exists()
 
 
+@pytest.mark.integration
 def test_runs_as_a_module() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "tools.cost_curve", "--help"],

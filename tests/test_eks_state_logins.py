@@ -151,6 +151,7 @@ def _run_users_job(tmp_path: Any, op_password: str, backup_password: str) -> dic
     return dict(json.loads((tmp_path / "fab.json").read_text()))
 
 
+@pytest.mark.integration
 def test_the_users_job_creates_the_read_only_role_and_applies_rotated_passwords(
     tmp_path: Any,
 ) -> None:

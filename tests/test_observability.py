@@ -634,6 +634,7 @@ def sns_configs() -> tuple[dict[str, Any], dict[str, Any]]:
     return readable, chat
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("status", ["firing", "resolved"])
 def test_every_alert_reaches_chat_as_a_chatbot_custom_notification(
     tmp_path: Path, status: str

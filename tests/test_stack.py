@@ -140,6 +140,7 @@ def test_plan_shows_both_alert_topics_and_the_web_ui(stack: str) -> None:
         assert f"{env}-alerts-chat" in text and str(plan.outputs["webUrl"]) in text
 
 
+@pytest.mark.integration
 def test_make_plan_command_prints_json() -> None:
     out = subprocess.run(
         [sys.executable, "-m", "tools.plan", "--stack", "dev", "--format", "json"],
@@ -152,6 +153,7 @@ def test_make_plan_command_prints_json() -> None:
     assert json.loads(out.stdout)["cost"]["monthly_total"] > 0
 
 
+@pytest.mark.integration
 def test_make_plan_reports_bad_config_in_one_line(tmp_path: Path) -> None:
     out = subprocess.run(
         [sys.executable, "-c", "import sys; from tools import plan; "

@@ -59,6 +59,7 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@pytest.mark.integration
 def test_the_command_waits_until_the_api_server_answers(kubectl: Path) -> None:
     port = _free_port()
     started = time.monotonic()
@@ -78,6 +79,7 @@ def test_the_command_waits_until_the_api_server_answers(kubectl: Path) -> None:
     ]
 
 
+@pytest.mark.integration
 def test_a_kubectl_failure_is_one_error_line_with_the_hint(kubectl: Path) -> None:
     with (
         pytest.raises(SystemExit, match=r'context "unknown" does not exist; try this'),
@@ -86,6 +88,7 @@ def test_a_kubectl_failure_is_one_error_line_with_the_hint(kubectl: Path) -> Non
         pass
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("kubeconfig", [[], ["--kubeconfig", "/tmp/ops-kubeconfig"]])
 def test_a_prod_stack_forwards_through_its_own_clusters_context(
     kubectl: Path, monkeypatch: pytest.MonkeyPatch, kubeconfig: list[str]

@@ -106,4 +106,4 @@ def test_make_test_builds_the_docs_and_make_check_is_the_fast_loop() -> None:
     lines = {line.split(":", 1)[0].strip(): line for line in makefile.splitlines() if ":" in line}
     assert "docs" in lines["TEST_STEPS"].split("=", 1)[1].split()
     assert lines["test"].strip() == "test:"  # every step runs through $(TEST_STEPS)
-    assert lines["check"].split(":", 1)[1].split() == ["lint", "typecheck", "unit", "test-charts"]
+    assert lines["check"].split(":", 1)[1].split() == ["lint", "typecheck", "unit", "render"]

@@ -34,6 +34,7 @@ def _serve(sup: Supervisor, name: str, host: str, ready: Path) -> None:
     assert ready.exists(), "the server did not start"
 
 
+@pytest.mark.integration
 def test_a_server_on_every_interface_is_caught(tmp_path: Path) -> None:
     sup = Supervisor(tmp_path)
     try:

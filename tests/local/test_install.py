@@ -45,6 +45,7 @@ def _run_venv_script(tmp_path: Path, uv: str) -> tuple[subprocess.CompletedProce
     return result, log
 
 
+@pytest.mark.integration
 def test_venvs_are_installed_with_uv_when_it_can_be_had(tmp_path: Path) -> None:
     fake = tmp_path / "uv"
     fake.write_text(FAKE_UV)
@@ -73,6 +74,7 @@ exit 2
 """
 
 
+@pytest.mark.integration
 def test_a_failing_uv_install_falls_back_to_pip_with_pips_settings_mapped(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -96,6 +98,7 @@ def test_a_failing_uv_install_falls_back_to_pip_with_pips_settings_mapped(
     assert (tmp_path / "venv/bin/python").exists()
 
 
+@pytest.mark.integration
 def test_venvs_fall_back_to_pip_without_uv(tmp_path: Path) -> None:
     result, log = _run_venv_script(tmp_path, "none")
     assert result.returncode == 0, result.stderr
@@ -162,6 +165,7 @@ def test_make_local_builds_the_venvs_and_the_servers_side_by_side() -> None:
     assert re.search(r"^local-packages:\s*$", database, re.MULTILINE), "apt waits for uv"
 
 
+@pytest.mark.integration
 def test_the_servers_system_services_are_disabled_after_apt_installs_them(
     tmp_path: Path,
 ) -> None:

@@ -127,6 +127,7 @@ def test_stop_all_waits_for_and_kills_what_outlives_the_leader(tmp_path: Path) -
     assert not any(_alive(p) for p in _session_members(pid)), "a child outlived stop_all"
 
 
+@pytest.mark.integration
 def test_servers_are_stopped_after_their_clients(tmp_path: Path) -> None:
     # Each writes a line when it stops; the client takes a moment, as Airflow's do.
     log = tmp_path / "stopped"
@@ -249,6 +250,7 @@ def test_root_in_a_private_clone_keeps_the_state_where_the_servers_reach_it(
     assert platform.state_dir(clone / "state") == clone / "state"
 
 
+@pytest.mark.integration
 @needs_root
 def test_initdb_runs_as_the_servers_user_in_the_state_it_gets(open_tmp: Path) -> None:
     """The failure of the issue, for real: initdb as the servers' user in a folder under a

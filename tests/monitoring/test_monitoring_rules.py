@@ -28,12 +28,14 @@ def test_there_are_rule_and_unit_test_files() -> None:
     assert UNIT_TEST_FILES, "no monitoring/tests/*.yaml"
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("path", RULE_FILES, ids=lambda p: p.name)
 def test_promtool_check_rules(path: Path) -> None:
     result = promtool("check", "rules", str(path))
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("path", UNIT_TEST_FILES, ids=lambda p: p.name)
 def test_promtool_unit_tests_pass(path: Path) -> None:
     result = promtool("test", "rules", str(path))

@@ -58,17 +58,20 @@ def test_the_workflows_exist() -> None:
     assert [p.name for p in WORKFLOWS] == ["deploy.yml", "pull-request.yml", "sleep.yml"]
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda p: p.name)
 def test_workflow_matches_github_schema(workflow: Path) -> None:
     result = run("check-jsonschema", "--builtin-schema", "vendor.github-workflows", workflow)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.integration
 def test_zizmor_finds_nothing() -> None:
     code, findings = zizmor_findings(*WORKFLOWS)
     assert (code, findings) == (0, [])
 
 
+@pytest.mark.integration
 def test_schema_check_bites(tmp_path: Path) -> None:
     text = (WORKFLOW_DIR / "pull-request.yml").read_text()
     broken = tmp_path / "broken.yml"
@@ -78,6 +81,7 @@ def test_schema_check_bites(tmp_path: Path) -> None:
     assert "'runs-on' is a required property" in result.stdout
 
 
+@pytest.mark.integration
 def test_zizmor_bites(tmp_path: Path) -> None:
     text = (WORKFLOW_DIR / "pull-request.yml").read_text()
     checkout = "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1"

@@ -26,6 +26,7 @@ def test_a_process_cpu_is_its_own_and_its_reaped_childrens(tmp_path: Path) -> No
     assert process_cpu(43, tmp_path) == 0.0, "a process gone costs nothing more"
 
 
+@pytest.mark.integration
 def test_cpu_seconds_follow_a_session_that_burns_cpu(tmp_path: Path) -> None:
     sup = Supervisor(tmp_path)
     sup.start("busy", ["python3", "-c", "import time\nt=time.time()\nwhile time.time()-t<5: pass"])
@@ -39,6 +40,7 @@ def test_cpu_seconds_follow_a_session_that_burns_cpu(tmp_path: Path) -> None:
         sup.stop_all(timeout=5)
 
 
+@pytest.mark.integration
 def test_cpu_seconds_count_a_child_that_left_the_session(tmp_path: Path) -> None:
     # As PostgreSQL's backends do: setsid() in the child, which its parent still reaps.
     busy = "import time\nt=time.time()\nwhile time.time()-t<5: pass"
