@@ -28,7 +28,6 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
-import yaml
 
 from components.aws_helpers import (
     Account,
@@ -38,6 +37,7 @@ from components.aws_helpers import (
     service_role,
 )
 from components.settings import Architecture, NetworkSettings, SettingsError
+from components.yaml_files import read_yaml
 
 # Zones where EKS cannot place a control plane (EKS user guide, "Amazon EKS cluster
 # networking": CreateCluster answers UnsupportedAvailabilityZoneException). Zone *ids* are the
@@ -49,7 +49,7 @@ ENDPOINTS_FILE = Path(__file__).resolve().parent / "data" / "vpc-endpoints.yaml"
 @cache
 def endpoint_data() -> dict[str, Any]:
     """`data/vpc-endpoints.yaml`: endpoint lists per architecture and how they were derived."""
-    data: dict[str, Any] = yaml.safe_load(ENDPOINTS_FILE.read_text())
+    data: dict[str, Any] = read_yaml(ENDPOINTS_FILE)
     return data
 
 

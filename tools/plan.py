@@ -26,10 +26,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from components.charts import pinned
 from components.schedule import AT_VARIABLE, next_change, parse_time, phase_at
+from components.yaml_files import read_yaml
 from tools.worker_replacement import load_previous, updates_without_strategy
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,10 +91,10 @@ def stack_config(stack: str, root: Path = ROOT) -> tuple[str, dict[str, str]]:
     if not stack_file.exists():
         known = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
         raise PlanError(f"stack {stack!r} has no Pulumi.{stack}.yaml (known: {', '.join(known)})")
-    project = yaml.safe_load(project_file.read_text())
+    project = read_yaml(project_file)
     name = str(project["name"])
     declared: dict[str, Any] = project.get("config") or {}
-    values: dict[str, Any] = (yaml.safe_load(stack_file.read_text()) or {}).get("config") or {}
+    values: dict[str, Any] = (read_yaml(stack_file) or {}).get("config") or {}
 
     config: dict[str, str] = {}
     for key, spec in declared.items():

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
-import yaml
+
+from components.yaml_files import read_yaml
 
 IMAGES_FILE = Path(__file__).resolve().parent.parent / "data" / "chart-images.yaml"
 
@@ -24,7 +25,7 @@ IMAGES_FILE = Path(__file__).resolve().parent.parent / "data" / "chart-images.ya
 @cache
 def image_data() -> dict[str, Any]:
     """`data/chart-images.yaml`: the upstream registries and each chart's image paths."""
-    data: dict[str, Any] = yaml.safe_load(IMAGES_FILE.read_text())
+    data: dict[str, Any] = read_yaml(IMAGES_FILE)
     return data
 
 

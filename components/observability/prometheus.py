@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
-import yaml
 
 from components.aws_helpers import Account, assuming, policy_document
 from components.charts import pinned
@@ -21,6 +20,7 @@ from components.eks.releases import pinned_release
 from components.irsa import ROLE_ARN_ANNOTATION, ServiceAccount, irsa_role
 from components.platform import KubernetesAccess
 from components.settings import EksSettings
+from components.yaml_files import read_yaml
 
 if TYPE_CHECKING:
     from components.observability import ObservabilityArgs
@@ -161,7 +161,7 @@ def alertmanager_config(
 def rule_groups() -> dict[str, list[dict[str, Any]]]:
     """Every alert rule file under monitoring/rules, as PrometheusRule spec groups."""
     return {
-        path.stem: yaml.safe_load(path.read_text())["groups"]
+        path.stem: read_yaml(path)["groups"]
         for path in sorted((MONITORING / "rules").glob("*.yaml"))
     }
 
