@@ -304,13 +304,16 @@ class Network(pulumi.ComponentResource):
                 services=interface_endpoint_services(args.architecture),
             )
         elif args.architecture == "mwaa" and args.mwaa_private_web_server:
-            # In MWAA's two subnets only: the callers (workers, a runner in the VPC) reach it
-            # by private DNS from every subnet, and each zone's interface is billed.
+            # The callers (workers, a runner in the VPC) reach it by private DNS from every
+            # subnet, and each zone's interface is billed ($7.30 a month). With one NAT
+            # gateway the environment's egress already rests on the NAT's zone: an interface
+            # there only loses no availability. With a NAT gateway per zone, one in each of
+            # MWAA's two subnets.
             self._interface_endpoints(
                 name,
                 vpc=vpc,
                 cidr=settings.cidr,
-                subnet_ids=private_ids[:2],
+                subnet_ids=private_ids[: 1 if settings.nat_strategy == "single" else 2],
                 account=account,
                 services=nat_endpoint_services(private_web_server=True),
             )
