@@ -319,3 +319,25 @@ def test_eks_asleep_prices_what_cannot_sleep_and_the_stopped_database_as_storage
     assert kept["aws:elasticache/replicationGroup:ReplicationGroup"] > 0
     assert "aws:eks/nodeGroup:NodeGroup" not in kept  # zero nodes cost nothing
     assert asleep.monthly_total < awake.monthly_total / 2
+
+
+@pytest.mark.parametrize(("stack", "overrides"), [("dev", ()), ("prod", tuple(STAGING.items()))])
+def test_asleep_nothing_writes_the_platforms_logs_and_what_stays_still_logs(
+    stack: str, overrides: tuple[tuple[str, str], ...]
+) -> None:
+    from finops import estimate
+    from finops.schedule import ASLEEP_USAGE
+
+    def ingestion(report: Any, kind: str) -> float:
+        return sum(li.monthly for li in report.line_items if f"logs.gb_per_month.{kind}" in li.note)
+
+    awake = estimate(graph(stack, AWAKE, overrides).resources())
+    asleep = estimate(graph(stack, ASLEEP, overrides).resources(), usage=ASLEEP_USAGE)
+    # The environment is gone (MWAA); no node runs Container Insights' agents (EKS).
+    sleeping = "mwaa_" if stack == "dev" else "container_insights_"
+    assert ingestion(awake, sleeping) > 0
+    assert ingestion(asleep, sleeping) == 0
+    # The VPC's flow logs (and EKS's control plane) go on: priced as by day.
+    staying_kinds = ["vpc_flow_logs"] + (["eks_control_plane"] if stack == "prod" else [])
+    for kind in staying_kinds:
+        assert ingestion(asleep, kind) == ingestion(awake, kind) > 0, kind
