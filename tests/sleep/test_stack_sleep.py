@@ -121,9 +121,8 @@ def test_dev_awake_is_the_graph_without_a_schedule() -> None:
     always = graph("dev", AWAKE, (("airflow:awakeHours", ""),))
     assert scheduled.outputs["phase"] == always.outputs["phase"] == "awake"
     assert _graph_of(scheduled) == _graph_of(always)
-    # And at night the override keeps it up, the same graph again.
-    late = graph("dev", ASLEEP, (("airflow:awake", "true"),))
-    assert _graph_of(late) == _graph_of(always)
+    # The override at night (`awake: true`) is this phase too (tests/sleep/test_phase.py), and
+    # components read only the phase: no third plan of dev needed.
 
 
 def test_dev_waking_declares_the_platform_with_paging_off() -> None:
