@@ -132,6 +132,8 @@ observability = Observability(
         log_retention_days=retention,
         protect=settings.protect,
         paging=paging,
+        sleeps=settings.schedule.scheduled,
+        waking=phase == "waking",
     ),
     opts=opts,
 )

@@ -64,6 +64,13 @@ def nat_endpoint_services(private_web_server: bool) -> tuple[str, ...]:
     return tuple(endpoint_data()["mwaa_private_web_server"]) if private_web_server else ()
 
 
+def nat_endpoint_zones(nat_strategy: str) -> int:
+    """Zones those endpoints have an interface in (each billed by the hour): with one NAT
+    gateway the environment's egress already rests on the NAT's zone, so one there; with a NAT
+    gateway per zone, one in each of MWAA's two subnets."""
+    return 1 if nat_strategy == "single" else 2
+
+
 @dataclass(frozen=True)
 class NetworkArgs:
     settings: NetworkSettings
@@ -304,13 +311,13 @@ class Network(pulumi.ComponentResource):
                 services=interface_endpoint_services(args.architecture),
             )
         elif args.architecture == "mwaa" and args.mwaa_private_web_server:
-            # In MWAA's two subnets only: the callers (workers, a runner in the VPC) reach it
-            # by private DNS from every subnet, and each zone's interface is billed.
+            # The callers (workers, a runner in the VPC) reach it by private DNS from every
+            # subnet; the NAT's zone comes first (`_nat`), MWAA's two subnets are 0 and 1.
             self._interface_endpoints(
                 name,
                 vpc=vpc,
                 cidr=settings.cidr,
-                subnet_ids=private_ids[:2],
+                subnet_ids=private_ids[: nat_endpoint_zones(settings.nat_strategy)],
                 account=account,
                 services=nat_endpoint_services(private_web_server=True),
             )

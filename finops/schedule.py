@@ -18,7 +18,23 @@ from finops.report import CostReport
 HOURS_A_MONTH = 730
 # Asleep, no task runs: nothing the task runs drive (the secrets backend's API calls) is billed
 # in the asleep graph; the awake graph carries the month's task runs, weighted by the awake share.
-ASLEEP_USAGE: dict[str, Any] = {"airflow_tasks_per_month": {"mwaa": 0, "eks": 0}}
+# Nor is anything written to the platform's logs: the MWAA environment is gone, and an EKS
+# stack has no node for Container Insights' agents. What stays and still talks (the EKS control
+# plane, whatever crosses the VPC's flow logs) is priced as by day.
+SLEEPING_LOGS = (
+    "mwaa_task",
+    "mwaa_worker",
+    "mwaa_scheduler",
+    "mwaa_dagprocessing",
+    "mwaa_webserver",
+    "container_insights_application",
+    "container_insights_dataplane",
+    "container_insights_host",
+)
+ASLEEP_USAGE: dict[str, Any] = {
+    "airflow_tasks_per_month": {"mwaa": 0, "eks": 0},
+    "logs": {"gb_per_month": dict.fromkeys(SLEEPING_LOGS, 0.0)},
+}
 
 
 @dataclass(frozen=True)

@@ -1,101 +1,21 @@
 """What a real Alertmanager (Debian's prometheus-alertmanager, bound to 127.0.0.1) does with the
-program's config: info alerts stay away from people while InfoInhibitor fires beside them.
-amtool's route test cannot say this: inhibition happens after routing."""
+program's config: info alerts stay away from people while InfoInhibitor fires beside them; on
+a stack that sleeps, every alert waits while the wake gate fires and reaches nobody while the
+stack is waking (docs/sleep.md). amtool's route test cannot say this: inhibition happens after
+routing."""
 
 from __future__ import annotations
 
 import json
-import shutil
-import socket
-import subprocess
-import time
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from components.observability import alertmanager_config
+from components.observability.prometheus import WAKE_GATE, rule_groups
+from tests.alertmanager import CHART_ALERTS, alertmanager, firing_alerts, outcomes, post, states
 
 TOPIC = "arn:aws:sns:us-east-1:111122223333:airflow-prod-alerts"
 CHAT_TOPIC = "arn:aws:sns:us-east-1:111122223333:airflow-prod-alerts-chat"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _get(url: str) -> Any:
-    with urllib.request.urlopen(url, timeout=10) as response:
-        return json.loads(response.read() or b"null")
-
-
-@contextmanager
-def alertmanager(tmp_path: Path, config: dict[str, Any]) -> Iterator[str]:
-    """A real Alertmanager with `config`, on a free port of 127.0.0.1; yields its URL."""
-    binary = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
-    assert binary, "Alertmanager is missing: install Debian package prometheus-alertmanager"
-    (tmp_path / "alertmanager.yml").write_text(yaml.safe_dump(config))
-    url = f"http://127.0.0.1:{_free_port()}"
-    process = subprocess.Popen(
-        [
-            binary,
-            f"--config.file={tmp_path / 'alertmanager.yml'}",
-            f"--storage.path={tmp_path / 'data'}",
-            f"--web.listen-address={url.removeprefix('http://')}",
-            "--cluster.listen-address=",
-            "--log.level=error",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                _get(f"{url}/api/v2/status")
-                break
-            except OSError:
-                assert process.poll() is None, process.stderr.read() if process.stderr else ""
-                assert time.monotonic() < deadline, "Alertmanager did not start in 20 s"
-                time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-def states(url: str, alerts: list[dict[str, str]]) -> dict[str, str]:
-    """Post firing alerts (label sets) and return alertname -> state (active, suppressed)."""
-    now = datetime.now(UTC)
-    body = [
-        {
-            "labels": labels,
-            "startsAt": now.isoformat(),
-            "endsAt": (now + timedelta(hours=1)).isoformat(),
-        }
-        for labels in alerts
-    ]
-    request = urllib.request.Request(
-        f"{url}/api/v2/alerts",
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    urllib.request.urlopen(request, timeout=10).close()
-    deadline = time.monotonic() + 30  # generous: CI machines run other suites beside this one
-    while True:
-        found = {
-            a["labels"]["alertname"]: a["status"]["state"] for a in _get(f"{url}/api/v2/alerts")
-        }
-        if len(found) == len(alerts) or time.monotonic() > deadline:
-            return found
-        time.sleep(0.1)
 
 
 ALERTS = [
@@ -131,3 +51,68 @@ def test_without_the_info_inhibitor_rule_info_alerts_reach_people(tmp_path: Path
     ]
     with alertmanager(tmp_path, broken) as url:
         assert states(url, ALERTS)["KubeQuotaAlmostFull"] == "active"
+
+
+# ------------------------------------------------------------- a stack that sleeps
+
+
+def paging_alerts() -> list[dict[str, str]]:
+    """Every alert of monitoring/rules and those of the chart's that a wake trips."""
+    return [
+        alert
+        for groups in rule_groups().values()
+        for alert in firing_alerts(groups)
+        if alert["alertname"] != WAKE_GATE
+    ] + CHART_ALERTS
+
+
+def gate() -> list[dict[str, str]]:
+    (alert,) = firing_alerts(rule_groups(sleeps=True)["wake"])
+    assert alert["alertname"] == WAKE_GATE
+    return [alert]
+
+
+def sleeping_config(*, waking: bool = False) -> dict[str, Any]:
+    return alertmanager_config(
+        TOPIC, "us-east-1", "airflow-staging", chat_topic_arn=CHAT_TOPIC, sleeps=True,
+        waking=waking,
+    )  # fmt: skip
+
+
+def test_every_paging_alert_waits_for_the_wake_gate_and_is_delivered_once_healthy(
+    tmp_path: Path,
+) -> None:
+    alerts = paging_alerts()
+    assert len(alerts) > 10
+    with alertmanager(tmp_path / "by-day", config()) as url:
+        post(url, alerts)
+        by_day = outcomes(url, len(alerts))  # a stack that never sleeps
+    with alertmanager(tmp_path / "wake", sleeping_config()) as url:
+        post(url, gate() + alerts)
+        held = outcomes(url, len(alerts) + 1)
+        # The platform reports healthy: the gate resolves and what still fires reaches people.
+        post(url, gate(), resolved=True)
+        healthy = outcomes(url, len(alerts))
+    assert held.pop(WAKE_GATE)[1] == ("null",)  # the gate itself reaches nobody
+    assert {name: state for name, (state, _) in held.items()} == {
+        a["alertname"]: "suppressed" for a in alerts
+    }
+    # Once healthy, people get what a stack that never sleeps sends them (the exporter's
+    # outage stands for the Airflow alerts it explains, as by day).
+    assert healthy == by_day
+    assert by_day["AirflowStatsdExporterDown"] == ("active", ("sns",))
+    assert by_day["KubeNodeNotReady"] == ("active", ("sns",))
+
+
+def test_waking_routes_every_alert_to_nobody(tmp_path: Path) -> None:
+    alerts = paging_alerts()
+    with alertmanager(tmp_path, sleeping_config(waking=True)) as url:
+        post(url, alerts)  # even without the gate (Prometheus has not evaluated it yet)
+        found = outcomes(url, len(alerts))
+    assert {receivers for _, receivers in found.values()} == {("null",)}
+
+
+def test_a_stack_that_never_sleeps_has_no_wake_gate() -> None:
+    assert WAKE_GATE not in json.dumps(config())
+    assert "wake" not in rule_groups()
+    assert "wake" in rule_groups(sleeps=True)

@@ -160,3 +160,35 @@ def test_more_zones_than_the_region_has_is_refused() -> None:
     with pytest.raises(SettingsError, match=r"^azCount: 3 is more than the 2 availability zones"):
         run_program(lambda: Network("net", NetworkArgs(s.network, 30, True)), zones=2)
     # Nothing cloud-side was declared before the refusal.
+
+
+@pytest.mark.parametrize(("strategy", "interfaces"), [("single", 1), ("per-az", 2)])
+def test_a_private_web_servers_airflow_env_endpoint_sits_where_the_egress_does(
+    strategy: str, interfaces: int
+) -> None:
+    # Each zone's interface bills by the hour. With one NAT gateway, MWAA's egress already
+    # rests on the NAT's zone: one interface there; with a NAT gateway per zone, one in each of
+    # MWAA's two subnets (a zone outage leaves the other's endpoint and NAT).
+    s = settings_for("mwaa", natStrategy=strategy)
+    d = run_program(
+        lambda: Network(
+            "net",
+            NetworkArgs(
+                settings=s.network,
+                log_retention_days=30,
+                protect=s.protect,
+                architecture="mwaa",
+                mwaa_private_web_server=True,
+            ),
+        ),
+        region=s.region,
+    )
+    endpoint = d.one("aws:ec2/vpcEndpoint:VpcEndpoint", "net-airflow-env-endpoint")
+    subnets = {r.id: r for r in d.of_type("aws:ec2/subnet:Subnet")}
+    zones = {subnets[i].inputs["availabilityZone"] for i in endpoint.inputs["subnetIds"]}
+    assert len(endpoint.inputs["subnetIds"]) == len(zones) == interfaces
+    nat_zones = {
+        subnets[n.inputs["subnetId"]].inputs["availabilityZone"]
+        for n in d.of_type("aws:ec2/natGateway:NatGateway")
+    }
+    assert zones <= nat_zones

@@ -624,7 +624,11 @@ def _schedule(plan: Plan, usage: dict[str, Any]) -> None:
 def _egress(plan: Plan, resources: list[dict[str, Any]], usage: dict[str, Any]) -> Any:
     """NAT versus interface endpoints for a VPC the program creates (None for an existing
     one: its egress is not ours to price)."""
-    from components.network import interface_endpoint_services, nat_endpoint_services
+    from components.network import (
+        interface_endpoint_services,
+        nat_endpoint_services,
+        nat_endpoint_zones,
+    )
     from components.settings import ARCHITECTURE_DEFAULTS
     from finops.egress import EgressShape, compare_egress
 
@@ -639,7 +643,7 @@ def _egress(plan: Plan, resources: list[dict[str, Any]], usage: dict[str, Any]) 
         zones=network.az_count,
         endpoint_services=interface_endpoint_services(s.architecture),
         nat_endpoint_services=nat_endpoint_services(s.mwaa_private_web_server),
-        nat_endpoint_zones=2,  # MWAA's two subnets (Network gives the endpoint those only)
+        nat_endpoint_zones=nat_endpoint_zones(strategy),
     )
     return compare_egress(resources, shape, current=network.egress, region=s.region, usage=usage)
 

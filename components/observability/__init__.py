@@ -64,6 +64,13 @@ class ObservabilityArgs:
     paging: bool = True
     """The stack is awake (docs/sleep.md); asleep and waking the alarms' actions are off (the
     alerting rules that route them are disabled too)."""
+    sleeps: bool = False
+    """The stack has a sleep schedule: on EKS, Prometheus evaluates the wake gate
+    (monitoring/sleep) and Alertmanager holds back every alert while it fires."""
+    waking: bool = False
+    """The platform is being created (docs/sleep.md): on EKS, Alertmanager routes every alert
+    to nobody. Asleep the nodes are at zero and the release keeps the day's values, so going
+    to sleep upgrades no release on nodes that are leaving."""
 
 
 class Observability(pulumi.ComponentResource):

@@ -30,6 +30,9 @@ PROMETHEUS_STACK = pinned("kube-prometheus-stack")  # version: charts.lock.yaml
 PROMETHEUS_STACK_CHART = PROMETHEUS_STACK.chart
 MONITORING_NAMESPACE = "monitoring"
 STATSD_PORT = "statsd-scrape"
+WAKE_RULES = MONITORING / "sleep" / "wake.yaml"
+WAKE_GATE = "AirflowWaking"
+"""The alert of WAKE_RULES that fires while a woken platform is not yet healthy."""
 # kube-prometheus-stack scrape targets EKS does not expose.
 EKS_HIDDEN_COMPONENTS = ("kubeScheduler", "kubeControllerManager", "kubeEtcd", "kubeProxy")
 
@@ -90,10 +93,20 @@ def chat_message_template(environment: str) -> str:
 
 
 def alertmanager_config(
-    topic_arn: str, region: str, environment: str, *, chat_topic_arn: str
+    topic_arn: str,
+    region: str,
+    environment: str,
+    *,
+    chat_topic_arn: str,
+    sleeps: bool = False,
+    waking: bool = False,
 ) -> dict[str, Any]:
     """Alertmanager routes every alert to the stack's two SNS topics (IRSA signs the calls):
-    readable text to the alert topic, Chatbot custom notifications to the chat topic."""
+    readable text to the alert topic, Chatbot custom notifications to the chat topic.
+
+    On a stack that sleeps (docs/sleep.md), the wake gate `AirflowWaking` (monitoring/sleep)
+    holds back every other alert while it fires, and while the program declares the stack
+    `waking` every alert goes to nobody."""
     sns = {
         "topic_arn": topic_arn,
         "sigv4": {"region": region},
@@ -115,10 +128,21 @@ def alertmanager_config(
         "message": chat_message_template(environment),
         "attributes": {"environment": environment, "source": "alertmanager-chat"},
     }
+    # The wake gate reaches nobody itself; until the woken platform has reported healthy,
+    # what its start-up trips (absent heartbeats, unavailable deployments, young counters)
+    # waits.
+    gate = f'alertname = "{WAKE_GATE}"'
+    gate_routes = [{"receiver": "null", "matchers": [gate]}] if sleeps else []
+    gate_inhibits = (
+        [{"source_matchers": [gate], "target_matchers": [f'alertname != "{WAKE_GATE}"']}]
+        if sleeps
+        else []
+    )
     return {
         "global": {"resolve_timeout": "5m"},
         "route": {
-            "receiver": "sns",
+            # Waking: the platform is being created, nothing it says reaches people yet.
+            "receiver": "null" if waking else "sns",
             "group_by": ["alertname", "namespace"],
             "group_wait": "30s",
             "group_interval": "5m",
@@ -128,10 +152,12 @@ def alertmanager_config(
             "routes": [
                 {"receiver": "null", "matchers": ['alertname = "Watchdog"']},
                 {"receiver": "null", "matchers": ['alertname = "InfoInhibitor"']},
+                *gate_routes,
             ],
         },
-        # When the exporter is down, every Airflow metric alert fires too: say it once.
         "inhibit_rules": [
+            *gate_inhibits,
+            # When the exporter is down, every Airflow metric alert fires too: say it once.
             {
                 "source_matchers": ['alertname = "AirflowStatsdExporterDown"'],
                 "target_matchers": [
@@ -158,11 +184,12 @@ def alertmanager_config(
     }
 
 
-def rule_groups() -> dict[str, list[dict[str, Any]]]:
-    """Every alert rule file under monitoring/rules, as PrometheusRule spec groups."""
+def rule_groups(*, sleeps: bool = False) -> dict[str, list[dict[str, Any]]]:
+    """Every alert rule file under monitoring/rules, as PrometheusRule spec groups; on a stack
+    that sleeps also the wake gate (monitoring/sleep/wake.yaml)."""
+    paths = sorted((MONITORING / "rules").glob("*.yaml"))
     return {
-        path.stem: read_yaml(path)["groups"]
-        for path in sorted((MONITORING / "rules").glob("*.yaml"))
+        path.stem: read_yaml(path)["groups"] for path in [*paths, *([WAKE_RULES] if sleeps else [])]
     }
 
 
@@ -240,6 +267,8 @@ def prometheus_stack(
             grafana_role_arn=v[3],
             eks=eks,
             node_selector=dict(kube.system_node_selector),
+            sleeps=args.sleeps,
+            waking=args.waking,
         )
     )
     release = pinned_release(
@@ -270,7 +299,7 @@ def prometheus_stack(
             parent=parent, provider=kube.provider, depends_on=[release, *kube.airflow_ready]
         ),
     )
-    for stem, groups in rule_groups().items():
+    for stem, groups in rule_groups(sleeps=args.sleeps).items():
         k8s.apiextensions.CustomResource(
             f"{name}-rules-{stem}",
             api_version="monitoring.coreos.com/v1",
@@ -317,8 +346,11 @@ def prometheus_stack_values(
     grafana_role_arn: str,
     eks: EksSettings,
     node_selector: Mapping[str, str],
+    sleeps: bool = False,
+    waking: bool = False,
 ) -> dict[str, Any]:
-    """kube-prometheus-stack values (pure: the tests render and check them)."""
+    """kube-prometheus-stack values (pure: the tests render and check them). `sleeps`: the
+    stack has a sleep schedule; `waking`: the program declares it waking (docs/sleep.md)."""
     placement = {"nodeSelector": dict(node_selector)}
     return {
         "fullnameOverride": PROMETHEUS_STACK_CHART,
@@ -353,7 +385,12 @@ def prometheus_stack_values(
                 "annotations": {ROLE_ARN_ANNOTATION: alertmanager_role_arn},
             },
             "config": alertmanager_config(
-                topic_arn, region, environment, chat_topic_arn=chat_topic_arn
+                topic_arn,
+                region,
+                environment,
+                chat_topic_arn=chat_topic_arn,
+                sleeps=sleeps,
+                waking=waking,
             ),
             "alertmanagerSpec": {
                 **placement,

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import functools
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from components.observability.prometheus import WAKE_GATE
 from components.schedule import parse_time
+from tests.alertmanager import CHART_ALERTS, alertmanager, firing_alerts, outcomes, post
 from tests.eventbridge import matches
 from tools import plan as planner
 from tools.mocks import ACCOUNT_ID
@@ -118,9 +121,8 @@ def test_dev_awake_is_the_graph_without_a_schedule() -> None:
     always = graph("dev", AWAKE, (("airflow:awakeHours", ""),))
     assert scheduled.outputs["phase"] == always.outputs["phase"] == "awake"
     assert _graph_of(scheduled) == _graph_of(always)
-    # And at night the override keeps it up, the same graph again.
-    late = graph("dev", ASLEEP, (("airflow:awake", "true"),))
-    assert _graph_of(late) == _graph_of(always)
+    # The override at night (`awake: true`) is this phase too (tests/sleep/test_phase.py), and
+    # components read only the phase: no third plan of dev needed.
 
 
 def test_dev_waking_declares_the_platform_with_paging_off() -> None:
@@ -237,6 +239,63 @@ def test_no_alarm_or_rule_reaches_people_while_asleep_or_waking(
             assert deliveries(quiet, event) == [], (when, event["detail-type"])
 
 
+def alertmanager_settings(plan: planner.Plan) -> dict[str, Any]:
+    (release,) = [
+        r for r in of_type(plan, "kubernetes:helm.sh/v3:Release")
+        if r["name"].endswith("-prometheus-stack")
+    ]  # fmt: skip
+    return dict(release["inputs"]["values"]["alertmanager"])
+
+
+def prometheus_alerts(plan: planner.Plan) -> list[dict[str, str]]:
+    """A firing alert for every alerting rule the stack's PrometheusRules declare."""
+    return [
+        alert
+        for r in plan.resources()
+        if r["inputs"].get("kind") == "PrometheusRule"
+        for alert in firing_alerts(r["inputs"]["spec"]["groups"])
+    ]
+
+
+def test_no_prometheus_alert_reaches_people_asleep_or_waking_and_only_once_healthy_after(
+    tmp_path: Path,
+) -> None:
+    staging = tuple(STAGING.items())
+    awake, waking = graph("prod", AWAKE, staging), graph("prod", EKS_WAKING, staging)
+    asleep = graph("prod", ASLEEP, staging)
+    alerts = prometheus_alerts(awake)
+    (gate,) = [a for a in alerts if a["alertname"] == WAKE_GATE]
+    alerts = [a for a in alerts if a is not gate] + CHART_ALERTS
+    assert len(alerts) > 10
+    # Asleep, Alertmanager has no node to run on, and its release keeps the day's values: going
+    # to sleep upgrades no release on nodes that are leaving.
+    for group in of_type(asleep, "aws:eks/nodeGroup:NodeGroup"):
+        assert group["inputs"]["scalingConfig"]["desiredSize"] == 0, group["name"]
+    assert alertmanager_settings(asleep) == alertmanager_settings(awake)
+    # Waking, every alert reaches nobody, before the gate has been evaluated too.
+    assert sorted(map(str, prometheus_alerts(waking))) == sorted(map(str, prometheus_alerts(awake)))
+    with alertmanager(tmp_path / "waking", alertmanager_settings(waking)["config"]) as url:
+        post(url, alerts)
+        found = outcomes(url, len(alerts))
+    assert {receivers for _, receivers in found.values()} == {("null",)}
+    # Awake, everything waits while the gate fires and reaches people once it resolves.
+    with alertmanager(tmp_path / "awake", alertmanager_settings(awake)["config"]) as url:
+        post(url, [gate, *alerts])
+        held = outcomes(url, len(alerts) + 1)
+        post(url, [gate], resolved=True)
+        healthy = outcomes(url, len(alerts))
+    held.pop(WAKE_GATE)
+    assert {state for state, _ in held.values()} == {"suppressed"}
+    assert ("active", ("sns",)) in healthy.values()
+    assert {receivers for _, receivers in healthy.values()} == {("sns",)}
+
+
+def test_prod_as_shipped_has_no_wake_gate() -> None:
+    prod = graph("prod", ASLEEP)
+    assert WAKE_GATE not in json.dumps(alertmanager_settings(prod), default=str)
+    assert WAKE_GATE not in {a["alertname"] for a in prometheus_alerts(prod)}
+
+
 def test_eks_asleep_prices_what_cannot_sleep_and_the_stopped_database_as_storage() -> None:
     from finops import estimate
     from finops.schedule import ASLEEP_USAGE, staying
@@ -259,3 +318,25 @@ def test_eks_asleep_prices_what_cannot_sleep_and_the_stopped_database_as_storage
     assert kept["aws:elasticache/replicationGroup:ReplicationGroup"] > 0
     assert "aws:eks/nodeGroup:NodeGroup" not in kept  # zero nodes cost nothing
     assert asleep.monthly_total < awake.monthly_total / 2
+
+
+@pytest.mark.parametrize(("stack", "overrides"), [("dev", ()), ("prod", tuple(STAGING.items()))])
+def test_asleep_nothing_writes_the_platforms_logs_and_what_stays_still_logs(
+    stack: str, overrides: tuple[tuple[str, str], ...]
+) -> None:
+    from finops import estimate
+    from finops.schedule import ASLEEP_USAGE
+
+    def ingestion(report: Any, kind: str) -> float:
+        return sum(li.monthly for li in report.line_items if f"logs.gb_per_month.{kind}" in li.note)
+
+    awake = estimate(graph(stack, AWAKE, overrides).resources())
+    asleep = estimate(graph(stack, ASLEEP, overrides).resources(), usage=ASLEEP_USAGE)
+    # The environment is gone (MWAA); no node runs Container Insights' agents (EKS).
+    sleeping = "mwaa_" if stack == "dev" else "container_insights_"
+    assert ingestion(awake, sleeping) > 0
+    assert ingestion(asleep, sleeping) == 0
+    # The VPC's flow logs (and EKS's control plane) go on: priced as by day.
+    staying_kinds = ["vpc_flow_logs"] + (["eks_control_plane"] if stack == "prod" else [])
+    for kind in staying_kinds:
+        assert ingestion(asleep, kind) == ingestion(awake, kind) > 0, kind
