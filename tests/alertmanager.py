@@ -86,10 +86,14 @@ def post(url: str, alerts: list[Mapping[str, str]], *, resolved: bool = False) -
     urllib.request.urlopen(request, timeout=10).close()
 
 
-def outcomes(url: str, count: int) -> dict[str, tuple[str, tuple[str, ...]]]:
+def outcomes(url: str, count: int, settle: float = 1.5) -> dict[str, tuple[str, tuple[str, ...]]]:
     """alertname -> (state: active | suppressed, receivers) of the firing alerts, once
-    Alertmanager lists `count` of them and has judged their inhibition."""
+    Alertmanager lists `count` of them, has judged each, and has not changed its judgement for
+    `settle` seconds: its inhibitor learns of a new or resolved source alert a moment after
+    the API took it, later still on a loaded machine."""
     deadline = time.monotonic() + 30  # generous: CI machines run other suites beside this one
+    last: dict[str, tuple[str, tuple[str, ...]]] | None = None
+    since = time.monotonic()
     while True:
         found = {
             a["labels"]["alertname"]: (
@@ -98,9 +102,12 @@ def outcomes(url: str, count: int) -> dict[str, tuple[str, tuple[str, ...]]]:
             )
             for a in _get(f"{url}/api/v2/alerts?active=true&silenced=true&inhibited=true")
         }
-        if (len(found) == count and all(s != "unprocessed" for s, _ in found.values())) or (
-            time.monotonic() > deadline
-        ):
+        judged = len(found) == count and all(s != "unprocessed" for s, _ in found.values())
+        if found != last:
+            last, since = found, time.monotonic()
+        elif judged and time.monotonic() - since >= settle:
+            return found
+        if time.monotonic() > deadline:
             return found
         time.sleep(0.1)
 
