@@ -40,6 +40,7 @@ TYPICAL_SECONDS = {
     "e2e-sign-in": 90,
     "bench-guard": 215,
     "upgrade-test-fast": 60,
+    "upgrade-test-migration": 300,  # measured at load 10-30 (2026-12-07): an upper bound
     "local-install": 20,
     "local-up": 60,
     "bench-run": 180,

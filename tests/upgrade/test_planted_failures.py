@@ -17,6 +17,7 @@ from local.config import DAGS_FOLDER, REPO
 from tools.upgrade import venvs
 from tools.upgrade.dags_on_target import dags_on_target
 from tools.upgrade.dependencies import dependency_diff
+from tools.upgrade.offered import index_sources, index_versions
 
 PINNED = venvs.pinned_airflow()
 
@@ -32,13 +33,18 @@ def test_a_target_no_index_offers_stops_at_step_1_and_the_report_is_still_writte
     [line] = out.stderr.strip().splitlines()
     assert line.startswith(
         "upgrade-test: step 1 (Offered where it must run) failed: Airflow 3.99.0 is not on the "
-        "package index this machine reads"
+        f"package index this machine reads ({index_sources()}; newest there: "
+        f"{index_versions('apache-airflow')[0]}): nothing to install, resolve or migrate with"
     ), line
+    assert "pip's index http" in line
     assert line.endswith(f"details: {tmp_path}/report.md")
     report = json.loads((tmp_path / "report.json").read_text())
     assert [(s["number"], s["verdict"]) for s in report["steps"]] == [
         (1, "fail"), (2, "skipped"), (3, "skipped")
     ]  # fmt: skip
+    # The steps that could not be rehearsed say why.
+    why = f"not run: step 1 failed: {report['steps'][0]['summary']}"
+    assert [s["summary"] for s in report["steps"][1:]] == [why, why]
     # The other findings of the step are still reported: MWAA's parity among them.
     assert any(
         d.startswith("prod only: breaks dev/prod parity") for d in report["steps"][0]["details"]
@@ -81,4 +87,4 @@ def test_a_dag_importing_a_module_the_target_removed_stops_step_3(tmp_path: Path
     assert result.summary == (
         "import error in legacy.py: ModuleNotFoundError: No module named 'airflow.operators.dummy'"
     )
-    # Unplanted, the same DAGs pass: `make upgrade-test-fast` runs that before these tests.
+    # Unplanted, the same DAGs pass: tests/upgrade/test_planted_migration_failure.py.

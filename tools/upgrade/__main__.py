@@ -1,5 +1,6 @@
 """Rehearse an Airflow upgrade and its rollback: python -m tools.upgrade --to 3.3.1
-[--from 3.0.6] [--state airflow-state.json] [--chart 1.21.0] [--fast] [--constraints FILE]
+[--from 3.0.6] [--state airflow-state.json] [--sql FILE] [--chart 1.21.0] [--fast]
+[--constraints FILE]
 
 Exit 0 when every step passes (warnings included), 1 at the first failing step, with one line
 naming it and the report (build/upgrade/<from>-to-<to>/report.md, report.json)."""
@@ -22,6 +23,8 @@ def parse(argv: Sequence[str] | None) -> Options:
     parser.add_argument("--from", dest="from_version", default="",
                         help="the version to upgrade from (default: the pinned one)")  # fmt: skip
     parser.add_argument("--state", type=Path, help="a state document (make state-export)")
+    parser.add_argument("--sql", type=Path,
+                        help="SQL run on FROM's database before the copy is migrated")  # fmt: skip
     parser.add_argument("--chart", help="the Airflow chart version (default: the pinned one)")
     parser.add_argument("--fast", action="store_true",
                         help="steps 1-3 only: no platform is started (make test)")  # fmt: skip
@@ -34,6 +37,7 @@ def parse(argv: Sequence[str] | None) -> Options:
         to_version=args.to,
         from_version=args.from_version or venvs.pinned_airflow(),
         state=args.state.resolve() if args.state else None,
+        sql=args.sql.resolve() if args.sql else None,
         chart=args.chart,
         last_step=3 if args.fast else 5,
         constraints=args.constraints.resolve() if args.constraints else None,
@@ -44,9 +48,10 @@ def parse(argv: Sequence[str] | None) -> Options:
 
 def main(argv: Sequence[str] | None = None) -> int:
     options = parse(argv)
-    if options.state and not options.state.exists():
-        print(f"error: STATE={options.state} does not exist", file=sys.stderr)
-        return 2
+    for what, path in (("STATE", options.state), ("SQL", options.sql)):
+        if path and not path.exists():
+            print(f"error: {what}={path} does not exist", file=sys.stderr)
+            return 2
     report = rehearse(options)
     where = shown(folder(options) / "report.md")
     failed = report.failed

@@ -36,6 +36,26 @@ def index_versions(package: str) -> list[str]:
     return []
 
 
+def index_sources() -> str:
+    """Where pip reads releases from, as its configuration says (files and PIP_* variables):
+    the index, the extra indexes and find-links folders."""
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "config", "list"], capture_output=True, text=True,
+        check=False,
+    )  # fmt: skip
+    found: dict[str, dict[str, None]] = {}  # ordered sets: a value set twice is named once
+    for line in result.stdout.splitlines():
+        key, _, value = line.partition("=")
+        found.setdefault(key.rsplit(".", 1)[-1], {}).update(
+            dict.fromkeys(value.strip("'\"").split())
+        )
+    named = {"index-url": "pip's index", "extra-index-url": "extra indexes",
+             "find-links": "find-links"}  # fmt: skip
+    found.setdefault("index-url", {"https://pypi.org/simple": None})
+    return ", ".join(f"{label} {' '.join(found[key])}" for key, label in named.items()
+                     if found.get(key))  # fmt: skip
+
+
 def mwaa_verdict(version: str) -> tuple[bool, str]:
     if version in MWAA_AIRFLOW_VERSIONS:
         return True, f"MWAA offers {version} ({VERSIONS_FILE}, MWAA_AIRFLOW_VERSIONS)"
@@ -143,8 +163,9 @@ def offered(
     else:
         newest = on_index[0] if on_index else "none"
         failures.append(
-            f"Airflow {to_version} is not on the package index this machine reads (newest "
-            f"there: {newest}): nothing to install, resolve or migrate with"
+            f"Airflow {to_version} is not on the package index this machine reads "
+            f"({index_sources()}; newest there: {newest}): nothing to install, resolve or "
+            "migrate with"
         )
     if from_version not in on_index:
         failures.append(f"Airflow {from_version} (FROM) is not on the package index")

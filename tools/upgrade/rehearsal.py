@@ -12,6 +12,7 @@ import re
 import subprocess
 import sys
 import time
+import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +39,10 @@ class Rehearsal:
     work: Path
     from_venv: Path
     to_venv: Path
+    sql: Path | None = None
+    """SQL run on FROM's database once its state is made, before the copy is migrated:
+    what your real database has and the rehearsal's has not (views or grants on Airflow's
+    tables, rows your tools wrote)."""
     echo: Callable[[str], None] = print
     runs_from: list[tuple[str, str]] = field(default_factory=list)
     runs_to: list[tuple[str, str]] = field(default_factory=list)
@@ -103,6 +108,27 @@ def state_cli(platform: local.Platform, command: str, *args: str) -> str:
     )  # fmt: skip
     if result.returncode:
         raise CheckFailed(f"state {command} failed: {result.stderr.strip()[-300:]}")
+    return result.stdout
+
+
+def run_sql(platform: local.Platform, sql: Path) -> str:
+    """`sql` run by psql on the platform's metadata database, as Airflow connects to it,
+    stopping at the first error; returns psql's output."""
+    url = urllib.parse.urlsplit(platform.config.options["database.sql_alchemy_conn"])
+    query = dict(urllib.parse.parse_qsl(url.query))
+    env = {
+        **os.environ,
+        "PGHOST": url.hostname or "",
+        "PGPORT": str(url.port or 5432),
+        "PGUSER": urllib.parse.unquote(url.username or ""),
+        "PGPASSWORD": urllib.parse.unquote(url.password or ""),
+        "PGDATABASE": url.path.lstrip("/"),
+        "PGSSLMODE": query.get("sslmode", "prefer"),
+    }
+    result = subprocess.run(["psql", "--no-psqlrc", "-v", "ON_ERROR_STOP=1", "-f", str(sql)],
+                            env=env, capture_output=True, text=True, check=False)  # fmt: skip
+    if result.returncode:
+        raise CheckFailed(f"{sql.name} failed on FROM's database: {error_line(result.stderr)}")
     return result.stdout
 
 
@@ -213,6 +239,12 @@ def migration(
     except (local.PlatformError, CheckFailed, ApiError) as error:
         line = str(error).splitlines()[0]
         return StepResult(4, name, "fail", f"FROM {from_version} did not run: {line}")
+    if rehearsal.sql:
+        echo(f"  running {rehearsal.sql} on its database")
+        try:
+            run_sql(platform, rehearsal.sql)
+        except CheckFailed as error:
+            return StepResult(4, name, "fail", str(error))
     local.stop(rehearsal.original, keep=True)
     # cp -a keeps the PostgreSQL files' owner and modes (the server refuses others).
     subprocess.run(["cp", "-a", str(rehearsal.original), str(rehearsal.copy)], check=True)
@@ -232,6 +264,8 @@ def migration(
     warnings = warnings_in(record["output"])
     details = [f"`airflow db migrate` {from_version} → {to_version}: {record['seconds']:.1f} s",
                *(f"migration says: {w}" for w in warnings)]  # fmt: skip
+    if rehearsal.sql:
+        details.insert(0, f"{rehearsal.sql} ran on FROM's database before the copy")
     try:
         missing = runs_present(platform.client(), rehearsal.runs_from)
         if missing:

@@ -47,7 +47,10 @@ class Report:
         return next((s for s in self.steps if s.verdict == "fail"), None)
 
     def to_json(self) -> str:
-        return json.dumps({**asdict(self), "verdict": self.verdict}, indent=2)
+        # As in the Markdown: no commands to do it for real while a step fails.
+        commands = [] if self.failed else self.commands
+        return json.dumps({**asdict(self), "commands": commands, "verdict": self.verdict},
+                          indent=2)  # fmt: skip
 
     def to_markdown(self) -> str:
         lines = [

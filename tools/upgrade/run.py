@@ -34,6 +34,8 @@ class Options:
     to_version: str
     from_version: str
     state: Path | None = None
+    sql: Path | None = None
+    """SQL run on FROM's database before the copy is migrated (`Rehearsal.sql`)."""
     chart: str | None = None
     last_step: int = 5
     """3: the fast version (`make test`): no platform is started."""
@@ -73,7 +75,8 @@ def rehearse(options: Options, echo: Callable[[str], None] = print) -> Report:
         from_version=options.from_version,
         to_version=options.to_version,
         chart=options.chart or "pinned",
-        state=str(options.state) if options.state else "the e2e's (canary runs, a failed run)",
+        state=(str(options.state) if options.state else "the e2e's (canary runs, a failed run)")
+        + (f", then {options.sql}" if options.sql else ""),
         started=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         commands=commands(options),
     )
@@ -117,7 +120,7 @@ def rehearse(options: Options, echo: Callable[[str], None] = print) -> Report:
             from_venv = venvs.venv_for(options.from_version, from_lock)
         except venvs.VenvError as error:
             return StepResult(4, NAMES[4], "fail", str(error))
-        rehearsal_steps = Rehearsal(work, from_venv, context["to_venv"], echo=echo)
+        rehearsal_steps = Rehearsal(work, from_venv, context["to_venv"], options.sql, echo=echo)
         return migration(rehearsal_steps, options.from_version, options.to_version, options.state)
 
     def roll_back() -> StepResult:
@@ -141,7 +144,7 @@ def rehearse(options: Options, echo: Callable[[str], None] = print) -> Report:
     failed = report.failed
     for number in range(1, options.last_step + 1):
         if number not in ran:
-            why = f"not run: step {failed.number} failed" if failed else "not run"
+            why = f"not run: step {failed.number} failed: {failed.summary}" if failed else "not run"
             report.steps.append(StepResult(number, NAMES[number], "skipped", why))
     report.write(out)
     return report
