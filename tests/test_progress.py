@@ -64,7 +64,7 @@ def test_make_test_runs_its_steps_through_the_progress_lines() -> None:
     ).stdout.splitlines()  # fmt: skip
     assert dry[0].endswith('-m tools.progress "make test" lint typecheck unit integration '
                            "test-charts docs test-dags e2e e2e-dev e2e-state e2e-sign-in "
-                           "bench-guard upgrade-test-fast upgrade-test-migration")  # fmt: skip
+                           "bench-guard upgrade-test-fast")  # fmt: skip
     assert dry[1].endswith('-m tools.progress "make local" local-install local-up')
     assert dry[2].endswith('-m tools.progress "make e2e" charts e2e-run')
 

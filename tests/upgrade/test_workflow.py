@@ -54,7 +54,12 @@ def test_a_version_bump_is_rehearsed_from_the_base_version_and_a_readme_change_i
     assert paths_check(repo, base)["changed"] == "false"
     pins.write_text("apache-airflow==3.3.1\n")
     git(repo, "-c", "user.email=a@b", "-c", "user.name=t", "commit", "-qam", "bump")
-    assert paths_check(repo, base) == {"changed": "true", "from": "3.0.6", "to": "3.3.1"}
+    assert paths_check(repo, base) == {
+        "changed": "true",
+        "from": "3.0.6",
+        "to": "3.3.1",
+        "rehearsal": "false",
+    }
 
 
 def test_the_rehearsal_runs_then_and_its_report_reaches_the_summary_even_on_failure() -> None:
@@ -64,3 +69,26 @@ def test_the_rehearsal_runs_then_and_its_report_reaches_the_summary_even_on_fail
     summary = step("Report in the job summary")
     assert summary["if"].startswith("always()")
     assert summary["run"] == 'cat build/upgrade/*/report.md >> "$GITHUB_STEP_SUMMARY"'
+
+
+def test_a_change_to_the_rehearsal_itself_runs_its_planted_migration_failure(
+    tmp_path: Path,
+) -> None:
+    # make upgrade-test-migration is too slow for make test: it runs when its code changes.
+    repo = tmp_path / "repo"
+    (repo / "tools/upgrade").mkdir(parents=True)
+    (repo / "tools/upgrade/rehearsal.py").write_text("x = 1\n")
+    (repo / "README.md").write_text("hi\n")
+    git(repo, "init", "-q")
+    git(repo, "add", ".")
+    git(repo, "-c", "user.email=a@b", "-c", "user.name=t", "commit", "-qm", "base")
+    base = git(repo, "rev-parse", "HEAD")
+    (repo / "README.md").write_text("hello\n")
+    git(repo, "-c", "user.email=a@b", "-c", "user.name=t", "commit", "-qam", "docs")
+    assert paths_check(repo, base)["rehearsal"] == "false"
+    (repo / "tools/upgrade/rehearsal.py").write_text("x = 2\n")
+    git(repo, "-c", "user.email=a@b", "-c", "user.name=t", "commit", "-qam", "code")
+    assert paths_check(repo, base)["rehearsal"] == "true"
+    planted = step("The rehearsal stops at a planted migration failure (its own code changed)")
+    assert planted["if"] == "steps.paths.outputs.rehearsal == 'true'"
+    assert planted["run"] == "make upgrade-test-migration"
