@@ -7,6 +7,7 @@ its platform while the others idle."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import time
@@ -119,6 +120,7 @@ def run(bench: Bench, tasks: int, repeat: int) -> Run:
     """Trigger every DAG at once, wait for all, and count what the run cost."""
     p, api = bench.platform, bench.api
     sup = platform.Supervisor(p.state)
+    load_before = os.getloadavg()[0]
     cpu_before = probes.cpu_seconds(sup)
     db_before = probes.pgbouncer_stats(p)
     probes.start_recording(p)
@@ -143,6 +145,7 @@ def run(bench: Bench, tasks: int, repeat: int) -> Run:
         cpu_s=cpu,
         db={k: int(v) for k, v in db.items()},
         aws=aws,
+        load=[round(load_before, 2), round(os.getloadavg()[0], 2)],
     )
 
 
@@ -180,7 +183,8 @@ def interleaved(
                     result = run(benches[config], tasks, repeat)
                     echo(
                         f"{config} {tasks} tasks, repeat {repeat}: {result.wall_s} s, "
-                        f"CPU {sum(result.cpu_s.values()):.1f} s, {result.db}, {result.aws}"
+                        f"CPU {sum(result.cpu_s.values()):.1f} s, {result.db}, {result.aws}, "
+                        f"load {result.load}"
                     )
                     results.append(result)
                     if on_run:
