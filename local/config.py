@@ -221,13 +221,15 @@ def local_config(
     airflow_defaults: bool = False,
     sign_in: bool = False,
     features: Collection[str] = (),
+    tuning: Mapping[str, str] | None = None,
 ) -> LocalConfig:
     """The local platform of `settings.stack`: what the stack's platform would run.
 
     `airflow_defaults` leaves the program's Airflow options out (Airflow's defaults) at the
     same shape: the same schedulers, executor, processes and servers, the benchmark's
     baseline. `features` (names in FEATURES) keeps those of the program's options on top of
-    the defaults, one feature's cost at a time."""
+    the defaults, one feature's cost at a time. `tuning` ('section.key' -> value) is a
+    candidate change to the program's options, measured against them before it is adopted."""
     unknown = set(features) - set(FEATURES)
     if unknown:
         raise ValueError(f"features: {sorted(unknown)} unknown; known: {sorted(FEATURES)}")
@@ -285,6 +287,7 @@ def local_config(
             "core.executor": "CeleryExecutor",
             **{k: v for k, v in options.items() if k in kept},
         }
+    options.update(tuning or {})
     options.update(
         {
             "database.sql_alchemy_conn": metadata,

@@ -30,6 +30,21 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "defaults+remote-logs": {"airflow_defaults": True, "features": ("remote-logs",)},
     "defaults+secrets-backend": {"airflow_defaults": True, "features": ("secrets-backend",)},
 }
+# What `make bench-local` runs unless asked otherwise.
+MEASURED = tuple(CONFIGS)
+# Candidate changes to the program's options, each run beside `program` before it is adopted
+# (`--configs program <candidate>`; docs/benchmark.md, "Tuning").
+CANDIDATES: dict[str, dict[str, str]] = {
+    # Unchanged DAG files re-parsed every 120 s, not Airflow's 30 (changed files are parsed
+    # at once either way: `file_parsing_sort_mode` modified_time).
+    "program+parse-120s": {"dag_processor.min_file_process_interval": "120"},
+}
+CONFIGS.update(
+    {
+        name: {"airflow_defaults": False, "features": (), "tuning": t}
+        for name, t in CANDIDATES.items()
+    }
+)
 RUN_TIMEOUT = 3600.0
 # Several platforms starting side by side on a loaded machine take longer than one.
 START_TIMEOUT = 900.0

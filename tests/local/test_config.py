@@ -44,6 +44,7 @@ def config_of(
     fast: bool = False,
     airflow_defaults: bool = False,
     features: tuple[str, ...] = (),
+    tuning: dict[str, str] | None = None,
     **overrides: Any,
 ) -> LocalConfig:
     return local_config(
@@ -56,6 +57,7 @@ def config_of(
         fast=fast,
         airflow_defaults=airflow_defaults,
         features=features,
+        tuning=tuning,
     )
 
 
@@ -233,3 +235,14 @@ def test_a_feature_on_the_defaults_is_the_programs_options_for_it_and_nothing_el
     assert "AIRFLOW__CELERY__WORKER_CONCURRENCY" not in logs.env | secrets.env
     with pytest.raises(ValueError, match="features: \\['parsing'\\] unknown"):
         config_of("prod", airflow_defaults=True, features=("parsing",))
+
+
+def test_a_tuning_candidate_is_the_programs_options_with_that_one_change() -> None:
+    program = config_of("prod")
+    tuned = config_of("prod", tuning={"dag_processor.min_file_process_interval": "120"})
+    changed = {
+        k for k in program.env.keys() | tuned.env.keys() if program.env.get(k) != tuned.env.get(k)
+    }
+    assert changed == {"AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL"}
+    assert tuned.env["AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL"] == "120"
+    assert tuned.processes == program.processes
