@@ -809,7 +809,8 @@ def _start_all(
     _wait("Airflow (API server, schedulers, triggerer, DAG processor)",
           lambda: healthy(cfg.api_url, components), start_timeout,
           sup.logs / "api-server.log")  # fmt: skip
-    _wait("the Celery worker", lambda: worker_ready(sup, offsets["worker"]), 60,
+    # Started with the others: on loaded cores it can be ready well after the API server.
+    _wait("the Celery worker", lambda: worker_ready(sup, offsets["worker"]), start_timeout,
           sup.logs / "worker.log")  # fmt: skip
 
 
