@@ -22,6 +22,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from components.eks.airflow import (
     METADATA_CONNECTION,
@@ -241,7 +242,8 @@ def local_config(
     chat_topic = f"{env_base}-alerts-chat"
     # The broker URL the program generates, with host, port and the CA substituted.
     broker = BROKER_URL.format(secrets.redis_password, "127.0.0.1", ports.redis)
-    broker += f"&ssl_ca_certs={ca_file}"
+    # Quoted: Celery reads the query with parse_qsl, where a '+' in the path is a space.
+    broker += f"&ssl_ca_certs={quote(str(ca_file), safe='/')}"
     env: dict[str, str] = {}
     pg_ini = pg_users = None
     log_bucket: str | None = None

@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
@@ -66,6 +67,17 @@ def test_prod_broker_is_the_programs_rediss_url_on_local_redis_with_the_ca() -> 
     assert cfg.env["AIRFLOW__CELERY__BROKER_URL"] == (
         f"rediss://:redispw@127.0.0.1:{PORTS.redis}/0?ssl_cert_reqs=required&ssl_ca_certs={CA}"
     )
+
+
+def test_the_brokers_ca_path_survives_a_plus_in_the_state_folder() -> None:
+    """A benchmark platform's folder is named after its configuration (`defaults+remote-logs`);
+    Celery reads the URL's query with parse_qsl, where a bare '+' is a space."""
+    ca = Path("/tmp/airflow-bench-defaults+remote-logs-x/state/pki/ca.crt")
+    settings = settings_of("prod")
+    cfg = local_config(settings, ports=PORTS, secrets=SECRETS, state=STATE, ca_file=ca,
+                       account_id="111122223333")  # fmt: skip
+    query = urlsplit(cfg.env["AIRFLOW__CELERY__BROKER_URL"]).query
+    assert dict(parse_qsl(query))["ssl_ca_certs"] == str(ca)
 
 
 def test_prod_metadata_goes_through_pgbouncer_to_the_pooled_database() -> None:
