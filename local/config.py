@@ -67,6 +67,10 @@ LOCAL_ONLY = {
     # One uvicorn worker: with several, uvicorn restarts any child that answers its health
     # ping late, and on a loaded two-core machine they start too slowly and never settle.
     "api.workers": "1",
+    # That one worker also answers the tasks' Execution API calls; at load 25+ on two cores
+    # it answers later than Airflow's 5 s, and a task whose calls all time out fails
+    # (httpx.ReadTimeout in the worker's log; docs/benchmark.md).
+    "workers.execution_api_timeout": "30",
 }
 # Shorter heartbeats, polls and timeouts so the end-to-end test on two cores takes minutes,
 # not hours. Only `make e2e` / `make bench-local` use them; `make local` runs the program's
