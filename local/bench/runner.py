@@ -20,6 +20,7 @@ from typing import Any
 from local import platform
 from local.bench import dags, probes
 from local.bench.figures import Run, difference, timings
+from local.config import REPO
 
 STACK = "prod"
 # name -> how local.platform.start builds it: Airflow's defaults at the program's shape,
@@ -143,7 +144,10 @@ def run(bench: Bench, tasks: int, repeat: int) -> Run:
     for dag_id, run_id in runs.items():
         state = api.wait(dag_id, run_id, timeout=RUN_TIMEOUT)
         if state != "success":
-            raise RuntimeError(f"{bench.config}: {dag_id} run {run_id} ended {state}")
+            kept = keep_logs(bench.config, p.state, REPO / "build")
+            raise RuntimeError(
+                f"{bench.config}: {dag_id} run {run_id} ended {state} (logs: {kept})"
+            )
     cpu = difference(probes.cpu_seconds(sup), cpu_before)
     db = difference(probes.pgbouncer_stats(p), db_before)
     aws = probes.aws_calls(p)
@@ -162,6 +166,13 @@ def run(bench: Bench, tasks: int, repeat: int) -> Run:
         aws=aws,
         load=[round(load_before, 2), round(os.getloadavg()[0], 2)],
     )
+
+
+def keep_logs(config: str, state: Path, build: Path) -> Path:
+    """A failed run's platform logs, copied out before the platform and its folder go."""
+    kept = build / f"bench-failed-{config.replace('+', '-')}-logs"
+    shutil.copytree(platform.Supervisor(state).logs, kept, dirs_exist_ok=True)
+    return kept
 
 
 def interleaved(
