@@ -251,10 +251,10 @@ def test_a_feature_on_the_defaults_is_the_programs_options_for_it_and_nothing_el
 
 def test_a_tuning_candidate_is_the_programs_options_with_that_one_change() -> None:
     program = config_of("prod")
-    tuned = config_of("prod", tuning={"dag_processor.min_file_process_interval": "120"})
+    tuned = config_of("prod", tuning={"dag_processor.min_file_process_interval": "30"})
     changed = {
         k for k in program.env.keys() | tuned.env.keys() if program.env.get(k) != tuned.env.get(k)
     }
     assert changed == {"AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL"}
-    assert tuned.env["AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL"] == "120"
+    assert tuned.env["AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL"] == "30"
     assert tuned.processes == program.processes
