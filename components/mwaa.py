@@ -29,6 +29,7 @@ from components.buckets import BucketSpec, SecureBucket, secure_bucket
 from components.mwaa_sign_in import MwaaSignIn, MwaaSignInArgs
 from components.platform import (
     SECRETS_BACKEND,
+    TUNED_AIRFLOW_OPTIONS,
     AirflowPlatform,
     WatchTargets,
     secrets_backend_kwargs,
@@ -170,6 +171,7 @@ def airflow_options(airflow: AirflowSettings) -> dict[str, str]:
         "secrets.backend": SECRETS_BACKEND,
         # No connection of the program's is in MWAA's environment: nothing to skip.
         "secrets.backend_kwargs": secrets_backend_kwargs(),
+        **TUNED_AIRFLOW_OPTIONS,
         **airflow.options,
     }
 

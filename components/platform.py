@@ -18,6 +18,14 @@ import pulumi_kubernetes as k8s
 CONNECTIONS_PREFIX = "airflow/connections"
 VARIABLES_PREFIX = "airflow/variables"
 SECRETS_BACKEND = "airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend"
+# Airflow options both platforms start from; a stack's `airflowConfigOptions` may override
+# them. Each was measured by `make bench-local` before it was adopted (docs/benchmark.md).
+TUNED_AIRFLOW_OPTIONS = {
+    # Unchanged DAG files re-parsed every 120 s, not Airflow's 30: the DAG processor's CPU
+    # per task falls; a changed file is parsed at once either way (the default
+    # `file_parsing_sort_mode`, modified_time, queues files changed since their last parse).
+    "dag_processor.min_file_process_interval": "120",
+}
 # Alarms on a signal that should never go silent (a heartbeat, the node count, the daily state
 # backup). They treat missing data as missing: a new stack, which has produced no data yet,
 # stays INSUFFICIENT_DATA instead of paging; a signal that falls silent after reporting goes

@@ -22,6 +22,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from components.eks.airflow import (
     METADATA_CONNECTION,
@@ -66,6 +67,10 @@ LOCAL_ONLY = {
     # One uvicorn worker: with several, uvicorn restarts any child that answers its health
     # ping late, and on a loaded two-core machine they start too slowly and never settle.
     "api.workers": "1",
+    # That one worker also answers the tasks' Execution API calls; at load 25+ on two cores
+    # it answers later than Airflow's 5 s, and a task whose calls all time out fails
+    # (httpx.ReadTimeout in the worker's log; docs/benchmark.md).
+    "workers.execution_api_timeout": "30",
 }
 # Shorter heartbeats, polls and timeouts so the end-to-end test on two cores takes minutes,
 # not hours. Only `make e2e` / `make bench-local` use them; `make local` runs the program's
@@ -221,13 +226,15 @@ def local_config(
     airflow_defaults: bool = False,
     sign_in: bool = False,
     features: Collection[str] = (),
+    tuning: Mapping[str, str] | None = None,
 ) -> LocalConfig:
     """The local platform of `settings.stack`: what the stack's platform would run.
 
     `airflow_defaults` leaves the program's Airflow options out (Airflow's defaults) at the
     same shape: the same schedulers, executor, processes and servers, the benchmark's
     baseline. `features` (names in FEATURES) keeps those of the program's options on top of
-    the defaults, one feature's cost at a time."""
+    the defaults, one feature's cost at a time. `tuning` ('section.key' -> value) is a
+    candidate change to the program's options, measured against them before it is adopted."""
     unknown = set(features) - set(FEATURES)
     if unknown:
         raise ValueError(f"features: {sorted(unknown)} unknown; known: {sorted(FEATURES)}")
@@ -239,7 +246,8 @@ def local_config(
     chat_topic = f"{env_base}-alerts-chat"
     # The broker URL the program generates, with host, port and the CA substituted.
     broker = BROKER_URL.format(secrets.redis_password, "127.0.0.1", ports.redis)
-    broker += f"&ssl_ca_certs={ca_file}"
+    # Quoted: Celery reads the query with parse_qsl, where a '+' in the path is a space.
+    broker += f"&ssl_ca_certs={quote(str(ca_file), safe='/')}"
     env: dict[str, str] = {}
     pg_ini = pg_users = None
     log_bucket: str | None = None
@@ -285,6 +293,7 @@ def local_config(
             "core.executor": "CeleryExecutor",
             **{k: v for k, v in options.items() if k in kept},
         }
+    options.update(tuning or {})
     options.update(
         {
             "database.sql_alchemy_conn": metadata,

@@ -633,6 +633,7 @@ def start(
     extra_dags: tuple[Path, ...] = (),
     airflow_defaults: bool = False,
     features: Collection[str] = (),
+    tuning: Mapping[str, str] | None = None,
     install: bool = True,
     echo: Callable[[str], None] = print,
     sign_in: LocalSignIn | None = None,
@@ -644,7 +645,8 @@ def start(
     A platform already running in `state` is left as it is (and returned). `fast` applies
     FAST_TEST_TUNING; `extra_dags` adds DAG folders (bundles) beside dags/, for tests;
     `sign_in` lets people sign in through an OpenID Connect provider (local/sign_in.py);
-    `airflow_defaults` and `features`: the benchmark's baselines (`local_config`).
+    `airflow_defaults`, `features` and `tuning`: the benchmark's configurations
+    (`local_config`).
     `venv` runs another Airflow venv than .venv-airflow, at whatever version it has (the
     upgrade rehearsal); `airflow db migrate` then takes the database to that version, and
     `last_migration` says how long it took."""
@@ -694,6 +696,7 @@ def start(
                 "airflow_defaults": airflow_defaults,
                 "sign_in": sign_in.as_json() if sign_in else None,
                 "features": sorted(features),
+                "tuning": dict(tuning or {}),
                 "venv": str(venv) if venv else None,
                 "airflow_version": version,
             }
@@ -745,6 +748,7 @@ def _config(home: Path, settings: Settings) -> LocalConfig:
         airflow_defaults=meta.get("airflow_defaults", False),
         sign_in=bool(meta.get("sign_in")),
         features=meta.get("features", ()),
+        tuning=meta.get("tuning"),
     )
 
 
@@ -805,7 +809,8 @@ def _start_all(
     _wait("Airflow (API server, schedulers, triggerer, DAG processor)",
           lambda: healthy(cfg.api_url, components), start_timeout,
           sup.logs / "api-server.log")  # fmt: skip
-    _wait("the Celery worker", lambda: worker_ready(sup, offsets["worker"]), 60,
+    # Started with the others: on loaded cores it can be ready well after the API server.
+    _wait("the Celery worker", lambda: worker_ready(sup, offsets["worker"]), start_timeout,
           sup.logs / "worker.log")  # fmt: skip
 
 

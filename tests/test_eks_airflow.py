@@ -343,6 +343,16 @@ def test_extra_airflow_options_are_merged_and_managed_ones_refused() -> None:
         render(airflowConfigOptions=["logging.remote_logging=False"])
 
 
+def test_unchanged_dag_files_are_reparsed_every_two_minutes_unless_the_stack_says_otherwise() -> (
+    None
+):
+    # make bench-local measured the DAG processor's CPU per task at 30 s and 120 s
+    # (docs/benchmark.md, "Tuning"); a stack can still choose its own interval.
+    assert render()["config"]["dag_processor"]["min_file_process_interval"] == "120"
+    chosen = render(airflowConfigOptions=["dag_processor.min_file_process_interval=30"])
+    assert chosen["config"]["dag_processor"]["min_file_process_interval"] == "30"
+
+
 def test_network_policies_on_and_the_api_server_open_to_the_alb_and_airflow_pods() -> None:
     v = render()
     assert v["networkPolicies"] == {"enabled": True}

@@ -373,6 +373,18 @@ def test_environment_arguments(dags: Path) -> None:
     assert options["core.default_timezone"] == "utc"
 
 
+def test_unchanged_dag_files_are_reparsed_every_two_minutes_on_mwaa_too(dags: Path) -> None:
+    options = env_of(build(dags)).inputs["airflowConfigurationOptions"]
+    assert options["dag_processor.min_file_process_interval"] == "120"
+    chosen = build(dags, airflowConfigOptions=["dag_processor.min_file_process_interval=30"])
+    assert (
+        env_of(chosen).inputs["airflowConfigurationOptions"][
+            "dag_processor.min_file_process_interval"
+        ]
+        == "30"
+    )
+
+
 def test_public_web_server_is_an_explicit_opt_in(dags: Path) -> None:
     d = build(dags, mwaaPublicWebserver=True)
     assert env_of(d).inputs["webserverAccessMode"] == "PUBLIC_ONLY"

@@ -43,6 +43,7 @@ from components.eks.state_logins import (
 from components.irsa import ROLE_ARN_ANNOTATION, ServiceAccount
 from components.platform import (
     SECRETS_BACKEND,
+    TUNED_AIRFLOW_OPTIONS,
     secrets_backend_kwargs,
 )
 from components.settings import AccessSettings, AirflowSettings, EksSettings
@@ -315,11 +316,12 @@ def state_backup_env(inputs: ChartInputs) -> list[dict[str, Any]]:
 
 
 def airflow_config(inputs: ChartInputs) -> dict[str, dict[str, Any]]:
-    """airflow.cfg sections: extra options from settings, then the ones the platform manages
-    (remote logs in S3, the Secrets Manager backend shared with MWAA, no examples). Settings
-    refuse extra options that collide with these (MANAGED_AIRFLOW_OPTIONS)."""
+    """airflow.cfg sections: the tuned defaults (TUNED_AIRFLOW_OPTIONS), extra options from
+    settings over them, then the ones the platform manages (remote logs in S3, the Secrets
+    Manager backend shared with MWAA, no examples). Settings refuse extra options that
+    collide with these (MANAGED_AIRFLOW_OPTIONS)."""
     config: dict[str, dict[str, Any]] = {}
-    for option, value in inputs.airflow.options.items():
+    for option, value in {**TUNED_AIRFLOW_OPTIONS, **inputs.airflow.options}.items():
         section, key = option.split(".", 1)
         config.setdefault(section, {})[key] = value
     managed: dict[str, dict[str, Any]] = {

@@ -16,7 +16,7 @@ from local.config import REPO
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m local.bench")
-    parser.add_argument("--configs", nargs="+", default=list(runner.CONFIGS),
+    parser.add_argument("--configs", nargs="+", default=list(runner.MEASURED),
                         choices=list(runner.CONFIGS))  # fmt: skip
     parser.add_argument("--sizes", nargs="+", type=int, default=[200, 2000],
                         help="tasks per run, in order (20 DAGs share them)")  # fmt: skip

@@ -31,6 +31,8 @@ class Run:
     """Statements and transactions PgBouncer forwarded during the run."""
     aws: dict[str, int] = field(default_factory=dict)
     """AWS calls during the run, 'service.Operation' -> count."""
+    load: list[float] = field(default_factory=list)
+    """The machine's 1-minute load average when the run started and when it ended."""
 
 
 def _time(value: str) -> datetime:

@@ -17,6 +17,17 @@ def _group(runs: Sequence[Run]) -> dict[int, dict[str, list[Run]]]:
     return groups
 
 
+def _load_line(runs: Sequence[Run]) -> list[str]:
+    """How busy the machine was: wall times depend on it, CPU-seconds per task much less."""
+    loads = [x for r in runs for x in r.load]
+    if not loads:
+        return []
+    return [
+        f"Load average (1 min) at the runs' starts and ends: {min(loads):.1f} to {max(loads):.1f}.",
+        "",
+    ]
+
+
 def size_table(tasks: int, by_config: dict[str, list[Run]]) -> str:
     summaries = {config: summarise(runs) for config, runs in by_config.items()}
     configs = list(summaries)
@@ -26,6 +37,7 @@ def size_table(tasks: int, by_config: dict[str, list[Run]]) -> str:
     lines = [
         f"#### {tasks} tasks (20 DAGs; runs: {repeats})",
         "",
+        *_load_line([r for runs in by_config.values() for r in runs]),
         "| " + " | ".join(head) + " |",
         "|" + "---|" * len(head),
     ]

@@ -7,6 +7,7 @@ its platform while the others idle."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import time
@@ -19,6 +20,7 @@ from typing import Any
 from local import platform
 from local.bench import dags, probes
 from local.bench.figures import Run, difference, timings
+from local.config import REPO
 
 STACK = "prod"
 # name -> how local.platform.start builds it: Airflow's defaults at the program's shape,
@@ -29,6 +31,21 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "defaults+remote-logs": {"airflow_defaults": True, "features": ("remote-logs",)},
     "defaults+secrets-backend": {"airflow_defaults": True, "features": ("secrets-backend",)},
 }
+# What `make bench-local` runs unless asked otherwise.
+MEASURED = tuple(CONFIGS)
+# Candidate changes to the program's options, each run beside `program` before it is adopted
+# (`--configs program <candidate>`; docs/benchmark.md, "Tuning").
+CANDIDATES: dict[str, dict[str, str]] = {
+    # The program before its parse-interval tuning (TUNED_AIRFLOW_OPTIONS): unchanged DAG
+    # files re-parsed every 30 s, Airflow's default.
+    "program+parse-30s": {"dag_processor.min_file_process_interval": "30"},
+}
+CONFIGS.update(
+    {
+        name: {"airflow_defaults": False, "features": (), "tuning": t}
+        for name, t in CANDIDATES.items()
+    }
+)
 RUN_TIMEOUT = 3600.0
 # Several platforms starting side by side on a loaded machine take longer than one.
 START_TIMEOUT = 900.0
@@ -119,6 +136,7 @@ def run(bench: Bench, tasks: int, repeat: int) -> Run:
     """Trigger every DAG at once, wait for all, and count what the run cost."""
     p, api = bench.platform, bench.api
     sup = platform.Supervisor(p.state)
+    load_before = os.getloadavg()[0]
     cpu_before = probes.cpu_seconds(sup)
     db_before = probes.pgbouncer_stats(p)
     probes.start_recording(p)
@@ -126,7 +144,10 @@ def run(bench: Bench, tasks: int, repeat: int) -> Run:
     for dag_id, run_id in runs.items():
         state = api.wait(dag_id, run_id, timeout=RUN_TIMEOUT)
         if state != "success":
-            raise RuntimeError(f"{bench.config}: {dag_id} run {run_id} ended {state}")
+            kept = keep_logs(bench.config, p.state, REPO / "build")
+            raise RuntimeError(
+                f"{bench.config}: {dag_id} run {run_id} ended {state} (logs: {kept})"
+            )
     cpu = difference(probes.cpu_seconds(sup), cpu_before)
     db = difference(probes.pgbouncer_stats(p), db_before)
     aws = probes.aws_calls(p)
@@ -143,7 +164,15 @@ def run(bench: Bench, tasks: int, repeat: int) -> Run:
         cpu_s=cpu,
         db={k: int(v) for k, v in db.items()},
         aws=aws,
+        load=[round(load_before, 2), round(os.getloadavg()[0], 2)],
     )
+
+
+def keep_logs(config: str, state: Path, build: Path) -> Path:
+    """A failed run's platform logs, copied out before the platform and its folder go."""
+    kept = build / f"bench-failed-{config.replace('+', '-')}-logs"
+    shutil.copytree(platform.Supervisor(state).logs, kept, dirs_exist_ok=True)
+    return kept
 
 
 def interleaved(
@@ -180,7 +209,8 @@ def interleaved(
                     result = run(benches[config], tasks, repeat)
                     echo(
                         f"{config} {tasks} tasks, repeat {repeat}: {result.wall_s} s, "
-                        f"CPU {sum(result.cpu_s.values()):.1f} s, {result.db}, {result.aws}"
+                        f"CPU {sum(result.cpu_s.values()):.1f} s, {result.db}, {result.aws}, "
+                        f"load {result.load}"
                     )
                     results.append(result)
                     if on_run:

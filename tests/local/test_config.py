@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
@@ -44,6 +45,7 @@ def config_of(
     fast: bool = False,
     airflow_defaults: bool = False,
     features: tuple[str, ...] = (),
+    tuning: dict[str, str] | None = None,
     **overrides: Any,
 ) -> LocalConfig:
     return local_config(
@@ -56,6 +58,7 @@ def config_of(
         fast=fast,
         airflow_defaults=airflow_defaults,
         features=features,
+        tuning=tuning,
     )
 
 
@@ -64,6 +67,17 @@ def test_prod_broker_is_the_programs_rediss_url_on_local_redis_with_the_ca() -> 
     assert cfg.env["AIRFLOW__CELERY__BROKER_URL"] == (
         f"rediss://:redispw@127.0.0.1:{PORTS.redis}/0?ssl_cert_reqs=required&ssl_ca_certs={CA}"
     )
+
+
+def test_the_brokers_ca_path_survives_a_plus_in_the_state_folder() -> None:
+    """A benchmark platform's folder is named after its configuration (`defaults+remote-logs`);
+    Celery reads the URL's query with parse_qsl, where a bare '+' is a space."""
+    ca = Path("/tmp/airflow-bench-defaults+remote-logs-x/state/pki/ca.crt")
+    settings = settings_of("prod")
+    cfg = local_config(settings, ports=PORTS, secrets=SECRETS, state=STATE, ca_file=ca,
+                       account_id="111122223333")  # fmt: skip
+    query = urlsplit(cfg.env["AIRFLOW__CELERY__BROKER_URL"]).query
+    assert dict(parse_qsl(query))["ssl_ca_certs"] == str(ca)
 
 
 def test_prod_metadata_goes_through_pgbouncer_to_the_pooled_database() -> None:
@@ -233,3 +247,14 @@ def test_a_feature_on_the_defaults_is_the_programs_options_for_it_and_nothing_el
     assert "AIRFLOW__CELERY__WORKER_CONCURRENCY" not in logs.env | secrets.env
     with pytest.raises(ValueError, match="features: \\['parsing'\\] unknown"):
         config_of("prod", airflow_defaults=True, features=("parsing",))
+
+
+def test_a_tuning_candidate_is_the_programs_options_with_that_one_change() -> None:
+    program = config_of("prod")
+    tuned = config_of("prod", tuning={"dag_processor.min_file_process_interval": "30"})
+    changed = {
+        k for k in program.env.keys() | tuned.env.keys() if program.env.get(k) != tuned.env.get(k)
+    }
+    assert changed == {"AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL"}
+    assert tuned.env["AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL"] == "30"
+    assert tuned.processes == program.processes

@@ -17,7 +17,9 @@ from local.bench.figures import Run
 def _run(config: str, tasks: int, repeat: int, statements: int) -> Run:
     calls = {"secretsmanager.GetSecretValue": tasks}
     db = {"statements": statements, "transactions": 1}
-    return Run(config, tasks, repeat, 60.0, [1.0] * tasks, {"scheduler-1": tasks / 10}, db, calls)
+    load = [1.5, 2.0 * repeat]
+    cpu = {"scheduler-1": tasks / 10}
+    return Run(config, tasks, repeat, 60.0, [1.0] * tasks, cpu, db, calls, load)
 
 
 def test_interleaved_sizes_and_a_report_from_the_json(
@@ -43,6 +45,8 @@ def test_interleaved_sizes_and_a_report_from_the_json(
     first = capsys.readouterr().out
     assert "| DB statements/task | 1.00 (0.50 to 1.50) | 10.00 (5.00 to 15.00) | 0.10x |" in first
     assert "Growth from 200 to 2000 tasks" in first
+    # Each size says how busy the machine was (CPU-seconds hold; wall times do not).
+    assert "Load average (1 min) at the runs' starts and ends: 1.5 to 6.0." in first
     assert len(json.loads(out.read_text())) == 8
     # The tables again from the JSON alone: nothing runs.
     assert cli.main(["--from", str(out), "--out", str(tmp_path / "again.json")]) == 0
