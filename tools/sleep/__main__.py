@@ -26,8 +26,10 @@ from components.settings import Settings, SettingsError, load
 from tools.plan import PlanError, stack_config
 from tools.sleep.edge import Step, steps
 
-STATE_PREFIX = "airflow-state/"
-"""Where state documents live in the data bucket (metadata_backup's and the sleep exports)."""
+SLEEP_PREFIX = "airflow-state/sleep/"
+"""Where the sleep edge's exports live in the data bucket, beside (not among) metadata_backup's
+`airflow-state/date=<day>/` documents: the wake imports only from here, never the backup a
+freshly created, still empty environment wrote."""
 SLEEP_HISTORY_DAYS = 4
 """Runs the sleep export carries: a long weekend's worth, so every run of the days before the
 night is back after it (the scheduler continues after the last one, none is made twice)."""
@@ -96,7 +98,7 @@ class Runner:
     def export_location(self) -> str:
         """Where the sleep export goes: the data bucket, beside metadata_backup's documents."""
         stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H-%M-%SZ")
-        return f"s3://{self.outputs()['dataBucket']}/{STATE_PREFIX}sleep/{stamp}/state.json"
+        return f"s3://{self.outputs()['dataBucket']}/{SLEEP_PREFIX}{stamp}/state.json"
 
     def export(self) -> None:
         from tools.airflow_state.__main__ import main as state
@@ -107,22 +109,22 @@ class Runner:
             raise SleepError(f"export to {uri} failed: the platform stays up (run it again)")
 
     def newest_export(self) -> str:
+        """The newest document the sleep edge exported (its keys carry a sortable UTC stamp)."""
         import boto3
 
         bucket = self.outputs()["dataBucket"]
         s3 = boto3.client("s3", region_name=self.settings.region)
-        newest: tuple[datetime, str] | None = None
-        for page in s3.get_paginator("list_objects_v2").paginate(
-            Bucket=bucket, Prefix=STATE_PREFIX
-        ):
-            for item in page.get("Contents", []):
-                if item["Key"].endswith("state.json") and (
-                    newest is None or item["LastModified"] > newest[0]
-                ):
-                    newest = (item["LastModified"], item["Key"])
-        if newest is None:
-            raise SleepError(f"no state document under s3://{bucket}/{STATE_PREFIX}")
-        return f"s3://{bucket}/{newest[1]}"
+        keys = [
+            item["Key"]
+            for page in s3.get_paginator("list_objects_v2").paginate(
+                Bucket=bucket, Prefix=SLEEP_PREFIX
+            )
+            for item in page.get("Contents", [])
+            if item["Key"].endswith("/state.json")
+        ]
+        if not keys:
+            raise SleepError(f"no sleep export under s3://{bucket}/{SLEEP_PREFIX}")
+        return f"s3://{bucket}/{max(keys)}"
 
     def import_newest(self) -> None:
         from tools.airflow_state.__main__ import main as state
