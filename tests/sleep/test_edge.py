@@ -119,3 +119,29 @@ def test_every_plan_ends_where_it_should_and_pages_only_after_health(
     # Applying the plan and asking again: nothing left to do.
     reached = desired if plan else (applied or "awake")
     assert steps(desired, reached) == []
+
+
+WAKE: list[str] = ["wait-healthy", "import", "count-backup"]
+
+
+@pytest.mark.parametrize(("applied", "desired", "plan"), [
+    ("awake", "asleep", ["export", "up"]),
+    ("waking", "asleep", ["export", "up"]),  # the platform runs while waking too
+    (None, "asleep", ["export", "up"]),  # deployed before sleep existed: awake
+    ("asleep", "asleep", []),
+    ("awake", "awake", []),
+    ("awake", "waking", []),  # a finished wake is not undone
+    ("waking", "waking", []),
+    ("waking", "awake", [*WAKE, "up"]),
+    ("asleep", "waking", ["up-waking", *WAKE]),
+    ("asleep", "awake", ["up-waking", *WAKE, "up"]),
+    (None, "awake", []),
+    (None, "waking", []),
+])  # fmt: skip
+def test_every_deployed_phase_to_every_desired_phase(
+    applied: Any, desired: Any, plan: list[str]
+) -> None:
+    assert steps(desired, applied) == plan
+    if desired == "asleep" and applied != "asleep":
+        # No route from a running platform into sleep skips the export.
+        assert plan[0] == "export"

@@ -32,8 +32,9 @@ def steps(
     if desired == "asleep":
         if was == "asleep":
             return ["refresh"] if daily and stops_database else []
-        # A platform that was waking has nothing newer than the export it was woken from.
-        return ["export", "up"] if was == "awake" else ["up"]
+        # Awake or waking, the platform runs (a waking one schedules runs too, and may hold
+        # the only copy of its state if the night's export is gone): export before it goes.
+        return ["export", "up"]
     if was == "awake" or (was == "waking" and desired == "waking"):
         # Awake and paging already (desired "waking" cannot undo a finished wake); or waking
         # already: the run that woke it imported, and the window's run checks again.
