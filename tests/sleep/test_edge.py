@@ -25,8 +25,8 @@ class FakeRunner(Runner):
         self.done: list[str] = []
         self.at: datetime | None = None
 
-    def applied_phase(self) -> Any:
-        return self.deployed
+    def deployed_phase(self) -> Any:
+        return self.deployed, False
 
     def run(self, step: Any) -> None:
         self.done.append(step)

@@ -57,3 +57,78 @@ def test_no_sleep_export_is_a_clear_error_even_with_backups_present(runner: Runn
     put(runner, f"s3://{BUCKET}/airflow-state/date=2026-12-08/state.json", runs=3)
     with pytest.raises(SleepError, match=r"no sleep export under s3://airflow-dev-data/"):
         runner.newest_export()
+
+
+# ------------------------------------------------------------------ the deployed phase
+
+ASLEEP = "2026-12-09T23:00:00Z"  # Wednesday midnight in Berlin (dev's shipped schedule)
+WAKING = "2026-12-10T05:30:00Z"  # Thursday 06:30 Berlin
+AWAKE = "2026-12-10T11:00:00Z"  # Thursday noon
+WAKE = ["wait-healthy", "import", "count-backup"]
+
+
+def mwaa_says(status: str | None, recorded: str) -> Runner:
+    """A runner whose MWAA answers get_environment with `status` (None: not found) and whose
+    stack output records `recorded`; dry run, so `edge` only names its steps."""
+    from botocore.session import get_session
+    from botocore.stub import Stubber
+
+    runner = Runner(settings_of("dev"), "dev", dry_run=True, say=lambda _: None)
+    runner._outputs = {"dataBucket": BUCKET, "phase": recorded}
+    client = get_session().create_client(
+        "mwaa", region_name=runner.settings.region, aws_access_key_id="x",
+        aws_secret_access_key="x",
+    )  # fmt: skip
+    stub = Stubber(client)
+    request = {"Name": runner.settings.environment_name}
+    for _ in range(3):
+        if status is None:
+            stub.add_client_error(
+                "get_environment", "ResourceNotFoundException", http_status_code=404,
+                expected_params=request,
+            )  # fmt: skip
+        else:
+            stub.add_response(
+                "get_environment",
+                {"Environment": {"Name": request["Name"], "Status": status}},
+                request,
+            )
+    stub.activate()
+    runner._clients["mwaa"] = client
+    return runner
+
+
+def steps_at(runner: Runner, when: str) -> list[str]:
+    from components.schedule import parse_time
+    from tools.sleep.__main__ import edge
+
+    return list(edge(runner, parse_time(when)))
+
+
+def test_a_sleep_that_deleted_the_environment_then_failed_reads_asleep() -> None:
+    # The stack output still says awake; MWAA has no environment (or is deleting it).
+    for status in (None, "DELETING"):
+        runner = mwaa_says(status, recorded="awake")
+        assert runner.deployed_phase() == ("asleep", True)
+        # At night: no export (there is nothing to export), the failed up is done again.
+        assert steps_at(mwaa_says(status, "awake"), ASLEEP) == ["up"]
+        # By day: the wake recreates the environment and imports, instead of failing forever.
+        assert steps_at(mwaa_says(status, "awake"), AWAKE) == ["up-waking", *WAKE, "up"]
+
+
+def test_a_wake_that_created_the_environment_then_failed_still_imports() -> None:
+    # The stack output still says asleep; the environment exists, its state not imported.
+    runner = mwaa_says("CREATING", recorded="asleep")
+    assert runner.deployed_phase() == ("waking", True)
+    assert steps_at(mwaa_says("CREATING", "asleep"), WAKING) == ["up-waking", *WAKE]
+    # Bedtime came first: it runs, so it is exported before it goes.
+    assert steps_at(mwaa_says("AVAILABLE", "asleep"), ASLEEP) == ["export", "up"]
+
+
+def test_an_environment_that_exists_is_exported_before_sleeping() -> None:
+    for recorded in ("awake", "waking"):
+        runner = mwaa_says("AVAILABLE", recorded)
+        assert runner.deployed_phase() == (recorded, False)
+        assert steps_at(mwaa_says("AVAILABLE", recorded), ASLEEP) == ["export", "up"]
+    assert mwaa_says(None, "asleep").deployed_phase() == ("asleep", False)
+    assert steps_at(mwaa_says(None, "asleep"), ASLEEP) == []  # asleep and converged

@@ -5,8 +5,9 @@
     python -m tools.sleep wake  --stack dev    # awake: true in the stack file, then the edge
 
 `edge` compares the phase the stack should be in now (its settings and the clock, as the
-program decides) with the phase it was last deployed in (stack output `phase`) and runs the
-steps of `tools.sleep.edge.steps`. Needs the Pulumi CLI and AWS credentials (the deploy role).
+program decides) with the phase the platform is in (MWAA: whether the environment exists,
+with the stack output `phase` for awake or waking; EKS: the stack output) and runs the steps
+of `tools.sleep.edge.steps`. Needs the Pulumi CLI and AWS credentials (the deploy role).
 """
 
 from __future__ import annotations
@@ -57,6 +58,15 @@ class Runner:
         self.dry_run = dry_run
         self.say = say
         self._outputs: dict[str, Any] | None = None
+        self._clients: dict[str, Any] = {}
+
+    def client(self, service: str) -> Any:
+        """A boto3 client of the stack's region (one per service)."""
+        if service not in self._clients:
+            import boto3
+
+            self._clients[service] = boto3.client(service, region_name=self.settings.region)
+        return self._clients[service]
 
     # ------------------------------------------------------------------ what was deployed
     def outputs(self) -> dict[str, Any]:
@@ -65,9 +75,41 @@ class Runner:
             self._outputs = json.loads(text or "{}")
         return self._outputs
 
-    def applied_phase(self) -> Phase | None:
+    def recorded_phase(self) -> Phase | None:
+        """The stack output `phase`: what the last *successful* `pulumi up` deployed."""
         phase = self.outputs().get("phase")
         return phase if phase in ("awake", "waking", "asleep") else None
+
+    def platform_exists(self) -> bool | None:
+        """Whether the MWAA environment exists (one being deleted counts as gone); None for
+        EKS, whose cluster stays while asleep (its phase is the stack output's)."""
+        s = self.settings
+        if s.architecture != "mwaa":
+            return None
+        from botocore.exceptions import ClientError
+
+        try:
+            found = self.client("mwaa").get_environment(Name=s.environment_name)
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ResourceNotFoundException":
+                return False
+            raise
+        return found["Environment"]["Status"] not in ("DELETING", "DELETED")
+
+    def deployed_phase(self) -> tuple[Phase | None, bool]:
+        """The phase the platform is in, judged by what exists, and whether the last
+        `pulumi up` stopped part way (the stack output disagrees with what exists): a sleep
+        that deleted the environment and then failed still records awake; a wake that created
+        it and then failed still records asleep (running, its state not yet imported)."""
+        recorded = self.recorded_phase()
+        exists = self.platform_exists()
+        if exists is None:
+            return recorded, False
+        if not exists:
+            return "asleep", recorded != "asleep"
+        if recorded == "asleep":
+            return "waking", True
+        return recorded, False
 
     # ------------------------------------------------------------------ steps
     def run(self, step: Step) -> None:
@@ -110,10 +152,8 @@ class Runner:
 
     def newest_export(self) -> str:
         """The newest document the sleep edge exported (its keys carry a sortable UTC stamp)."""
-        import boto3
-
         bucket = self.outputs()["dataBucket"]
-        s3 = boto3.client("s3", region_name=self.settings.region)
+        s3 = self.client("s3")
         keys = [
             item["Key"]
             for page in s3.get_paginator("list_objects_v2").paginate(
@@ -141,29 +181,25 @@ class Runner:
             time.sleep(POLL)
 
     def healthy(self) -> bool:
-        import boto3
-
         s = self.settings
         if s.architecture == "mwaa":
-            mwaa = boto3.client("mwaa", region_name=s.region)
-            status = mwaa.get_environment(Name=s.environment_name)["Environment"]["Status"]
+            found = self.client("mwaa").get_environment(Name=s.environment_name)
+            status = found["Environment"]["Status"]
             if status in ("CREATE_FAILED", "UNAVAILABLE", "UPDATE_FAILED"):
                 raise SleepError(f"MWAA environment {s.environment_name} is {status}")
             return bool(status == "AVAILABLE")
         from components.eks.data import db_identifier
 
-        rds = boto3.client("rds", region_name=s.region)
-        found = rds.describe_db_instances(DBInstanceIdentifier=db_identifier(s.environment_name))
+        identifier = db_identifier(s.environment_name)
+        found = self.client("rds").describe_db_instances(DBInstanceIdentifier=identifier)
         return bool(found["DBInstances"][0]["DBInstanceStatus"] == "available")
 
     def count_backup(self) -> None:
         """The imported state is as new as the export it came from (nothing changes while
         asleep): count it, so the missing-backup alarm is OK before paging resumes."""
-        import boto3
-
         from components.observability.cloudwatch import BACKUP_METRIC, BACKUP_NAMESPACE
 
-        boto3.client("cloudwatch", region_name=self.settings.region).put_metric_data(
+        self.client("cloudwatch").put_metric_data(
             Namespace=BACKUP_NAMESPACE,
             MetricData=[
                 {
@@ -201,11 +237,19 @@ def edge(runner: Runner, at: datetime, *, daily: bool = False) -> list[Step]:
     """Bring the stack to the phase it should be in at `at`; the steps it took."""
     s = runner.settings
     desired = desired_phase(s.schedule, s.architecture, at)
-    applied = runner.applied_phase()
-    todo = steps(desired, applied, daily=daily, stops_database=s.architecture == "eks")
+    applied, interrupted = runner.deployed_phase()
+    todo = steps(
+        desired,
+        applied,
+        daily=daily,
+        stops_database=s.architecture == "eks",
+        interrupted=interrupted,
+    )
     change = next_change(s.schedule, s.architecture, at)
     runner.say(
-        f"{s.stack}: deployed {applied or 'before sleep existed (awake)'}, should be {desired}"
+        f"{s.stack}: deployed {applied or 'before sleep existed (awake)'}"
+        + (" (the last pulumi up stopped part way)" if interrupted else "")
+        + f", should be {desired}"
         + (f"; next: {change[1]} at {change[0].isoformat()}" if change else "")
     )
     for step in todo:

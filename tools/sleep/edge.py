@@ -23,11 +23,24 @@ Step = Literal[
 
 
 def steps(
-    desired: Phase, applied: Phase | None, *, daily: bool = False, stops_database: bool = False
+    desired: Phase,
+    applied: Phase | None,
+    *,
+    daily: bool = False,
+    stops_database: bool = False,
+    interrupted: bool = False,
 ) -> list[Step]:
     """The steps from `applied` (None: deployed before sleep existed, i.e. awake) to
     `desired`. `daily`: the workflow's once-a-day run; `stops_database`: an EKS stack, whose
-    stopped RDS instance must be stopped again if RDS started it."""
+    stopped RDS instance must be stopped again if RDS started it; `interrupted`: the last
+    `pulumi up` stopped part way, so what exists is `applied` but the rest of the graph may
+    not be (the up is done again)."""
+    if interrupted:
+        if desired != "asleep":
+            # Whatever came up part way is brought up with paging held, then imported.
+            return steps(desired, "asleep")
+        to_sleep = steps(desired, applied)
+        return to_sleep if "up" in to_sleep else [*to_sleep, "up"]
     was = applied or "awake"
     if desired == "asleep":
         if was == "asleep":
