@@ -145,3 +145,22 @@ def test_every_deployed_phase_to_every_desired_phase(
     if desired == "asleep" and applied != "asleep":
         # No route from a running platform into sleep skips the export.
         assert plan[0] == "export"
+
+
+@pytest.mark.parametrize("applied", ["awake", "waking", "asleep", None])
+@pytest.mark.parametrize("desired", ["awake", "waking", "asleep"])
+def test_a_push_goes_through_the_edge_and_then_applies_its_code(desired: Any, applied: Any) -> None:
+    edge_plan, push = steps(desired, applied), steps(desired, applied, deploy=True)
+    # The edge's own steps first (the export before sleeping, the import after waking)...
+    assert push[: len(edge_plan)] == edge_plan
+    # ...and the pushed code applied by an up in any case, once.
+    assert push == (edge_plan if {"up", "up-waking"} & set(edge_plan) else [*edge_plan, "up"])
+
+
+def test_a_push_at_night_exports_before_the_environment_goes() -> None:
+    assert steps("asleep", "awake", deploy=True) == ["export", "up"]
+    assert steps("asleep", "asleep", deploy=True) == ["up"]  # asleep: the code, no platform
+    # By day after a wake that never came: the environment back, then the import.
+    assert steps("awake", "asleep", deploy=True) == [
+        "up-waking", "wait-healthy", "import", "count-backup", "up"
+    ]  # fmt: skip

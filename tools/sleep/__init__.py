@@ -8,6 +8,7 @@ them with the real tools: the Pulumi CLI, the state export/import (`tools.airflo
 MWAA's and RDS's status.
 
     python -m tools.sleep edge --stack dev     # what the scheduled workflow runs
+    python -m tools.sleep deploy --stack dev   # a push (deploy.yml): the edge, then pulumi up
     python -m tools.sleep sleep --stack dev    # make sleep: stay asleep (awake: false)
     python -m tools.sleep wake --stack dev     # make wake: stay awake (awake: true)
 """

@@ -1,6 +1,7 @@
 """Command line of sleep and wake (docs/sleep.md).
 
     python -m tools.sleep edge  --stack dev [--pulumi-stack org/dev] [--daily] [--dry-run]
+    python -m tools.sleep deploy --stack dev   # a push (deploy.yml): the edge, then pulumi up
     python -m tools.sleep sleep --stack dev    # awake: false in the stack file, then the edge
     python -m tools.sleep wake  --stack dev    # awake: true in the stack file, then the edge
 
@@ -233,8 +234,9 @@ class Runner:
         return done.stdout or ""
 
 
-def edge(runner: Runner, at: datetime, *, daily: bool = False) -> list[Step]:
-    """Bring the stack to the phase it should be in at `at`; the steps it took."""
+def edge(runner: Runner, at: datetime, *, daily: bool = False, deploy: bool = False) -> list[Step]:
+    """Bring the stack to the phase it should be in at `at`; the steps it took. `deploy`: a
+    push's run, which ends in a `pulumi up` of the new code in any case."""
     s = runner.settings
     desired = desired_phase(s.schedule, s.architecture, at)
     applied, interrupted = runner.deployed_phase()
@@ -244,6 +246,7 @@ def edge(runner: Runner, at: datetime, *, daily: bool = False) -> list[Step]:
         daily=daily,
         stops_database=s.architecture == "eks",
         interrupted=interrupted,
+        deploy=deploy,
     )
     change = next_change(s.schedule, s.architecture, at)
     runner.say(
@@ -267,7 +270,7 @@ def settings_of(stack: str, overrides: dict[str, str] | None = None) -> Settings
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m tools.sleep", description=__doc__)
-    parser.add_argument("command", choices=["edge", "sleep", "wake"])
+    parser.add_argument("command", choices=["edge", "deploy", "sleep", "wake"])
     parser.add_argument("--stack", required=True, help="dev, prod...: Pulumi.<stack>.yaml")
     parser.add_argument("--pulumi-stack", help="the CLI's stack name (default: --stack)")
     parser.add_argument("--daily", action="store_true", help="the once-a-day run (refresh)")
@@ -278,14 +281,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     overrides = {}
-    if args.command != "edge":
+    if args.command in ("sleep", "wake"):
         overrides["airflow:awake"] = "true" if args.command == "wake" else "false"
     try:
         settings = settings_of(args.stack, overrides)
         runner = Runner(settings, args.pulumi_stack or args.stack, dry_run=args.dry_run)
-        if args.command != "edge":
+        if overrides:
             runner.set_override(overrides["airflow:awake"])
-        edge(runner, datetime.now(UTC), daily=args.daily)
+        edge(runner, datetime.now(UTC), daily=args.daily, deploy=args.command == "deploy")
     except SleepError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

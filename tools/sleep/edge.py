@@ -22,6 +22,9 @@ Step = Literal[
 ]
 
 
+UPS: frozenset[Step] = frozenset({"up", "up-waking", "refresh"})
+
+
 def steps(
     desired: Phase,
     applied: Phase | None,
@@ -29,17 +32,26 @@ def steps(
     daily: bool = False,
     stops_database: bool = False,
     interrupted: bool = False,
+    deploy: bool = False,
 ) -> list[Step]:
     """The steps from `applied` (None: deployed before sleep existed, i.e. awake) to
     `desired`. `daily`: the workflow's once-a-day run; `stops_database`: an EKS stack, whose
     stopped RDS instance must be stopped again if RDS started it; `interrupted`: the last
     `pulumi up` stopped part way, so what exists is `applied` but the rest of the graph may
-    not be (the up is done again)."""
+    not be (the up is done again); `deploy`: a push (deploy.yml), whose new code needs a
+    `pulumi up` even where the phase needs none."""
+    plan = _steps(desired, applied, daily, stops_database, interrupted)
+    return plan if not deploy or UPS & set(plan) else [*plan, "up"]
+
+
+def _steps(
+    desired: Phase, applied: Phase | None, daily: bool, stops_database: bool, interrupted: bool
+) -> list[Step]:
     if interrupted:
         if desired != "asleep":
             # Whatever came up part way is brought up with paging held, then imported.
-            return steps(desired, "asleep")
-        to_sleep = steps(desired, applied)
+            return _steps(desired, "asleep", False, False, False)
+        to_sleep = _steps(desired, applied, False, False, False)
         return to_sleep if "up" in to_sleep else [*to_sleep, "up"]
     was = applied or "awake"
     if desired == "asleep":
