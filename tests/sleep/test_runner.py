@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator
 
@@ -12,6 +13,7 @@ from moto import mock_aws
 from tools.sleep.__main__ import Runner, settings_of
 
 BUCKET = "airflow-dev-data"
+dev = functools.cache(lambda: settings_of("dev"))  # the settings are frozen: read them once
 
 
 @pytest.fixture
@@ -23,7 +25,7 @@ def runner(monkeypatch: pytest.MonkeyPatch) -> Iterator[Runner]:
         "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
     }.items():
         monkeypatch.setenv(name, value)
-    runner = Runner(settings_of("dev"), "dev", say=lambda _: None)
+    runner = Runner(dev(), "dev", say=lambda _: None)
     runner._outputs = {"dataBucket": BUCKET, "phase": "awake"}
     with mock_aws():
         boto3.client("s3", region_name=runner.settings.region).create_bucket(Bucket=BUCKET)
@@ -73,7 +75,7 @@ def mwaa_says(status: str | None, recorded: str) -> Runner:
     from botocore.session import get_session
     from botocore.stub import Stubber
 
-    runner = Runner(settings_of("dev"), "dev", dry_run=True, say=lambda _: None)
+    runner = Runner(dev(), "dev", dry_run=True, say=lambda _: None)
     runner._outputs = {"dataBucket": BUCKET, "phase": recorded}
     client = get_session().create_client(
         "mwaa", region_name=runner.settings.region, aws_access_key_id="x",
