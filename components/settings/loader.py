@@ -318,7 +318,7 @@ def _describe(group: type[_Group], exc: ValidationError) -> list[str]:
                 lines.extend(message.splitlines())
                 continue
             shown = "" if message.startswith("entry ") else shown
-            lines.append(f"{where}: {shown}{message}")
+            lines.extend(f"{where}: {shown}{line}" for line in message.splitlines())
         elif kind == "literal_error":
             allowed = ", ".join(str(a) for a in get_args(_annotation(by_alias[key])) if a != "")
             lines.append(f"{where}: {shown}is not one of {allowed}")

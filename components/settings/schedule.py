@@ -34,46 +34,75 @@ class Window:
 
 
 def parse_windows(text: str) -> tuple[Window, ...]:
-    """The windows of an `awakeHours` value; ValueError names the first mistake."""
-    windows = []
-    for part in (p.strip() for p in text.split(";")):
-        match = _WINDOW.match(part)
-        _check(bool(match), f"window {part!r} is not {FORMAT}")
-        assert match is not None
-        days = _days(match["days"], part)
-        start, end = match["start"], match["end"]
-        for value in (start, end):
-            _check(bool(_TIME.match(value)), f"window {part!r}: {value} is not a time 00:00-24:00")
-        start_minute, end_minute = _minutes(start), _minutes(end)
-        _check(
-            start_minute < end_minute,
-            f"window {part!r} is empty or crosses midnight (end before start); split it at "
-            "24:00 into two windows",
-        )
-        windows.append(Window(days, start_minute, end_minute, part))
+    """The windows of an `awakeHours` value; ValueError names every mistake, one a line."""
+    errors: list[str] = []
+    windows = [w for part in text.split(";") if (w := _window(part.strip(), errors))]
     for i, a in enumerate(windows):
         for b in windows[i + 1 :]:
             shared = set(a.days) & set(b.days)
             if shared and a.start_minute < b.end_minute and b.start_minute < a.end_minute:
-                _check(False, f"windows {a.text!r} and {b.text!r} overlap on {DAYS[min(shared)]}")
+                errors.append(f"windows {a.text!r} and {b.text!r} overlap on {DAYS[min(shared)]}")
+    if not errors and _whole_week(windows):
+        errors.append(
+            "covers the whole week: that is always awake; leave awakeHours empty (or set "
+            "awake: true for a while) instead"
+        )
+    _check(not errors, "\n".join(errors))
     return tuple(windows)
 
 
-def _days(text: str, part: str) -> tuple[int, ...]:
+def _window(part: str, errors: list[str]) -> Window | None:
+    """One window, or None with its mistakes added to `errors`."""
+    match = _WINDOW.match(part)
+    if not match:
+        errors.append(f"window {part!r} is not {FORMAT}")
+        return None
+    found = len(errors)
+    days = _days(match["days"], part, errors)
+    start, end = match["start"], match["end"]
+    for value in (start, end):
+        if not _TIME.match(value):
+            errors.append(f"window {part!r}: {value} is not a time 00:00-24:00")
+    if len(errors) == found and not _minutes(start) < _minutes(end):
+        errors.append(
+            f"window {part!r} is empty or crosses midnight (end before start); split it at "
+            "24:00 into two windows"
+        )
+    if len(errors) > found:
+        return None
+    return Window(days, _minutes(start), _minutes(end), part)
+
+
+def _days(text: str, part: str, errors: list[str]) -> tuple[int, ...]:
     found: list[int] = []
     for item in text.split(","):
         first, _, last = item.partition("-")
         names = [first, last] if last else [first]
-        for name in names:
-            _check(
-                name.title() in DAYS,
-                f"window {part!r}: {name!r} is not a day ({', '.join(DAYS)})",
-            )
+        wrong = [name for name in names if name.title() not in DAYS]
+        for name in wrong:
+            errors.append(f"window {part!r}: {name!r} is not a day ({', '.join(DAYS)})")
+        if wrong:
+            continue
         lo, hi = DAYS.index(first.title()), DAYS.index((last or first).title())
-        _check(lo <= hi, f"window {part!r}: {item} runs backwards; write e.g. Sat-Sun, Mon-Fri")
+        if lo > hi:
+            errors.append(f"window {part!r}: {item} runs backwards; write e.g. Sat-Sun, Mon-Fri")
         found += range(lo, hi + 1)
-    _check(len(found) == len(set(found)), f"window {part!r} names a day twice")
+    if len(found) != len(set(found)):
+        errors.append(f"window {part!r} names a day twice")
     return tuple(sorted(found))
+
+
+def _whole_week(windows: list[Window]) -> bool:
+    """Whether the windows leave no minute of the week asleep (touching windows join)."""
+    for day in range(len(DAYS)):
+        reached = 0
+        for window in sorted((w for w in windows if day in w.days), key=lambda w: w.start_minute):
+            if window.start_minute > reached:
+                return False
+            reached = max(reached, window.end_minute)
+        if reached < 24 * 60:
+            return False
+    return True
 
 
 def _minutes(hhmm: str) -> int:

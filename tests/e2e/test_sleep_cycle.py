@@ -64,8 +64,11 @@ class LocalRunner(Runner):
         self.monkeypatch.setenv("AIRFLOW_STATE_PASSWORD", self.platform.password)
         return self.platform
 
-    def applied_phase(self) -> Any:
+    def recorded_phase(self) -> Any:
         return self.deployed
+
+    def platform_exists(self) -> bool:
+        return self.platform is not None
 
     def up(self, *, hold_paging: bool = False, refresh: bool = False) -> None:
         if hold_paging:  # the platform comes back, empty

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from components.settings import SettingsError
+from components.settings.schedule import FORMAT
 from tests.conftest import settings_for
 
 
@@ -72,3 +73,44 @@ def test_a_protected_stack_refuses_a_schedule_unless_it_says_so() -> None:
     assert allowed.schedule.scheduled
     # Staying awake needs no permission.
     assert settings_for("eks", protect="true", awake="true").schedule.awake == "true"
+
+
+def test_every_mistake_of_awake_hours_is_its_own_line() -> None:
+    value = "Mon-Fry 07:00-19:00; Sat 25:00-26:00; weekends; Tue 10:00-09:00"
+    lines = errors(awakeHours=value).splitlines()
+    assert [line.split(f"awakeHours: {value!r} ", 1)[1] for line in lines] == [
+        "window 'Mon-Fry 07:00-19:00': 'Fry' is not a day (Mon, Tue, Wed, Thu, Fri, Sat, Sun)",
+        "window 'Sat 25:00-26:00': 25:00 is not a time 00:00-24:00",
+        "window 'Sat 25:00-26:00': 26:00 is not a time 00:00-24:00",
+        f"window 'weekends' is not {FORMAT}",
+        "window 'Tue 10:00-09:00' is empty or crosses midnight (end before start); split it at "
+        "24:00 into two windows",
+    ]
+    # Mistakes of other keys still come one a line beside them.
+    both = errors(awakeHours="Mon 07:00-07:00; Tue 07:00-07:00", timezone="Mars/Base")
+    assert len(both.splitlines()) == 3
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Mon-Sun 00:00-24:00",
+        "Mon-Fri 00:00-24:00; Sat,Sun 00:00-24:00",
+        "Mon-Sun 00:00-12:00; Mon-Sun 12:00-24:00",  # touching windows join
+    ],
+)
+def test_a_schedule_that_covers_the_whole_week_is_refused_as_always_awake(value: str) -> None:
+    message = errors(awakeHours=value)
+    assert message == (
+        f"awakeHours: {value!r} covers the whole week: that is always awake; leave awakeHours "
+        "empty (or set awake: true for a while) instead"
+    )
+
+
+def test_a_week_with_a_gap_is_a_schedule() -> None:
+    for value in (
+        "Mon-Sun 00:00-23:59",
+        "Mon-Sat 00:00-24:00",
+        "Mon-Sun 00:00-12:00; Mon-Sun 12:01-24:00",
+    ):
+        assert settings_for("mwaa", protect="false", awakeHours=value).schedule.scheduled

@@ -25,8 +25,8 @@ class FakeRunner(Runner):
         self.done: list[str] = []
         self.at: datetime | None = None
 
-    def applied_phase(self) -> Any:
-        return self.deployed
+    def deployed_phase(self) -> Any:
+        return self.deployed, False
 
     def run(self, step: Any) -> None:
         self.done.append(step)
@@ -119,3 +119,48 @@ def test_every_plan_ends_where_it_should_and_pages_only_after_health(
     # Applying the plan and asking again: nothing left to do.
     reached = desired if plan else (applied or "awake")
     assert steps(desired, reached) == []
+
+
+WAKE: list[str] = ["wait-healthy", "import", "count-backup"]
+
+
+@pytest.mark.parametrize(("applied", "desired", "plan"), [
+    ("awake", "asleep", ["export", "up"]),
+    ("waking", "asleep", ["export", "up"]),  # the platform runs while waking too
+    (None, "asleep", ["export", "up"]),  # deployed before sleep existed: awake
+    ("asleep", "asleep", []),
+    ("awake", "awake", []),
+    ("awake", "waking", []),  # a finished wake is not undone
+    ("waking", "waking", []),
+    ("waking", "awake", [*WAKE, "up"]),
+    ("asleep", "waking", ["up-waking", *WAKE]),
+    ("asleep", "awake", ["up-waking", *WAKE, "up"]),
+    (None, "awake", []),
+    (None, "waking", []),
+])  # fmt: skip
+def test_every_deployed_phase_to_every_desired_phase(
+    applied: Any, desired: Any, plan: list[str]
+) -> None:
+    assert steps(desired, applied) == plan
+    if desired == "asleep" and applied != "asleep":
+        # No route from a running platform into sleep skips the export.
+        assert plan[0] == "export"
+
+
+@pytest.mark.parametrize("applied", ["awake", "waking", "asleep", None])
+@pytest.mark.parametrize("desired", ["awake", "waking", "asleep"])
+def test_a_push_goes_through_the_edge_and_then_applies_its_code(desired: Any, applied: Any) -> None:
+    edge_plan, push = steps(desired, applied), steps(desired, applied, deploy=True)
+    # The edge's own steps first (the export before sleeping, the import after waking)...
+    assert push[: len(edge_plan)] == edge_plan
+    # ...and the pushed code applied by an up in any case, once.
+    assert push == (edge_plan if {"up", "up-waking"} & set(edge_plan) else [*edge_plan, "up"])
+
+
+def test_a_push_at_night_exports_before_the_environment_goes() -> None:
+    assert steps("asleep", "awake", deploy=True) == ["export", "up"]
+    assert steps("asleep", "asleep", deploy=True) == ["up"]  # asleep: the code, no platform
+    # By day after a wake that never came: the environment back, then the import.
+    assert steps("awake", "asleep", deploy=True) == [
+        "up-waking", "wait-healthy", "import", "count-backup", "up"
+    ]  # fmt: skip

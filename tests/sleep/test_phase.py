@@ -82,9 +82,13 @@ def test_eks_wakes_later_than_mwaa_and_the_lead_is_a_setting() -> None:
 
 
 def test_touching_windows_are_one_and_the_lead_fills_short_gaps() -> None:
-    s = schedule(awakeHours="Mon-Sun 00:00-24:00")
+    # (The whole week in one window is refused as always awake: tests/settings.) Touching
+    # windows join: nothing changes at noon; the 30 minutes before midnight are shorter than
+    # MWAA's wake, so the platform never goes (only paging pauses).
+    s = schedule(awakeHours="Mon-Sun 00:00-12:00; Mon-Sun 12:00-23:30")
     assert awake_fraction(s, "mwaa") == 1.0
-    assert next_change(s, "mwaa", datetime(2026, 12, 9, tzinfo=UTC)) is None
+    change = next_change(s, "mwaa", datetime(2026, 12, 9, tzinfo=UTC))
+    assert change == (datetime(2026, 12, 9, 23, 30, tzinfo=UTC), "waking")
     # A 30-minute lunch gap is shorter than MWAA's 45-minute wake: never asleep at lunch.
     lunch = schedule(awakeHours="Mon-Fri 07:00-12:00; Mon-Fri 12:30-19:00")
     assert phase_at(lunch, "mwaa", at("2026-12-09T12:15:00Z")) == "waking"

@@ -65,3 +65,17 @@ def test_it_runs_the_edge_as_the_deploy_role_one_deployment_at_a_time() -> None:
     run = " ".join(s.get("run", "") for s in sleep["steps"])
     assert "python -m tools.sleep edge --stack dev" in run
     assert "--daily" in run
+
+
+def test_a_push_deploys_dev_through_the_sleep_edge_not_a_bare_up() -> None:
+    job = load(DEPLOY)["jobs"]["dev"]
+    uses = [s.get("uses", "").split("@")[0] for s in job["steps"]]
+    runs = [s.get("run", "") for s in job["steps"]]
+    (deploy,) = [i for i, run in enumerate(runs) if "python -m tools.sleep deploy" in run]
+    assert '--stack dev --pulumi-stack "$PULUMI_STACK"' in runs[deploy]
+    assert job["steps"][deploy]["env"]["PULUMI_STACK"] == "${{ vars.PULUMI_ORG }}/dev"
+    # After the credentials and the CLI; the action installs the CLI and runs nothing itself.
+    assert uses.index("aws-actions/configure-aws-credentials") < deploy
+    assert uses.index("pulumi/actions") < deploy
+    assert "command" not in job["steps"][uses.index("pulumi/actions")]["with"]
+    assert not any("pulumi up" in run for run in runs)

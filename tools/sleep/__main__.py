@@ -1,12 +1,14 @@
 """Command line of sleep and wake (docs/sleep.md).
 
     python -m tools.sleep edge  --stack dev [--pulumi-stack org/dev] [--daily] [--dry-run]
+    python -m tools.sleep deploy --stack dev   # a push (deploy.yml): the edge, then pulumi up
     python -m tools.sleep sleep --stack dev    # awake: false in the stack file, then the edge
     python -m tools.sleep wake  --stack dev    # awake: true in the stack file, then the edge
 
 `edge` compares the phase the stack should be in now (its settings and the clock, as the
-program decides) with the phase it was last deployed in (stack output `phase`) and runs the
-steps of `tools.sleep.edge.steps`. Needs the Pulumi CLI and AWS credentials (the deploy role).
+program decides) with the phase the platform is in (MWAA: whether the environment exists,
+with the stack output `phase` for awake or waking; EKS: the stack output) and runs the steps
+of `tools.sleep.edge.steps`. Needs the Pulumi CLI and AWS credentials (the deploy role).
 """
 
 from __future__ import annotations
@@ -26,8 +28,10 @@ from components.settings import Settings, SettingsError, load
 from tools.plan import PlanError, stack_config
 from tools.sleep.edge import Step, steps
 
-STATE_PREFIX = "airflow-state/"
-"""Where state documents live in the data bucket (metadata_backup's and the sleep exports)."""
+SLEEP_PREFIX = "airflow-state/sleep/"
+"""Where the sleep edge's exports live in the data bucket, beside (not among) metadata_backup's
+`airflow-state/date=<day>/` documents: the wake imports only from here, never the backup a
+freshly created, still empty environment wrote."""
 SLEEP_HISTORY_DAYS = 4
 """Runs the sleep export carries: a long weekend's worth, so every run of the days before the
 night is back after it (the scheduler continues after the last one, none is made twice)."""
@@ -55,6 +59,15 @@ class Runner:
         self.dry_run = dry_run
         self.say = say
         self._outputs: dict[str, Any] | None = None
+        self._clients: dict[str, Any] = {}
+
+    def client(self, service: str) -> Any:
+        """A boto3 client of the stack's region (one per service)."""
+        if service not in self._clients:
+            import boto3
+
+            self._clients[service] = boto3.client(service, region_name=self.settings.region)
+        return self._clients[service]
 
     # ------------------------------------------------------------------ what was deployed
     def outputs(self) -> dict[str, Any]:
@@ -63,9 +76,41 @@ class Runner:
             self._outputs = json.loads(text or "{}")
         return self._outputs
 
-    def applied_phase(self) -> Phase | None:
+    def recorded_phase(self) -> Phase | None:
+        """The stack output `phase`: what the last *successful* `pulumi up` deployed."""
         phase = self.outputs().get("phase")
         return phase if phase in ("awake", "waking", "asleep") else None
+
+    def platform_exists(self) -> bool | None:
+        """Whether the MWAA environment exists (one being deleted counts as gone); None for
+        EKS, whose cluster stays while asleep (its phase is the stack output's)."""
+        s = self.settings
+        if s.architecture != "mwaa":
+            return None
+        from botocore.exceptions import ClientError
+
+        try:
+            found = self.client("mwaa").get_environment(Name=s.environment_name)
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ResourceNotFoundException":
+                return False
+            raise
+        return found["Environment"]["Status"] not in ("DELETING", "DELETED")
+
+    def deployed_phase(self) -> tuple[Phase | None, bool]:
+        """The phase the platform is in, judged by what exists, and whether the last
+        `pulumi up` stopped part way (the stack output disagrees with what exists): a sleep
+        that deleted the environment and then failed still records awake; a wake that created
+        it and then failed still records asleep (running, its state not yet imported)."""
+        recorded = self.recorded_phase()
+        exists = self.platform_exists()
+        if exists is None:
+            return recorded, False
+        if not exists:
+            return "asleep", recorded != "asleep"
+        if recorded == "asleep":
+            return "waking", True
+        return recorded, False
 
     # ------------------------------------------------------------------ steps
     def run(self, step: Step) -> None:
@@ -96,7 +141,7 @@ class Runner:
     def export_location(self) -> str:
         """Where the sleep export goes: the data bucket, beside metadata_backup's documents."""
         stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H-%M-%SZ")
-        return f"s3://{self.outputs()['dataBucket']}/{STATE_PREFIX}sleep/{stamp}/state.json"
+        return f"s3://{self.outputs()['dataBucket']}/{SLEEP_PREFIX}{stamp}/state.json"
 
     def export(self) -> None:
         from tools.airflow_state.__main__ import main as state
@@ -107,22 +152,20 @@ class Runner:
             raise SleepError(f"export to {uri} failed: the platform stays up (run it again)")
 
     def newest_export(self) -> str:
-        import boto3
-
+        """The newest document the sleep edge exported (its keys carry a sortable UTC stamp)."""
         bucket = self.outputs()["dataBucket"]
-        s3 = boto3.client("s3", region_name=self.settings.region)
-        newest: tuple[datetime, str] | None = None
-        for page in s3.get_paginator("list_objects_v2").paginate(
-            Bucket=bucket, Prefix=STATE_PREFIX
-        ):
-            for item in page.get("Contents", []):
-                if item["Key"].endswith("state.json") and (
-                    newest is None or item["LastModified"] > newest[0]
-                ):
-                    newest = (item["LastModified"], item["Key"])
-        if newest is None:
-            raise SleepError(f"no state document under s3://{bucket}/{STATE_PREFIX}")
-        return f"s3://{bucket}/{newest[1]}"
+        s3 = self.client("s3")
+        keys = [
+            item["Key"]
+            for page in s3.get_paginator("list_objects_v2").paginate(
+                Bucket=bucket, Prefix=SLEEP_PREFIX
+            )
+            for item in page.get("Contents", [])
+            if item["Key"].endswith("/state.json")
+        ]
+        if not keys:
+            raise SleepError(f"no sleep export under s3://{bucket}/{SLEEP_PREFIX}")
+        return f"s3://{bucket}/{max(keys)}"
 
     def import_newest(self) -> None:
         from tools.airflow_state.__main__ import main as state
@@ -139,29 +182,25 @@ class Runner:
             time.sleep(POLL)
 
     def healthy(self) -> bool:
-        import boto3
-
         s = self.settings
         if s.architecture == "mwaa":
-            mwaa = boto3.client("mwaa", region_name=s.region)
-            status = mwaa.get_environment(Name=s.environment_name)["Environment"]["Status"]
+            found = self.client("mwaa").get_environment(Name=s.environment_name)
+            status = found["Environment"]["Status"]
             if status in ("CREATE_FAILED", "UNAVAILABLE", "UPDATE_FAILED"):
                 raise SleepError(f"MWAA environment {s.environment_name} is {status}")
             return bool(status == "AVAILABLE")
         from components.eks.data import db_identifier
 
-        rds = boto3.client("rds", region_name=s.region)
-        found = rds.describe_db_instances(DBInstanceIdentifier=db_identifier(s.environment_name))
+        identifier = db_identifier(s.environment_name)
+        found = self.client("rds").describe_db_instances(DBInstanceIdentifier=identifier)
         return bool(found["DBInstances"][0]["DBInstanceStatus"] == "available")
 
     def count_backup(self) -> None:
         """The imported state is as new as the export it came from (nothing changes while
         asleep): count it, so the missing-backup alarm is OK before paging resumes."""
-        import boto3
-
         from components.observability.cloudwatch import BACKUP_METRIC, BACKUP_NAMESPACE
 
-        boto3.client("cloudwatch", region_name=self.settings.region).put_metric_data(
+        self.client("cloudwatch").put_metric_data(
             Namespace=BACKUP_NAMESPACE,
             MetricData=[
                 {
@@ -195,15 +234,25 @@ class Runner:
         return done.stdout or ""
 
 
-def edge(runner: Runner, at: datetime, *, daily: bool = False) -> list[Step]:
-    """Bring the stack to the phase it should be in at `at`; the steps it took."""
+def edge(runner: Runner, at: datetime, *, daily: bool = False, deploy: bool = False) -> list[Step]:
+    """Bring the stack to the phase it should be in at `at`; the steps it took. `deploy`: a
+    push's run, which ends in a `pulumi up` of the new code in any case."""
     s = runner.settings
     desired = desired_phase(s.schedule, s.architecture, at)
-    applied = runner.applied_phase()
-    todo = steps(desired, applied, daily=daily, stops_database=s.architecture == "eks")
+    applied, interrupted = runner.deployed_phase()
+    todo = steps(
+        desired,
+        applied,
+        daily=daily,
+        stops_database=s.architecture == "eks",
+        interrupted=interrupted,
+        deploy=deploy,
+    )
     change = next_change(s.schedule, s.architecture, at)
     runner.say(
-        f"{s.stack}: deployed {applied or 'before sleep existed (awake)'}, should be {desired}"
+        f"{s.stack}: deployed {applied or 'before sleep existed (awake)'}"
+        + (" (the last pulumi up stopped part way)" if interrupted else "")
+        + f", should be {desired}"
         + (f"; next: {change[1]} at {change[0].isoformat()}" if change else "")
     )
     for step in todo:
@@ -221,7 +270,7 @@ def settings_of(stack: str, overrides: dict[str, str] | None = None) -> Settings
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m tools.sleep", description=__doc__)
-    parser.add_argument("command", choices=["edge", "sleep", "wake"])
+    parser.add_argument("command", choices=["edge", "deploy", "sleep", "wake"])
     parser.add_argument("--stack", required=True, help="dev, prod...: Pulumi.<stack>.yaml")
     parser.add_argument("--pulumi-stack", help="the CLI's stack name (default: --stack)")
     parser.add_argument("--daily", action="store_true", help="the once-a-day run (refresh)")
@@ -232,14 +281,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     overrides = {}
-    if args.command != "edge":
+    if args.command in ("sleep", "wake"):
         overrides["airflow:awake"] = "true" if args.command == "wake" else "false"
     try:
         settings = settings_of(args.stack, overrides)
         runner = Runner(settings, args.pulumi_stack or args.stack, dry_run=args.dry_run)
-        if args.command != "edge":
+        if overrides:
             runner.set_override(overrides["airflow:awake"])
-        edge(runner, datetime.now(UTC), daily=args.daily)
+        edge(runner, datetime.now(UTC), daily=args.daily, deploy=args.command == "deploy")
     except SleepError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
