@@ -53,12 +53,24 @@ def test_the_wake_imports_the_sleep_export_not_the_empty_environments_backup(
     assert runner.newest_export() == night
 
 
-def test_no_sleep_export_is_a_clear_error_even_with_backups_present(runner: Runner) -> None:
-    from tools.sleep.__main__ import SleepError
-
+def test_before_the_first_sleep_there_is_nothing_to_import_not_even_a_backup(
+    runner: Runner,
+) -> None:
+    # Every sleep exports before the platform goes: no sleep export means the stack never
+    # slept (a first deploy), and the wake imports nothing; never metadata_backup's document.
     put(runner, f"s3://{BUCKET}/airflow-state/date=2026-12-08/state.json", runs=3)
-    with pytest.raises(SleepError, match=r"no sleep export under s3://airflow-dev-data/"):
-        runner.newest_export()
+    assert runner.newest_export() is None
+    said: list[str] = []
+    runner.say = said.append
+    runner.import_newest()
+    assert said == ["no sleep export under airflow-state/sleep/ yet: nothing to import"]
+
+
+def test_a_file_put_by_hand_among_the_exports_is_never_the_newest(runner: Runner) -> None:
+    night = runner.export_location()
+    put(runner, night, runs=41)
+    put(runner, f"s3://{BUCKET}/airflow-state/sleep/manual/state.json", runs=1)
+    assert runner.newest_export() == night
 
 
 # ------------------------------------------------------------------ the deployed phase
@@ -134,3 +146,47 @@ def test_an_environment_that_exists_is_exported_before_sleeping() -> None:
         assert steps_at(mwaa_says("AVAILABLE", recorded), ASLEEP) == ["export", "up"]
     assert mwaa_says(None, "asleep").deployed_phase() == ("asleep", False)
     assert steps_at(mwaa_says(None, "asleep"), ASLEEP) == []  # asleep and converged
+
+
+def test_a_stack_deployed_for_the_first_time_is_not_an_interrupted_one() -> None:
+    # No `phase` output yet and no environment: a new dev by day is woken, not "recovered".
+    runner = mwaa_says(None, recorded="none")
+    runner._outputs = {"dataBucket": BUCKET}
+    assert runner.deployed_phase() == ("asleep", False)
+
+
+def test_an_environment_that_failed_to_create_holds_nothing_to_export() -> None:
+    # CREATE_FAILED at the close: nothing runs there, so nothing is exported; the up converges.
+    runner = mwaa_says("CREATE_FAILED", recorded="awake")
+    assert runner.deployed_phase() == ("asleep", True)
+    assert steps_at(mwaa_says("CREATE_FAILED", "awake"), ASLEEP) == ["up"]
+
+
+def test_every_up_of_a_run_is_told_its_time_and_refreshes_after_an_interrupted_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from components.schedule import AT_VARIABLE, HOLD_VARIABLE, parse_time
+
+    calls: list[tuple[list[str], dict[str, str]]] = []
+    runner = Runner(dev(), "dev", say=lambda _: None)
+    monkeypatch.setattr(
+        runner, "_pulumi", lambda args, env=None, capture=True: calls.append((args, env)) or ""
+    )
+    runner.at = parse_time(ASLEEP)
+    runner.up()
+    args, env = calls[-1]
+    # A push just before the close cannot become a deletion with no export a minute later.
+    assert env == {AT_VARIABLE: parse_time(ASLEEP).isoformat()}
+    assert "--refresh" not in args
+    runner.interrupted = True
+    runner.up(hold_paging=True)
+    args, env = calls[-1]
+    assert "--refresh" in args and env[HOLD_VARIABLE] == "1"
+
+
+def test_an_environment_missing_after_the_up_is_one_clear_line() -> None:
+    from tools.sleep.__main__ import SleepError
+
+    runner = mwaa_says(None, recorded="awake")
+    with pytest.raises(SleepError, match=r"does not exist after pulumi up.*pulumi refresh"):
+        runner.healthy()

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -23,7 +24,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from components.schedule import HOLD_VARIABLE, Phase, desired_phase, next_change
+from components.schedule import AT_VARIABLE, HOLD_VARIABLE, Phase, desired_phase, next_change
 from components.settings import Settings, SettingsError, load
 from tools.plan import PlanError, stack_config
 from tools.sleep.edge import Step, steps
@@ -32,9 +33,15 @@ SLEEP_PREFIX = "airflow-state/sleep/"
 """Where the sleep edge's exports live in the data bucket, beside (not among) metadata_backup's
 `airflow-state/date=<day>/` documents: the wake imports only from here, never the backup a
 freshly created, still empty environment wrote."""
+EXPORT_KEY = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}Z/state\.json")
+"""A sleep export's key under SLEEP_PREFIX (its UTC stamp sorts as text); a file put there by
+hand under another name is never taken for the newest."""
 SLEEP_HISTORY_DAYS = 4
 """Runs the sleep export carries: a long weekend's worth, so every run of the days before the
 night is back after it (the scheduler continues after the last one, none is made twice)."""
+NO_PLATFORM = ("CREATE_FAILED", "DELETING", "DELETED")
+"""MWAA statuses of an environment that runs no Airflow and holds no state: nothing to export,
+and the stack is as good as asleep (a failed create is replaced by the next `pulumi up`)."""
 HEALTHY_TIMEOUT = 75 * 60  # seconds: MWAA's 20-30 minutes to create, with a wide margin
 POLL = 30
 
@@ -60,6 +67,13 @@ class Runner:
         self.say = say
         self._outputs: dict[str, Any] | None = None
         self._clients: dict[str, Any] = {}
+        self.at: datetime | None = None
+        """The time the run decided the phase for: every `pulumi up` of the run is told it
+        ($AIRFLOW_STACK_AT), so the program cannot decide otherwise a minute later (a push
+        just before the close would delete the platform with no export)."""
+        self.interrupted = False
+        """The last `pulumi up` stopped part way: this run's ups refresh first, so the state
+        Pulumi holds matches what exists (an environment deleted or half created)."""
 
     def client(self, service: str) -> Any:
         """A boto3 client of the stack's region (one per service)."""
@@ -82,8 +96,9 @@ class Runner:
         return phase if phase in ("awake", "waking", "asleep") else None
 
     def platform_exists(self) -> bool | None:
-        """Whether the MWAA environment exists (one being deleted counts as gone); None for
-        EKS, whose cluster stays while asleep (its phase is the stack output's)."""
+        """Whether the MWAA environment exists and runs Airflow (one being deleted, deleted
+        or failed to create counts as gone: it holds no state); None for EKS, whose cluster
+        stays while asleep (its phase is the stack output's)."""
         s = self.settings
         if s.architecture != "mwaa":
             return None
@@ -95,7 +110,7 @@ class Runner:
             if error.response["Error"]["Code"] == "ResourceNotFoundException":
                 return False
             raise
-        return found["Environment"]["Status"] not in ("DELETING", "DELETED")
+        return found["Environment"]["Status"] not in NO_PLATFORM
 
     def deployed_phase(self) -> tuple[Phase | None, bool]:
         """The phase the platform is in, judged by what exists, and whether the last
@@ -107,7 +122,8 @@ class Runner:
         if exists is None:
             return recorded, False
         if not exists:
-            return "asleep", recorded != "asleep"
+            # No output at all: a stack deployed for the first time, not an interrupted one.
+            return "asleep", recorded not in ("asleep", None)
         if recorded == "asleep":
             return "waking", True
         return recorded, False
@@ -129,8 +145,11 @@ class Runner:
 
     def up(self, *, hold_paging: bool = False, refresh: bool = False) -> None:
         args = ["up", "--yes", "--skip-preview", "--stack", self.pulumi_stack]
+        refresh = refresh or self.interrupted
         args += ["--policy-pack", "policy"] + (["--refresh"] if refresh else [])
         env = {HOLD_VARIABLE: "1"} if hold_paging else {}
+        if self.at is not None:
+            env[AT_VARIABLE] = self.at.isoformat()
         self._pulumi(args, env=env, capture=False)
         self._outputs = None
 
@@ -151,7 +170,7 @@ class Runner:
         if state(["export", *self.state_source(), "--out", uri, *history]) != 0:
             raise SleepError(f"export to {uri} failed: the platform stays up (run it again)")
 
-    def newest_export(self) -> str:
+    def newest_export(self) -> str | None:
         """The newest document the sleep edge exported (its keys carry a sortable UTC stamp)."""
         bucket = self.outputs()["dataBucket"]
         s3 = self.client("s3")
@@ -162,15 +181,21 @@ class Runner:
             )
             for item in page.get("Contents", [])
             if item["Key"].endswith("/state.json")
+            and EXPORT_KEY.fullmatch(item["Key"].removeprefix(SLEEP_PREFIX))
         ]
         if not keys:
-            raise SleepError(f"no sleep export under s3://{bucket}/{SLEEP_PREFIX}")
+            return None
         return f"s3://{bucket}/{max(keys)}"
 
     def import_newest(self) -> None:
         from tools.airflow_state.__main__ import main as state
 
         uri = self.newest_export()
+        if uri is None:
+            # Every sleep exports before the platform goes: no export means the stack never
+            # slept (a first deploy), and there is nothing to bring back.
+            self.say(f"no sleep export under {SLEEP_PREFIX} yet: nothing to import")
+            return
         if state(["import", *self.state_source(), "--in", uri]) != 0:
             raise SleepError(f"import of {uri} failed; paging stays off until it succeeds")
 
@@ -184,7 +209,18 @@ class Runner:
     def healthy(self) -> bool:
         s = self.settings
         if s.architecture == "mwaa":
-            found = self.client("mwaa").get_environment(Name=s.environment_name)
+            from botocore.exceptions import ClientError
+
+            try:
+                found = self.client("mwaa").get_environment(Name=s.environment_name)
+            except ClientError as error:
+                if error.response["Error"]["Code"] != "ResourceNotFoundException":
+                    raise
+                raise SleepError(
+                    f"MWAA environment {s.environment_name} does not exist after pulumi up: it"
+                    " was deleted outside Pulumi or a run stopped part way; run"
+                    f" `pulumi refresh --stack {self.pulumi_stack}`, then this again"
+                ) from None
             status = found["Environment"]["Status"]
             if status in ("CREATE_FAILED", "UNAVAILABLE", "UPDATE_FAILED"):
                 raise SleepError(f"MWAA environment {s.environment_name} is {status}")
@@ -240,6 +276,7 @@ def edge(runner: Runner, at: datetime, *, daily: bool = False, deploy: bool = Fa
     s = runner.settings
     desired = desired_phase(s.schedule, s.architecture, at)
     applied, interrupted = runner.deployed_phase()
+    runner.at, runner.interrupted = at, interrupted
     todo = steps(
         desired,
         applied,
