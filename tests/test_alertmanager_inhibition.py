@@ -10,6 +10,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from components.observability import alertmanager_config
 from components.observability.prometheus import WAKE_GATE, rule_groups
 from tests.alertmanager import CHART_ALERTS, alertmanager, firing_alerts, outcomes, post, states
@@ -30,6 +32,7 @@ def config() -> dict[str, Any]:
     return alertmanager_config(TOPIC, "us-east-1", "airflow-prod", chat_topic_arn=CHAT_TOPIC)
 
 
+@pytest.mark.integration
 def test_info_alerts_are_inhibited_where_info_inhibitor_fires(tmp_path: Path) -> None:
     with alertmanager(tmp_path, config()) as url:
         found = states(url, ALERTS)
@@ -42,6 +45,7 @@ def test_info_alerts_are_inhibited_where_info_inhibitor_fires(tmp_path: Path) ->
     }
 
 
+@pytest.mark.integration
 def test_without_the_info_inhibitor_rule_info_alerts_reach_people(tmp_path: Path) -> None:
     broken = config()
     broken["inhibit_rules"] = [
@@ -79,6 +83,7 @@ def sleeping_config(*, waking: bool = False) -> dict[str, Any]:
     )  # fmt: skip
 
 
+@pytest.mark.integration
 def test_every_paging_alert_waits_for_the_wake_gate_and_is_delivered_once_healthy(
     tmp_path: Path,
 ) -> None:
@@ -104,6 +109,7 @@ def test_every_paging_alert_waits_for_the_wake_gate_and_is_delivered_once_health
     assert by_day["KubeNodeNotReady"] == ("active", ("sns",))
 
 
+@pytest.mark.integration
 def test_waking_routes_every_alert_to_nobody(tmp_path: Path) -> None:
     alerts = paging_alerts()
     with alertmanager(tmp_path, sleeping_config(waking=True)) as url:

@@ -47,6 +47,7 @@ def test_a_server_on_every_interface_is_caught(tmp_path: Path) -> None:
         sup.stop_all(timeout=5)
 
 
+@pytest.mark.integration
 def test_a_survivor_of_stop_is_caught(tmp_path: Path) -> None:
     sup = Supervisor(tmp_path)
     sup.start("shell", ["bash", "-c", "sleep 60 & wait"])
@@ -67,6 +68,7 @@ def test_sigterm_interrupts_so_the_fixtures_teardown_runs() -> None:
     assert signal.getsignal(signal.SIGTERM) == previous
 
 
+@pytest.mark.integration
 def test_a_process_left_running_by_a_test_is_caught(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -110,6 +110,7 @@ def test_the_venvs_airflow_version_is_read_without_importing_airflow(tmp_path: P
         venv_airflow_version(tmp_path / "missing")
 
 
+@pytest.mark.integration
 def test_stop_all_waits_for_and_kills_what_outlives_the_leader(tmp_path: Path) -> None:
     # The leader (like the restart loop) dies on SIGTERM at once; its child ignores SIGTERM,
     # like an Airflow process still shutting down. Nothing of it may be left running.

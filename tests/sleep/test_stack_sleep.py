@@ -253,6 +253,7 @@ def prometheus_alerts(plan: planner.Plan) -> list[dict[str, str]]:
     ]
 
 
+@pytest.mark.integration
 def test_no_prometheus_alert_reaches_people_asleep_or_waking_and_only_once_healthy_after(
     tmp_path: Path,
 ) -> None:
