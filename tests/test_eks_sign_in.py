@@ -13,7 +13,8 @@ import pytest
 from components.eks.airflow import SIGN_IN_CONFIG_ANNOTATION
 from components.eks.sign_in import REDIRECT_PATH, USERNAME_PREFIX
 from policy.rules import registry
-from tests.conftest import statements
+from tests.conftest import planned, statements
+from tests.test_stack_network import ENDPOINTS, variant
 from tools import plan as planner
 from tools.mocks import EXAMPLE_IMAGE_REGISTRY, EXAMPLE_VPC_GIT
 
@@ -124,7 +125,7 @@ def test_the_redirect_url_the_identity_provider_must_allow_is_an_output(
 
 
 def test_without_teams_nobody_can_sign_in_and_the_program_says_so() -> None:
-    plan = planner.run("prod")
+    plan = planned("prod")  # prod as shipped: no teams (shared with the other stack tests)
     assert any("nobody can sign in" in n for n in plan.notes)
     assert "apiServerConfig" not in airflow_values(plan)["apiServer"]
     assert not any(r["name"].endswith("oidc-client-secret") for r in plan.resources())
@@ -150,5 +151,6 @@ def test_without_nat_the_plan_warns_that_the_issuer_must_be_reachable() -> None:
     vpc_git = {f"airflow:{key}": value for key, value in EXAMPLE_VPC_GIT.items()}
     plan = planner.run("prod", overrides={**SIGN_IN, **endpoints, **vpc_git})
     assert any("accessOidcIssuer" in n and ISSUER in n for n in plan.notes), plan.notes
-    without_sign_in = planner.run("prod", overrides={**endpoints, **vpc_git})
+    without_sign_in = variant("prod", "endpoints")  # the same overrides, planned once
+    assert {**endpoints, **vpc_git} == ENDPOINTS
     assert not any("accessOidcIssuer" in n for n in without_sign_in.notes)
