@@ -26,20 +26,21 @@ HISTORY = ROOT / "build" / "progress.json"
 NESTED = "PROGRESS_PARENT"
 
 # Typical seconds of the slow steps on two cores, for a machine with no history yet: the
-# merged suite's own step times (2026-12-07, a fresh clone, light load).
+# merged suite's own step times (2026-12-07 08:30, `.ci/run` in a fresh clone, quiet).
 TYPICAL_SECONDS = {
-    "typecheck": 100,
-    "unit": 210,
-    "test-charts": 110,
-    "docs": 40,
-    "test-dags": 430,
-    "e2e": 300,
-    "e2e-run": 290,
-    "e2e-dev": 80,
-    "e2e-state": 280,
-    "e2e-sign-in": 90,
-    "bench-guard": 215,
-    "upgrade-test-fast": 60,
+    "typecheck": 90,
+    "unit": 65,
+    "integration": 50,
+    "test-charts": 60,
+    "render": 25,
+    "test-dags": 220,
+    "e2e": 185,
+    "e2e-run": 175,
+    "e2e-dev": 55,
+    "e2e-state": 230,
+    "e2e-sign-in": 70,
+    "bench-guard": 150,
+    "upgrade-test-fast": 35,
     "upgrade-test-migration": 300,  # measured at load 10-30 (2026-12-07): an upper bound
     "local-install": 20,
     "local-up": 60,
