@@ -148,6 +148,18 @@ def run() -> Iterator[Callable[..., Declared]]:
     yield run_program
 
 
+@pytest.fixture
+def offline_aws(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Credentials for moto's mocks only: never a profile or a key of the machine's."""
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_CONFIG_FILE": "/dev/null",
+        "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+    }.items():
+        monkeypatch.setenv(name, value)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     # The provider SDKs and the Pulumi runtime allocate heavily; collect cycles less often
     # (the suite still frees memory, just in larger batches).

@@ -18,14 +18,7 @@ REGION = stack_settings("prod").region
 
 
 @pytest.fixture
-def rds(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_CONFIG_FILE": "/dev/null",
-        "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
-    }.items():
-        monkeypatch.setenv(name, value)
+def rds(offline_aws: None) -> Iterator[Any]:
     with mock_aws():
         yield boto3.client("rds", region_name=REGION)
 

@@ -17,14 +17,7 @@ dev = functools.cache(lambda: settings_of("dev"))  # the settings are frozen: re
 
 
 @pytest.fixture
-def runner(monkeypatch: pytest.MonkeyPatch) -> Iterator[Runner]:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_CONFIG_FILE": "/dev/null",
-        "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
-    }.items():
-        monkeypatch.setenv(name, value)
+def runner(offline_aws: None) -> Iterator[Runner]:
     runner = Runner(dev(), "dev", say=lambda _: None)
     runner._outputs = {"dataBucket": BUCKET, "phase": "awake"}
     with mock_aws():
