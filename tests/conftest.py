@@ -148,6 +148,12 @@ def run() -> Iterator[Callable[..., Declared]]:
     yield run_program
 
 
+def as_typed_make_env() -> dict[str, str]:
+    """The environment of `make` as a user types it: not a sub-make of `make test`, whose
+    MAKELEVEL and MAKEFLAGS would add 'Entering directory' lines and pass on its flags."""
+    return {k: v for k, v in os.environ.items() if k not in {"MAKELEVEL", "MAKEFLAGS", "MFLAGS"}}
+
+
 @pytest.fixture
 def offline_aws(monkeypatch: pytest.MonkeyPatch) -> None:
     """Credentials for moto's mocks only: never a profile or a key of the machine's."""

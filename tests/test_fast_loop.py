@@ -4,16 +4,17 @@ charts without the outside scanner; `make test` runs both halves, so no test is 
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 from pathlib import Path
+
+from tests.conftest import as_typed_make_env
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _dry_run(*targets: str) -> str:
-    env = {k: v for k, v in os.environ.items() if k not in {"MAKELEVEL", "MAKEFLAGS", "MFLAGS"}}
+    env = as_typed_make_env()
     return subprocess.run(
         ["make", "--no-print-directory", "-n", *targets], cwd=ROOT, env=env,
         capture_output=True, text=True, check=True,
@@ -49,7 +50,7 @@ def test_make_check_renders_the_charts_and_make_test_also_scans_them() -> None:
 def test_what_make_runs_writes_bytecode_even_where_the_environment_turns_it_off() -> None:
     # CI images often set PYTHONDONTWRITEBYTECODE: then nothing writes the caches and every
     # process compiles pulumi_aws, Airflow and each test module again.
-    env = {k: v for k, v in os.environ.items() if k not in {"MAKELEVEL", "MAKEFLAGS", "MFLAGS"}}
+    env = as_typed_make_env()
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     probe = 'show-bytecode: ; @python3 -c "import sys; print(sys.dont_write_bytecode)"'
     out = subprocess.run(

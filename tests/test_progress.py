@@ -4,12 +4,11 @@ summary line (tools/progress.py)."""
 from __future__ import annotations
 
 import itertools
-import os
 import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import absolute_imports
+from tests.conftest import absolute_imports, as_typed_make_env
 from tools import progress
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,7 +56,7 @@ def test_a_failing_step_stops_the_run_and_the_last_line_names_it(tmp_path: Path)
 
 def test_make_test_runs_its_steps_through_the_progress_lines() -> None:
     # What make would run (dry run), as a user types it: not as a sub-make of make test.
-    env = {k: v for k, v in os.environ.items() if k not in {"MAKELEVEL", "MAKEFLAGS", "MFLAGS"}}
+    env = as_typed_make_env()
     dry = subprocess.run(
         ["make", "-n", "test", "local", "e2e"], cwd=ROOT, env=env, capture_output=True,
         text=True, check=True,

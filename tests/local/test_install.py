@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from local.config import REPO
+from tests.conftest import as_typed_make_env
 
 SCRIPTS = REPO / "scripts"
 AIRFLOW_REQUIREMENTS = REPO / "tests/dags/requirements-airflow.txt"
@@ -132,9 +133,8 @@ def test_the_airflow_venv_keeps_the_lock_and_its_stamp() -> None:
 
 
 def _make_dry_run(*args: str) -> subprocess.CompletedProcess[str]:
-    """`make -n` as a user types it: not as a sub-make of `make test` (MAKELEVEL, MAKEFLAGS),
-    which would print 'Entering directory' lines and pass on the parent's flags."""
-    env = {k: v for k, v in os.environ.items() if k not in {"MAKELEVEL", "MAKEFLAGS", "MFLAGS"}}
+    """`make -n` as a user types it (tests.conftest.as_typed_make_env)."""
+    env = as_typed_make_env()
     return subprocess.run(
         ["make", "--no-print-directory", "-n", *args],
         cwd=REPO,
