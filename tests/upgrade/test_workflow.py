@@ -28,6 +28,26 @@ def git(repo: Path, *args: str) -> str:
                           check=True).stdout.strip()  # fmt: skip
 
 
+def scratch_repo(tmp_path: Path, files: dict[str, str]) -> tuple[Path, str]:
+    """A git repository with `files` and a README committed as the base, then a commit that
+    changes only the README; the repository and the base commit."""
+    repo = tmp_path / "repo"
+    for name, text in {**files, "README.md": "hi\n"}.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text(text)
+    git(repo, "init", "-q")
+    git(repo, "add", ".")
+    commit(repo, "base", "-qm")
+    base = git(repo, "rev-parse", "HEAD")
+    (repo / "README.md").write_text("hello\n")
+    commit(repo, "docs")
+    return repo, base
+
+
+def commit(repo: Path, message: str, flags: str = "-qam") -> None:
+    git(repo, "-c", "user.email=a@b", "-c", "user.name=t", "commit", flags, message)
+
+
 def paths_check(repo: Path, base: str) -> dict[str, str]:
     output = repo / "github-output"
     output.write_text("")
@@ -40,20 +60,12 @@ def paths_check(repo: Path, base: str) -> dict[str, str]:
 def test_a_version_bump_is_rehearsed_from_the_base_version_and_a_readme_change_is_not(
     tmp_path: Path,
 ) -> None:
-    repo = tmp_path / "repo"
-    (repo / "tests/dags").mkdir(parents=True)
-    pins = repo / "tests/dags/requirements-airflow.txt"
-    pins.write_text("apache-airflow==3.0.6\n")
-    (repo / "README.md").write_text("hi\n")
-    git(repo, "init", "-q")
-    git(repo, "add", ".")
-    git(repo, "-c", "user.email=a@b", "-c", "user.name=t", "commit", "-qm", "base")
-    base = git(repo, "rev-parse", "HEAD")
-    (repo / "README.md").write_text("hello\n")
-    git(repo, "-c", "user.email=a@b", "-c", "user.name=t", "commit", "-qam", "docs")
+    pins_file = "tests/dags/requirements-airflow.txt"
+    repo, base = scratch_repo(tmp_path, {pins_file: "apache-airflow==3.0.6\n"})
+    pins = repo / pins_file
     assert paths_check(repo, base)["changed"] == "false"
     pins.write_text("apache-airflow==3.3.1\n")
-    git(repo, "-c", "user.email=a@b", "-c", "user.name=t", "commit", "-qam", "bump")
+    commit(repo, "bump")
     assert paths_check(repo, base) == {
         "changed": "true",
         "from": "3.0.6",
@@ -75,19 +87,10 @@ def test_a_change_to_the_rehearsal_itself_runs_its_planted_migration_failure(
     tmp_path: Path,
 ) -> None:
     # make upgrade-test-migration is too slow for make test: it runs when its code changes.
-    repo = tmp_path / "repo"
-    (repo / "tools/upgrade").mkdir(parents=True)
-    (repo / "tools/upgrade/rehearsal.py").write_text("x = 1\n")
-    (repo / "README.md").write_text("hi\n")
-    git(repo, "init", "-q")
-    git(repo, "add", ".")
-    git(repo, "-c", "user.email=a@b", "-c", "user.name=t", "commit", "-qm", "base")
-    base = git(repo, "rev-parse", "HEAD")
-    (repo / "README.md").write_text("hello\n")
-    git(repo, "-c", "user.email=a@b", "-c", "user.name=t", "commit", "-qam", "docs")
+    repo, base = scratch_repo(tmp_path, {"tools/upgrade/rehearsal.py": "x = 1\n"})
     assert paths_check(repo, base)["rehearsal"] == "false"
     (repo / "tools/upgrade/rehearsal.py").write_text("x = 2\n")
-    git(repo, "-c", "user.email=a@b", "-c", "user.name=t", "commit", "-qam", "code")
+    commit(repo, "code")
     assert paths_check(repo, base)["rehearsal"] == "true"
     planted = step("The rehearsal stops at a planted migration failure (its own code changed)")
     assert planted["if"] == "steps.paths.outputs.rehearsal == 'true'"
