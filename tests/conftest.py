@@ -15,14 +15,12 @@ from typing import Any
 
 import pulumi
 import pytest
-from pulumi.runtime import settings as runtime_settings
-from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from components.schedule import AT_VARIABLE
 from components.settings import Settings, load
 from tools import plan as planner
-from tools.mocks import AwsMocks, RecordingMonitor, Registration
+from tools.mocks import AwsMocks, RecordingMonitor, Registration, run_mocked
 
 # What a network the program creates is made of: none of it may be declared on an existing VPC
 # (tests/test_network_modes.py for the component, tests/test_stack_network.py for the stacks).
@@ -88,16 +86,14 @@ def run_program(
     """Run `fn` as a Pulumi program under mocks; return its registrations and its return
     value (resolved, when it is an Output)."""
     mocks = AwsMocks(region=region, zones=zones)
-    runtime_settings.ROOT.set(None)
-    pulumi.runtime.set_mocks(
-        mocks, project=project, stack=stack, preview=False, monitor=RecordingMonitor(mocks)
-    )
     result: dict[str, Any] = {}
 
     def program() -> None:
         result["value"] = fn()
 
-    _sync_await(run_pulumi_func(program))
+    run_mocked(
+        program, mocks, project=project, stack=stack, preview=False, monitor=RecordingMonitor(mocks)
+    )
     value = result.get("value")
     if isinstance(value, pulumi.Output):
         value = _sync_await(value.future())

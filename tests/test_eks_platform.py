@@ -14,14 +14,12 @@ from typing import Any
 
 import pulumi
 import pytest
-from pulumi.runtime import settings as runtime_settings
-from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from components.eks import EksPlatform, EksPlatformArgs
 from components.network import Network, NetworkArgs
 from tests.conftest import Declared, settings_for
-from tools.mocks import AwsMocks, RecordingMonitor, Registration
+from tools.mocks import AwsMocks, RecordingMonitor, Registration, run_mocked
 
 # What Airflow may do, as the workspace component would hand it over.
 TASK_POLICY = json.dumps(
@@ -123,8 +121,6 @@ def _build(stack: str, overrides: tuple[tuple[str, Any], ...]) -> Built:
     settings = settings_for("eks", stack=stack, **dict(overrides))
     mocks = AwsMocks(region=settings.region, zones=6)
     monitor = OptionsMonitor(mocks)
-    runtime_settings.ROOT.set(None)
-    pulumi.runtime.set_mocks(mocks, project="airflow", stack=stack, preview=False, monitor=monitor)
     holder: dict[str, Any] = {}
 
     def program() -> None:
@@ -132,7 +128,7 @@ def _build(stack: str, overrides: tuple[tuple[str, Any], ...]) -> Built:
         holder["platform"] = platform
         holder["surface"] = _surface(platform)
 
-    _sync_await(run_pulumi_func(program))
+    run_mocked(program, mocks, project="airflow", stack=stack, preview=False, monitor=monitor)
     platform: EksPlatform = holder["platform"]
     surface = _sync_await(holder["surface"].future())
     secret = _sync_await(platform.platform.exports["kubeconfig"].is_secret())  # type: ignore[union-attr]

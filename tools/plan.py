@@ -139,11 +139,10 @@ def run(
     decides at `at` (default: now; the program reads it from $AIRFLOW_STACK_AT)."""
     import pulumi
     from pulumi.runtime import settings as runtime_settings
-    from pulumi.runtime.stack import run_pulumi_func
     from pulumi.runtime.sync_await import _sync_await
 
     from components.settings import SettingsError
-    from tools.mocks import AwsMocks, RecordingMonitor
+    from tools.mocks import AwsMocks, RecordingMonitor, run_mocked
 
     started = time.perf_counter()
     cpu_started = time.process_time()
@@ -151,16 +150,6 @@ def run(
     config.update({k: _wire(v) for k, v in (overrides or {}).items()})
     mocks = AwsMocks(region=config.get("aws:region", "us-east-1"))
     notes = _NoteCollector()
-    runtime_settings.ROOT.set(None)
-    pulumi.runtime.set_mocks(
-        mocks,
-        project=project,
-        stack=stack,
-        preview=True,
-        monitor=RecordingMonitor(mocks),
-        logger=notes.logger(stack),
-    )
-    pulumi.runtime.set_all_config(config)
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
 
@@ -173,7 +162,16 @@ def run(
     if at is not None:
         os.environ[AT_VARIABLE] = at.isoformat()
     try:
-        _sync_await(run_pulumi_func(program))
+        run_mocked(
+            program,
+            mocks,
+            project=project,
+            stack=stack,
+            preview=True,
+            monitor=RecordingMonitor(mocks),
+            logger=notes.logger(stack),
+            config=config,
+        )
     except SettingsError as exc:
         raise PlanError(str(exc)) from None
     finally:

@@ -15,12 +15,12 @@ import pulumi
 import pytest
 import yaml
 from pulumi.runtime import settings as runtime_settings
-from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from bootstrap.bootstrap_settings import SettingsError, load_settings
 from bootstrap.github_oidc import GithubOidcArgs
 from policy.rules import iam, tagging
+from tools.mocks import run_mocked
 
 BOOTSTRAP = Path(__file__).resolve().parents[2] / "bootstrap"
 ACCOUNT = "111122223333"
@@ -84,16 +84,18 @@ class BootstrapRunner:
 
     def __call__(self, **config: str) -> Declared:
         self.mocks = AwsIamMocks()
-        runtime_settings.ROOT.set(None)
-        pulumi.runtime.set_mocks(
-            self.mocks, project="airflow-bootstrap", stack="shared", preview=False
-        )
-        pulumi.runtime.set_all_config({f"airflow-bootstrap:{k}": v for k, v in config.items()})
 
         def program() -> None:
             runpy.run_path(str(BOOTSTRAP / "__main__.py"), run_name="__main__")
 
-        _sync_await(run_pulumi_func(program))
+        run_mocked(
+            program,
+            self.mocks,
+            project="airflow-bootstrap",
+            stack="shared",
+            preview=False,
+            config={f"airflow-bootstrap:{k}": v for k, v in config.items()},
+        )
         stack = runtime_settings.get_root_resource()
         outputs = {
             key: _sync_await(pulumi.Output.from_input(value).future())
