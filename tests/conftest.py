@@ -17,7 +17,7 @@ import pulumi
 import pytest
 from pulumi.runtime.sync_await import _sync_await
 
-from components.schedule import AT_VARIABLE
+from components.schedule import AT_VARIABLE, parse_time
 from components.settings import Settings, load
 from tools import plan as planner
 from tools.mocks import AwsMocks, RecordingMonitor, Registration, run_mocked
@@ -100,10 +100,34 @@ def run_program(
     return Declared(list(mocks.registrations), value)
 
 
+def plan_of(
+    stack: str, overrides: Mapping[str, Any] | None = None, at: str = AWAKE_AT
+) -> planner.Plan:
+    """The whole program planned for a stack file with `overrides` (config keys) at `at`,
+    once per test process: the modules that look at one stack variant share its plan."""
+    return _plan_of(*_key(stack, overrides, at))
+
+
 @functools.cache
-def planned(stack: str) -> planner.Plan:
-    """The whole program planned for a stack file, once per test process."""
-    return planner.enrich(planner.run(stack))
+def _plan_of(stack: str, overrides: str, at: str) -> planner.Plan:
+    when = None if at == parse_time(AWAKE_AT).isoformat() else parse_time(at)
+    return planner.run(stack, overrides=json.loads(overrides), at=when)
+
+
+def planned(
+    stack: str, overrides: Mapping[str, Any] | None = None, at: str = AWAKE_AT
+) -> planner.Plan:
+    """plan_of with the cost estimate and the policy findings (tools.plan.enrich)."""
+    return _planned(*_key(stack, overrides, at))
+
+
+def _key(stack: str, overrides: Mapping[str, Any] | None, at: str) -> tuple[str, str, str]:
+    return stack, json.dumps(dict(overrides or {}), sort_keys=True), parse_time(at).isoformat()
+
+
+@functools.cache
+def _planned(stack: str, overrides: str, at: str) -> planner.Plan:
+    return planner.enrich(_plan_of(stack, overrides, at))
 
 
 def absolute_imports(path: Path) -> list[str]:

@@ -80,13 +80,7 @@ HOURLY_WHILE_AWAKE = (
 
 
 def scheduled_plan(environment_class: str):  # type: ignore[no-untyped-def]
-    from components.schedule import parse_time
-    from tools import plan as planner
-
-    overrides = MICRO if environment_class == "mw1.micro" else {}
-    return planner.enrich(
-        planner.run("dev", overrides=overrides, at=parse_time("2026-12-09T11:00:00Z"))
-    )
+    return planned("dev", MICRO if environment_class == "mw1.micro" else {}, "2026-12-09T11:00:00Z")
 
 
 @pytest.mark.parametrize("environment_class", ["mw1.small", "mw1.micro"])

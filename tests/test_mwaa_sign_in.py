@@ -10,7 +10,7 @@ import pytest
 
 from policy.rules import registry
 from tests.aws_model import operation_input, problems, to_api
-from tests.conftest import statements
+from tests.conftest import plan_of, statements
 from tools import plan as planner
 
 ACCOUNT = "111122223333"  # tools/mocks.py's caller identity
@@ -135,7 +135,7 @@ def test_outputs_give_the_console_and_cli_way_in(dev: planner.Plan) -> None:
 
 
 def test_no_team_warns_that_nobody_can_sign_in() -> None:
-    plan = planner.run("dev")
+    plan = plan_of("dev")
     assert any("nobody can sign in" in n for n in plan.notes)
     assert _login_roles(plan) == {}
     assert plan.outputs["webLoginRoleArns"] == {}

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import assumers_missing_grants, assumers_of, planned
+from tests.conftest import assumers_missing_grants, assumers_of, plan_of, planned
 from tools import plan as planner
 from tools.plan import PlanError
 
@@ -193,7 +193,8 @@ def test_plan_notes_belong_to_their_run() -> None:
     # an earlier run) piles up on it, however many plans a process runs.
     import logging
 
-    first, second = planner.run("dev"), planner.run("dev")
+    first, second = plan_of("dev"), planner.run("dev")  # the suite's plan of dev, then one more
+    assert first is not second
     assert first.notes == second.notes
     handlers = logging.getLogger("tools.plan.dev").handlers
     assert [h for h in handlers if isinstance(h, planner._NoteCollector)] == []

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import functools
 import ipaddress
 import json
 from collections import Counter
@@ -42,10 +41,8 @@ ENDPOINTS = {
 PULL_THROUGH_RULE = "aws:ecr/pullThroughCacheRule:PullThroughCacheRule"
 
 
-@functools.cache
 def variant(stack: str, mode: str) -> planner.Plan:
-    overrides: dict[str, Any] = dict(EXISTING if mode == "existing" else ENDPOINTS)
-    return planner.enrich(planner.run(stack, overrides=overrides))
+    return planned(stack, EXISTING if mode == "existing" else ENDPOINTS)
 
 
 def by_type(plan: planner.Plan) -> Counter[str]:

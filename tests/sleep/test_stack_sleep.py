@@ -4,7 +4,6 @@ nothing pages people until the platform is back."""
 from __future__ import annotations
 
 import fnmatch
-import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -12,8 +11,8 @@ from typing import Any
 import pytest
 
 from components.observability.prometheus import WAKE_GATE
-from components.schedule import parse_time
 from tests.alertmanager import CHART_ALERTS, alertmanager, firing_alerts, outcomes, post
+from tests.conftest import plan_of
 from tests.eventbridge import matches
 from tools import plan as planner
 from tools.mocks import ACCOUNT_ID
@@ -48,9 +47,8 @@ GONE_ASLEEP = ("aws:mwaa/environment:Environment", "aws:ec2/natGateway:NatGatewa
                "aws:ec2/eip:Eip")  # fmt: skip
 
 
-@functools.cache
 def graph(stack: str, when: str, overrides: tuple[tuple[str, str], ...] = ()) -> planner.Plan:
-    return planner.run(stack, overrides=dict(overrides), at=parse_time(when))
+    return plan_of(stack, dict(overrides), when)
 
 
 def of_type(plan: planner.Plan, token: str) -> list[dict[str, Any]]:
