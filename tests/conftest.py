@@ -130,6 +130,21 @@ def _planned(stack: str, overrides: str, at: str) -> planner.Plan:
     return planner.enrich(_plan_of(stack, overrides, at))
 
 
+def shared_build(build: Callable[..., Declared]) -> Callable[..., Declared]:
+    """`build` run once per test process for each distinct set of arguments: the tests that
+    read the same component with the same settings share one run (they only read it)."""
+    built: dict[str, Declared] = {}
+
+    @functools.wraps(build)
+    def shared(*args: Any, **kwargs: Any) -> Declared:
+        key = json.dumps([args, kwargs], sort_keys=True, default=repr)
+        if key not in built:
+            built[key] = build(*args, **kwargs)
+        return built[key]
+
+    return shared
+
+
 def absolute_imports(path: Path) -> list[str]:
     """The modules a Python file imports by absolute name (relative imports left out)."""
     names: list[str] = []

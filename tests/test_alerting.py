@@ -17,6 +17,7 @@ from tests.conftest import (
     assumers_of,
     run_program,
     settings_for,
+    shared_build,
     statements,
 )
 from tests.eventbridge import matches, render, transform
@@ -237,6 +238,7 @@ def test_each_architecture_routes_only_its_own_events() -> None:
     assert set(routes("eks")) == {"alarms", "eks-addons", "eks-api-errors"}
 
 
+@shared_build
 def build(arch: str = "mwaa", **overrides: Any) -> Declared:
     s = settings_for(arch, stack="dev", **overrides)
     return run_program(

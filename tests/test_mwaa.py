@@ -42,7 +42,16 @@ LOG_SUFFIXES = ("DAGProcessing", "Scheduler", "Task", "WebServer", "Worker")
 
 @pytest.fixture
 def dags(tmp_path: Path) -> Path:
-    root = tmp_path / "dags"
+    return write_dags(tmp_path / "dags")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Declared:
+    """The component as shipped, for the tests that only read it: declared once."""
+    return build(write_dags(tmp_path_factory.mktemp("shipped") / "dags"))
+
+
+def write_dags(root: Path) -> Path:
     (root / "common").mkdir(parents=True)
     (root / "__pycache__").mkdir()
     (root / "canary.py").write_text("# a DAG\n")
@@ -118,8 +127,8 @@ def test_dag_files_are_everything_under_dags_but_docs_requirements_and_caches(da
     ]
 
 
-def test_one_customer_key_for_environment_bucket_and_logs(dags: Path) -> None:
-    d = build(dags)
+def test_one_customer_key_for_environment_bucket_and_logs(built: Declared) -> None:
+    d = built
     key = d.one("aws:kms/key:Key")
     arn = key.outputs["arn"]
     assert key.inputs["enableKeyRotation"] is True
@@ -137,8 +146,8 @@ def test_one_customer_key_for_environment_bucket_and_logs(dags: Path) -> None:
     )
 
 
-def test_dag_bucket_baseline(dags: Path) -> None:
-    d = build(dags)
+def test_dag_bucket_baseline(built: Declared) -> None:
+    d = built
     bucket = d.one("aws:s3/bucket:Bucket")
     assert bucket.inputs["bucketPrefix"].startswith("airflow-")  # MWAA requires it
     assert len(bucket.inputs["bucketPrefix"]) <= 37
@@ -211,10 +220,10 @@ def test_missing_requirements_fails_before_any_cloud_resource(dags: Path) -> Non
         build(dags)
 
 
-def test_environment_waits_for_its_execution_role_policies(dags: Path) -> None:
+def test_environment_waits_for_its_execution_role_policies(built: Declared) -> None:
     # Without them, MWAA may start before its permissions exist, and on destroy keep running
     # (and failing) while Pulumi removes them.
-    d = build(dags)
+    d = built
     policies = d.of_type("aws:iam/rolePolicy:RolePolicy")
     assert {p.name for p in policies} == {f"{ENV}-execution-mwaa", f"{ENV}-execution-tasks"}
     assert {p.urn for p in policies} <= set(env_of(d).dependencies)
@@ -244,8 +253,8 @@ def role_policies(d: Declared) -> dict[str, list[dict[str, Any]]]:
     }
 
 
-def test_execution_role_trust(dags: Path) -> None:
-    d = build(dags)
+def test_execution_role_trust(built: Declared) -> None:
+    d = built
     role = d.one("aws:iam/role:Role")
     assert env_of(d).inputs["executionRoleArn"] == role.outputs["arn"]
     (trust,) = statements(role.inputs["assumeRolePolicy"])
@@ -257,8 +266,10 @@ def test_execution_role_trust(dags: Path) -> None:
     assert d.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment") == []
 
 
-def test_execution_role_has_the_documented_minimum_scoped_to_this_environment(dags: Path) -> None:
-    d = build(dags)
+def test_execution_role_has_the_documented_minimum_scoped_to_this_environment(
+    built: Declared,
+) -> None:
+    d = built
     bucket = d.one("aws:s3/bucket:Bucket").outputs["arn"]
     key = d.one("aws:kms/key:Key").outputs["arn"]
     doc = role_policies(d)[f"{ENV}-execution-mwaa"]
@@ -305,8 +316,8 @@ def test_execution_role_may_call_only_its_own_environments_rest_api_as_op(dags: 
     ]
 
 
-def test_execution_role_reads_only_the_two_secret_prefixes(dags: Path) -> None:
-    d = build(dags)
+def test_execution_role_reads_only_the_two_secret_prefixes(built: Declared) -> None:
+    d = built
     assert role_policies(d)[f"{ENV}-execution-tasks"] == json.loads(TASK_POLICY)["Statement"]
     every = [s for doc in role_policies(d).values() for s in doc]
     secrets = [s for s in every if any(str(a).startswith("secretsmanager:") for a in _actions(s))]
@@ -322,8 +333,8 @@ def _actions(statement: dict[str, Any]) -> list[str]:
     return action if isinstance(action, list) else [action]
 
 
-def test_every_iam_document_is_valid_and_has_no_wildcard_action(dags: Path) -> None:
-    d = build(dags)
+def test_every_iam_document_is_valid_and_has_no_wildcard_action(built: Declared) -> None:
+    d = built
     docs = [d.one("aws:iam/role:Role").inputs["assumeRolePolicy"]]
     docs += [p.inputs["policy"] for p in d.of_type("aws:iam/rolePolicy:RolePolicy")]
     for doc in docs:
@@ -335,8 +346,8 @@ def test_every_iam_document_is_valid_and_has_no_wildcard_action(dags: Path) -> N
             assert all(a != "*" and not a.endswith(":*") for a in _actions(s))
 
 
-def test_security_group_self_reference_and_private_web_access(dags: Path) -> None:
-    d = build(dags)
+def test_security_group_self_reference_and_private_web_access(built: Declared) -> None:
+    d = built
     sg = d.one("aws:ec2/securityGroup:SecurityGroup")
     rules = d.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
     self_ref = [r for r in rules if r.inputs.get("referencedSecurityGroupId") == sg.id]
@@ -444,8 +455,8 @@ def test_platform_surface(dags: Path) -> None:
     assert log_groups == {s: f"airflow-{ENV}-{s}" for s in LOG_SUFFIXES}
 
 
-def test_objects_and_environment_wait_for_the_bucket_baseline(dags: Path) -> None:
-    d = build(dags)
+def test_objects_and_environment_wait_for_the_bucket_baseline(built: Declared) -> None:
+    d = built
     versioning = d.one("aws:s3/bucketVersioning:BucketVersioning").urn
     encryption = d.one(
         "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"

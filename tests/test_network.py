@@ -9,9 +9,10 @@ import pytest
 
 from components.network import Network, NetworkArgs, plan_subnets
 from components.settings import SettingsError
-from tests.conftest import Declared, run_program, settings_for, statements
+from tests.conftest import Declared, run_program, settings_for, shared_build, statements
 
 
+@shared_build
 def build(arch: str = "mwaa", **overrides: object) -> Declared:
     s = settings_for(arch, **overrides)
     return run_program(

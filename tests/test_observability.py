@@ -30,7 +30,7 @@ from components.observability.prometheus import rule_groups as prometheus_rule_g
 from components.platform import AirflowPlatform, KubernetesAccess, NodeGroupWatch, WatchTargets
 from tests.aws_model import operation_input, problems, to_api
 from tests.chatbot import chat_problems
-from tests.conftest import Declared, run_program, settings_for, statements
+from tests.conftest import Declared, run_program, settings_for, shared_build, statements
 from tests.eventbridge import alarm_event, matches
 from tools.mocks import AwsMocks
 
@@ -87,6 +87,7 @@ def eks_platform(env: str) -> AirflowPlatform:
     )
 
 
+@shared_build
 def build(arch: str, **overrides: Any) -> Declared:
     s = settings_for(arch, stack="dev", **overrides)
 
