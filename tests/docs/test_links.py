@@ -29,7 +29,9 @@ LINK = re.compile(r"\]\(([^)\s]+)\)")
 
 @cache
 def make_targets() -> frozenset[str]:
-    """The targets make knows in this Makefile (its database, no recipe run)."""
+    """The targets this Makefile defines (its database, no recipe run): a rule with a recipe or
+    prerequisites. A name make only knows from `.PHONY` or as a file another rule needs is not
+    one: `make <name>` would do nothing and succeed."""
     database = subprocess.run(
         ["make", "-pRrq", "-f", "Makefile", ":"],
         cwd=ROOT,
@@ -37,8 +39,15 @@ def make_targets() -> frozenset[str]:
         text=True,
         check=False,
     ).stdout
-    heads = re.findall(r"^([^\s#%=:][^\s=:]*(?: [^\s=:]+)*):(?!=)", database, re.MULTILINE)
-    return frozenset(target for head in heads for target in head.split())
+    found: set[str] = set()
+    for block in database.split("\n\n"):
+        lines = block.strip("\n").splitlines()
+        if not lines or lines[0] == "# Not a target:":
+            continue
+        rule = re.match(r"([^\s#%=:][^=:]*?):(?![=:])\s*(.*)$", lines[0])
+        if rule and (rule.group(2) or any("#  recipe to execute" in line for line in lines)):
+            found.update(rule.group(1).split())
+    return frozenset(found)
 
 
 def code_of(markdown: str) -> list[str]:
