@@ -4,6 +4,7 @@ declared (inputs in camelCase, as the engine sees them)."""
 from __future__ import annotations
 
 import ast
+import dataclasses
 import functools
 import gc
 import json
@@ -110,14 +111,14 @@ def plan_of(
 
 @functools.cache
 def _plan_of(stack: str, overrides: str, at: str) -> planner.Plan:
-    when = None if at == parse_time(AWAKE_AT).isoformat() else parse_time(at)
-    return planner.run(stack, overrides=json.loads(overrides), at=when)
+    return planner.run(stack, overrides=json.loads(overrides), at=parse_time(at))
 
 
 def planned(
     stack: str, overrides: Mapping[str, Any] | None = None, at: str = AWAKE_AT
 ) -> planner.Plan:
-    """plan_of with the cost estimate and the policy findings (tools.plan.enrich)."""
+    """plan_of with the cost estimate and the policy findings (tools.plan.enrich), on a copy:
+    what plan_of returns stays as planned."""
     return _planned(*_key(stack, overrides, at))
 
 
@@ -127,7 +128,7 @@ def _key(stack: str, overrides: Mapping[str, Any] | None, at: str) -> tuple[str,
 
 @functools.cache
 def _planned(stack: str, overrides: str, at: str) -> planner.Plan:
-    return planner.enrich(_plan_of(stack, overrides, at))
+    return planner.enrich(dataclasses.replace(_plan_of(stack, overrides, at)))
 
 
 def shared_build(build: Callable[..., Declared]) -> Callable[..., Declared]:
@@ -137,7 +138,7 @@ def shared_build(build: Callable[..., Declared]) -> Callable[..., Declared]:
 
     @functools.wraps(build)
     def shared(*args: Any, **kwargs: Any) -> Declared:
-        key = json.dumps([args, kwargs], sort_keys=True, default=repr)
+        key = json.dumps([args, kwargs], sort_keys=True)  # a value JSON cannot hold: TypeError
         if key not in built:
             built[key] = build(*args, **kwargs)
         return built[key]
@@ -207,13 +208,6 @@ def pytest_configure(config: pytest.Config) -> None:
     # collector walked that heap over and over, a fifth of the suite's CPU. Collect once per
     # three million allocations instead (cycles are still freed; a worker peaks under 700 MB).
     gc.set_threshold(3_000_000, 50, 50)
-
-
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    # Every plan the suite cached is still alive here, and pytest's last full collection (its
-    # check for unraisable exceptions) would walk them all for nothing, a second or more per
-    # worker: the process ends right after. Frozen objects are out of the collector's sight.
-    gc.freeze()
 
 
 ROLE_TYPES = ("aws:iam/rolePolicy:RolePolicy", "aws:iam/rolePolicyAttachment:RolePolicyAttachment")

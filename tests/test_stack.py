@@ -200,6 +200,15 @@ def test_plan_notes_belong_to_their_run() -> None:
     assert [h for h in handlers if isinstance(h, planner._NoteCollector)] == []
 
 
+def test_the_suites_shared_plans_stay_as_planned_when_priced() -> None:
+    # tests.conftest shares plans between modules: pricing one (tools.plan.enrich) must not
+    # price the raw plan other tests read, or their checks would depend on test order.
+    raw, priced = plan_of("dev"), planned("dev")
+    assert raw.cost is None and raw.schedule is None and raw.findings == []
+    assert priced.cost is not None and priced.schedule is not None
+    assert priced.registrations is raw.registrations  # the same run, not a second one
+
+
 def test_prod_nodes_launch_with_the_cost_allocation_tags() -> None:
     # Provider default tags reach the launch template, not the instances and volumes a node
     # group launches from it: those carry the tags through the template's tag specifications.
