@@ -8,6 +8,7 @@ from typing import Any
 
 import pulumi_aws as aws
 from pulumi.runtime import resource as runtime_resource
+from pulumi.runtime.sync_await import _ensure_event_loop
 
 from tools.mocks import STACK_TRACE_HOOK, AwsMocks, InlineExecutor, RecordingMonitor, run_mocked
 
@@ -48,6 +49,14 @@ def test_resources_are_registered_on_the_callers_thread_without_a_stack_trace() 
     assert monitor.threads == {threading.get_ident()}
     versioning = mocks.registrations[1]
     assert versioning.inputs["bucket"] == mocks.registrations[0].id
+
+
+def test_the_runtime_is_as_it_was_after_the_program() -> None:
+    loop = _ensure_event_loop()
+    mocks = AwsMocks(region="us-east-1")
+    run_mocked(lambda: None, mocks, project="airflow", stack="test", preview=True)
+    assert getattr(runtime_resource, STACK_TRACE_HOOK).__module__ == "pulumi.runtime.resource"
+    assert not isinstance(loop._default_executor, InlineExecutor)  # type: ignore[attr-defined]
 
 
 def test_an_engine_call_that_fails_hands_its_error_to_the_awaiting_coroutine() -> None:

@@ -657,22 +657,30 @@ def run_mocked(
     Two things the runtime does for a real engine are left out, as nothing under mocks reads
     them: the stack trace the SDK walks and resolves to file URIs for every resource (the
     engine prints it beside diagnostics; the mock monitor drops it: a fifth of a plan's CPU),
-    and the thread per engine call (InlineExecutor). tests/test_mocks.py checks the SDK still
-    has the hook this replaces."""
+    and the thread per engine call (InlineExecutor); both are put back when the program has
+    run. tests/test_mocks.py checks the SDK still has the hook this replaces."""
     from pulumi.runtime import resource as runtime_resource
     from pulumi.runtime import settings as runtime_settings
     from pulumi.runtime.stack import run_pulumi_func
     from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
-    if hasattr(runtime_resource, STACK_TRACE_HOOK):
-        setattr(runtime_resource, STACK_TRACE_HOOK, _no_stack_trace)
+    hook = getattr(runtime_resource, STACK_TRACE_HOOK, None)
     loop = _ensure_event_loop()
-    if not isinstance(getattr(loop, "_default_executor", None), InlineExecutor):
-        loop.set_default_executor(InlineExecutor(max_workers=1))
+    executor = getattr(loop, "_default_executor", None)
+    if hook is not None:
+        setattr(runtime_resource, STACK_TRACE_HOOK, _no_stack_trace)
+    loop.set_default_executor(InlineExecutor(max_workers=1))
     runtime_settings.ROOT.set(None)
     pulumi.runtime.set_mocks(
         mocks, project=project, stack=stack, preview=preview, monitor=monitor, logger=logger
     )
     if config is not None:
         pulumi.runtime.set_all_config(config)
-    _sync_await(run_pulumi_func(program))
+    try:
+        _sync_await(run_pulumi_func(program))
+    finally:
+        # What else runs in the process (a real engine, another event loop user) gets the
+        # runtime as it was.
+        if hook is not None:
+            setattr(runtime_resource, STACK_TRACE_HOOK, hook)
+        loop._default_executor = executor
