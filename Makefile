@@ -21,7 +21,7 @@ export PYTHONDONTWRITEBYTECODE :=
 	state-export state-import pre-upgrade-snapshot local local-install uv airflow-venv local-packages \
 	local-status local-down e2e e2e-dev bench-local \
 	e2e-state docs docs-serve check venv local-up e2e-run bench-run e2e-sign-in browser bench-guard checkov verify-charts \
-	sleep wake upgrade-test upgrade-test-fast upgrade-test-migration
+	sleep wake upgrade-test upgrade-run upgrade-test-fast upgrade-test-migration
 
 venv: $(VENV)/.installed
 
@@ -217,8 +217,11 @@ e2e-state: $(VENV)/.installed
 ## stack moves: TO=<version> [FROM=<version, default the pinned>] [STATE=<state document>]
 ## [SQL=<file run on FROM's database>] [CHART=<chart version>]; report in build/upgrade/<from>-to-<to>/
 ## (docs/upgrade-rehearsal.md)
-upgrade-test: $(VENV)/.installed charts local-install
+upgrade-test:
 	@test -n "$(TO)" || { echo "error: TO=<Airflow version> is required (e.g. make upgrade-test TO=3.3.2)" >&2; exit 2; }
+	@$(PROGRESS) "make upgrade-test" venv charts local-install upgrade-run
+
+upgrade-run: $(VENV)/.installed charts local-install
 	$(PY) -m tools.upgrade --to $(TO) $(if $(FROM),--from $(FROM)) $(if $(STATE),--state $(STATE)) $(if $(SQL),--sql $(SQL)) $(if $(CHART),--chart $(CHART))
 
 # upgrade-test-fast (in make test): steps 1-3 on the pinned version, then a planted failure in

@@ -68,6 +68,22 @@ def test_make_test_runs_its_steps_through_the_progress_lines() -> None:
     assert dry[2].endswith('-m tools.progress "make e2e" charts e2e-run')
 
 
+def test_the_benchmark_and_the_upgrade_rehearsal_say_their_steps_too() -> None:
+    env = as_typed_make_env()
+
+    def dry(*args: str) -> str:
+        return subprocess.run(
+            ["make", "-n", *args], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+        ).stdout.splitlines()[-1]
+
+    assert dry("bench-local").endswith('-m tools.progress "make bench-local" venv bench-run')
+    assert dry("upgrade-test", "TO=3.3.2").endswith(
+        '-m tools.progress "make upgrade-test" venv charts local-install upgrade-run'
+    )
+    # The slow step of each has a usual time to announce.
+    assert {"bench-run", "upgrade-run"} <= set(progress.TYPICAL_SECONDS)
+
+
 def test_it_needs_the_standard_library_only() -> None:
     # make test calls it with the machine's python3, before .venv exists.
     imported = absolute_imports(ROOT / "tools" / "progress.py")

@@ -42,6 +42,7 @@ TYPICAL_SECONDS = {
     "bench-guard": 150,
     "upgrade-test-fast": 35,
     "upgrade-test-migration": 300,  # measured at load 10-30 (2026-12-07): an upper bound
+    "upgrade-run": 800,  # TO=3.3.1 FROM=3.0.6: 13 min 24 s at load 14-55 (2026-12-07)
     "local-install": 20,
     "local-up": 60,
     "bench-run": 180,

@@ -84,7 +84,7 @@ def rehearse(options: Options, echo: Callable[[str], None] = print) -> Report:
     rehearsal_steps: Rehearsal | None = None
 
     def step(number: int, action: Callable[[], StepResult]) -> bool:
-        echo(f"== step {number}: {NAMES[number]}")
+        echo(f"== step {number} of {len(NAMES)}: {NAMES[number]}")
         began = time.monotonic()
         try:
             result = action()
