@@ -86,6 +86,7 @@ def per_task(run: Run) -> dict[str, float]:
     )
     figures["DB statements/task"] = run.db.get("statements", 0) / n
     figures["DB transactions/task"] = run.db.get("transactions", 0) / n
+    figures["PgBouncer pool wait ms/task"] = run.db.get("wait_us", 0) / n / 1000
     figures["Secrets Manager calls/task"] = service_calls(run.aws, "secretsmanager") / n
     figures["S3 calls/task"] = service_calls(run.aws, "s3") / n
     return figures

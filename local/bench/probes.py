@@ -87,7 +87,9 @@ def pgbouncer_stats(platform: Platform) -> dict[str, int]:
 
 
 def parse_show_stats(text: str, database: str) -> dict[str, int]:
-    """`psql -A -F <tab>` output of SHOW STATS -> statements and transactions of `database`."""
+    """`psql -A -F <tab>` output of SHOW STATS -> statements and transactions of `database`,
+    and how long its clients waited for a server connection (`total_wait_time`, µs): the
+    time a pool too small for the load would add."""
     lines = [line.split("\t") for line in text.splitlines() if "\t" in line]
     header, rows = lines[0], lines[1:]
     for row in rows:
@@ -96,6 +98,7 @@ def parse_show_stats(text: str, database: str) -> dict[str, int]:
             return {
                 "statements": int(values["total_query_count"]),
                 "transactions": int(values["total_xact_count"]),
+                "wait_us": int(values["total_wait_time"]),
             }
     raise ValueError(f"PgBouncer's SHOW STATS has no database {database!r}")
 

@@ -14,6 +14,7 @@ from components.eks.airflow import pgbouncer_ini
 from components.platform import CONNECTIONS_PREFIX, SECRETS_BACKEND, VARIABLES_PREFIX
 from components.settings import Settings, load
 from components.workspace import secret_entries
+from local.bench import runner
 from local.config import (
     E2E_INSPECTION,
     FAST_TEST_TUNING,
@@ -257,4 +258,18 @@ def test_a_tuning_candidate_is_the_programs_options_with_that_one_change() -> No
     }
     assert changed == {"AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL"}
     assert tuned.env["AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL"] == "30"
+    assert tuned.processes == program.processes
+
+
+@pytest.mark.parametrize("candidate", sorted(runner.CANDIDATES))
+def test_each_bench_candidate_changes_the_programs_options_in_its_own_only(candidate: str) -> None:
+    """A candidate run beside `program` measures its one change: the program must not already
+    have that value, and nothing else may differ."""
+    tuning = runner.CANDIDATES[candidate]
+    program, tuned = config_of("prod"), config_of("prod", tuning=tuning)
+    changed = {
+        k for k in program.env.keys() | tuned.env.keys() if program.env.get(k) != tuned.env.get(k)
+    }
+    assert changed == {env_name(option) for option in tuning}
+    assert all(tuned.env[env_name(o)] == v for o, v in tuning.items())
     assert tuned.processes == program.processes

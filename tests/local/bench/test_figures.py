@@ -47,7 +47,7 @@ def test_cpu_adds_up_every_scheduler_and_counts_are_per_task() -> None:
         tasks=10,
         cpu_s={"scheduler-1": 2.0, "scheduler-2": 3.0, "worker": 10.0, "postgres": 1.0,
                "pgbouncer": 0.5},
-        db={"statements": 500, "transactions": 100},
+        db={"statements": 500, "transactions": 100, "wait_us": 30_000},
         aws={"secretsmanager.GetSecretValue": 30, "s3.PUT": 10, "s3.GET": 5,
              "sts.GetCallerIdentity": 1},
     )  # fmt: skip
@@ -57,6 +57,7 @@ def test_cpu_adds_up_every_scheduler_and_counts_are_per_task() -> None:
     assert figures["CPU ms/task: all Airflow processes"] == 1500
     assert figures["CPU ms/task: servers (PostgreSQL, PgBouncer, Redis, moto)"] == 150
     assert figures["DB statements/task"] == 50 and figures["DB transactions/task"] == 10
+    assert figures["PgBouncer pool wait ms/task"] == 3  # 30 ms waited over 10 tasks
     assert figures["Secrets Manager calls/task"] == 3 and figures["S3 calls/task"] == 1.5
 
 

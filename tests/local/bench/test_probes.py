@@ -58,9 +58,9 @@ def test_cpu_seconds_count_a_child_that_left_the_session(tmp_path: Path) -> None
 
 
 SHOW_STATS = (
-    "database\ttotal_xact_count\ttotal_query_count\ttotal_received\n"
-    "airflow-metadata\t120\t900\t5000\n"
-    "pgbouncer\t3\t3\t0\n"
+    "database\ttotal_xact_count\ttotal_query_count\ttotal_received\ttotal_wait_time\n"
+    "airflow-metadata\t120\t900\t5000\t2500\n"
+    "pgbouncer\t3\t3\t0\t0\n"
     "(2 rows)\n"
 )
 
@@ -69,6 +69,7 @@ def test_show_stats_of_the_metadata_database() -> None:
     assert parse_show_stats(SHOW_STATS, "airflow-metadata") == {
         "statements": 900,
         "transactions": 120,
+        "wait_us": 2500,
     }
     with pytest.raises(ValueError, match="no database 'other'"):
         parse_show_stats(SHOW_STATS, "other")
