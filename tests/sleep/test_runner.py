@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Iterator
+from typing import Any
 
 import boto3
 import pytest
@@ -74,15 +75,23 @@ AWAKE = "2026-12-10T11:00:00Z"  # Thursday noon
 WAKE = ["wait-healthy", "import", "count-backup"]
 
 
+@functools.cache
+def botocore_session() -> Any:
+    """One session for the stubbed clients: it reads botocore's endpoint and service models
+    once, not once per client."""
+    from botocore.session import get_session
+
+    return get_session()
+
+
 def mwaa_says(status: str | None, recorded: str) -> Runner:
     """A runner whose MWAA answers get_environment with `status` (None: not found) and whose
     stack output records `recorded`; dry run, so `edge` only names its steps."""
-    from botocore.session import get_session
     from botocore.stub import Stubber
 
     runner = Runner(dev(), "dev", dry_run=True, say=lambda _: None)
     runner._outputs = {"dataBucket": BUCKET, "phase": recorded}
-    client = get_session().create_client(
+    client = botocore_session().create_client(
         "mwaa", region_name=runner.settings.region, aws_access_key_id="x",
         aws_secret_access_key="x",
     )  # fmt: skip
