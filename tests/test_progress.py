@@ -35,7 +35,7 @@ def test_each_step_is_announced_with_its_usual_time_and_one_line_sums_up(tmp_pat
     code, said, ran = run(["lint", "unit", "e2e"], {}, history)
     assert code == 0 and ran == ["lint", "unit", "e2e"]
     assert said[0] == "==> make test [1/3] lint"  # no figure known for lint
-    assert said[1] == "==> make test [2/3] unit (usually about 1 min 05 s)"
+    assert said[1] == "==> make test [2/3] unit (usually about 38 s)"
     assert said[-1] == (
         "make test: passed, 3 steps in 3 min 30 s (slowest: lint 30 s, unit 30 s, e2e 30 s)"
     )

@@ -29,7 +29,7 @@ NESTED = "PROGRESS_PARENT"
 # merged suite's own step times (2026-12-07 08:30, `.ci/run` in a fresh clone, quiet).
 TYPICAL_SECONDS = {
     "typecheck": 90,
-    "unit": 65,
+    "unit": 38,
     "integration": 50,
     "test-charts": 60,
     "render": 25,
