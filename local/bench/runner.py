@@ -191,6 +191,11 @@ def interleaved(
     early keeps what it measured). Platforms are stopped however this ends, those still
     starting once they are up."""
     order = list(sizes)
+    chosen_at = [
+        configs if index == 0 or scale_configs is None else scale_configs
+        for index in range(len(order))
+    ]
+    total = sum(sizes[tasks] * len(chosen_at[index]) for index, tasks in enumerate(order))
     results: list[Run] = []
     platform.ensure_installed()
     # Side by side: on two loaded cores one start takes minutes.
@@ -200,7 +205,7 @@ def interleaved(
     try:
         benches = {c: f.result() for c, f in futures.items()}
         for index, tasks in enumerate(order):
-            chosen = configs if index == 0 or scale_configs is None else scale_configs
+            chosen = chosen_at[index]
             for config in [c for c in benches if c not in chosen and c not in stopped]:
                 stop(benches[config])
                 stopped.add(config)
@@ -211,6 +216,7 @@ def interleaved(
                 for config in chosen:
                     result = run(benches[config], tasks, repeat)
                     echo(
+                        f"[run {len(results) + 1} of {total}] "
                         f"{config} {tasks} tasks, repeat {repeat}: {result.wall_s} s, "
                         f"CPU {sum(result.cpu_s.values()):.1f} s, {result.db}, {result.aws}, "
                         f"load {result.load}"

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from local.bench import runner
+from local.bench.figures import Run
 from local.platform import Supervisor
 
 
@@ -17,3 +20,26 @@ def test_a_failed_runs_platform_logs_are_kept_in_build(tmp_path: Path) -> None:
     kept = runner.keep_logs("defaults+remote-logs", tmp_path / "state", tmp_path / "build")
     assert kept == tmp_path / "build" / "bench-failed-defaults-remote-logs-logs"
     assert (kept / "worker.log").read_text() == "httpx.ReadTimeout: timed out\n"
+
+
+def test_runs_go_round_the_configurations_and_each_says_which_of_how_many(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A B A B at the first size, then the scale configurations; every line says its place
+    in the whole benchmark, which can take an hour."""
+    monkeypatch.setattr(runner.platform, "ensure_installed", lambda: None)
+    monkeypatch.setattr(runner, "start", lambda config, tasks, echo, quiet: config)
+    monkeypatch.setattr(runner, "stop", lambda bench: None)
+    monkeypatch.setattr(runner, "resize", lambda bench, tasks: None)
+    monkeypatch.setattr(
+        runner, "run",
+        lambda bench, tasks, repeat: Run(bench, tasks, repeat, 60.0, [1.0], {"a": 1.0}, {}, {},
+                                         [1.0, 1.0]),
+    )  # fmt: skip
+    said: list[str] = []
+    runs = runner.interleaved(["program", "defaults"], {200: 2, 2000: 1}, ["program"], said.append)
+    assert [(r.config, r.tasks) for r in runs] == [
+        ("program", 200), ("defaults", 200), ("program", 200), ("defaults", 200),
+        ("program", 2000),
+    ]  # fmt: skip
+    assert [line.split("]")[0] for line in said] == [f"[run {i} of 5" for i in range(1, 6)]
