@@ -9,6 +9,7 @@ import functools
 import gc
 import json
 import os
+import subprocess
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -188,6 +189,14 @@ def as_typed_make_env() -> dict[str, str]:
     """The environment of `make` as a user types it: not a sub-make of `make test`, whose
     MAKELEVEL and MAKEFLAGS would add 'Entering directory' lines and pass on its flags."""
     return {k: v for k, v in os.environ.items() if k not in {"MAKELEVEL", "MAKEFLAGS", "MFLAGS"}}
+
+
+def make_dry_run(*args: str) -> str:
+    """What `make -n <args>` prints in the repository, as a user types it."""
+    return subprocess.run(
+        ["make", "--no-print-directory", "-n", *args], cwd=Path(__file__).resolve().parent.parent,
+        env=as_typed_make_env(), capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from components.charts import lock
-from tests.conftest import planned
+from tests.conftest import make_dry_run, planned
 from tools.charts import packages
 from tools.charts.releases import RELEASE_TYPE, ReleaseError, planned_releases
 
@@ -105,19 +105,9 @@ def test_a_pull_without_a_recorded_repository_digest_says_how_to_record_it(
 
 def test_the_unit_suite_needs_the_packages_not_helm() -> None:
     # Helm's cached binary is Linux x86_64; the unit suite must run wherever Python does.
-    import subprocess
-
-    root = Path(__file__).resolve().parent.parent
-
-    def commands(target: str) -> str:
-        done = subprocess.run(
-            ["make", "-n", target], cwd=root, capture_output=True, text=True, check=True
-        )
-        return done.stdout
-
-    assert "ensure-helm.sh" not in commands("unit")
-    assert "-m tools.charts" in commands("unit")
-    assert "ensure-helm.sh" in commands("test-charts")
+    assert "ensure-helm.sh" not in make_dry_run("unit")
+    assert "-m tools.charts" in make_dry_run("unit")
+    assert "ensure-helm.sh" in make_dry_run("test-charts")
 
 
 def test_every_release_is_awaited_within_a_bounded_time_and_rolls_back_on_failure() -> None:

@@ -8,21 +8,13 @@ import re
 import subprocess
 from pathlib import Path
 
-from tests.conftest import as_typed_make_env
+from tests.conftest import as_typed_make_env, make_dry_run
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _dry_run(*targets: str) -> str:
-    env = as_typed_make_env()
-    return subprocess.run(
-        ["make", "--no-print-directory", "-n", *targets], cwd=ROOT, env=env,
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
-
-
 def _pytest_line(target: str) -> str:
-    lines = [line for line in _dry_run(target).splitlines() if "-m pytest" in line]
+    lines = [line for line in make_dry_run(target).splitlines() if "-m pytest" in line]
     assert len(lines) == 1, lines
     return lines[0]
 
@@ -37,7 +29,7 @@ def test_unit_and_integration_split_the_suite_and_make_test_runs_both() -> None:
         return line.split(" -m pytest ", 1)[1].rsplit(" -m ", 1)[0]
 
     assert selection(unit) == selection(integration) == "tests -n auto --dist loadfile"
-    steps = _dry_run("test").splitlines()[0].split('"make test"', 1)[1].split()
+    steps = make_dry_run("test").splitlines()[0].split('"make test"', 1)[1].split()
     assert {"unit", "integration", "test-charts"} <= set(steps), steps
 
 

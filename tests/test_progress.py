@@ -4,11 +4,10 @@ summary line (tools/progress.py)."""
 from __future__ import annotations
 
 import itertools
-import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import absolute_imports, as_typed_make_env
+from tests.conftest import absolute_imports, make_dry_run
 from tools import progress
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,11 +55,7 @@ def test_a_failing_step_stops_the_run_and_the_last_line_names_it(tmp_path: Path)
 
 def test_make_test_runs_its_steps_through_the_progress_lines() -> None:
     # What make would run (dry run), as a user types it: not as a sub-make of make test.
-    env = as_typed_make_env()
-    dry = subprocess.run(
-        ["make", "-n", "test", "local", "e2e"], cwd=ROOT, env=env, capture_output=True,
-        text=True, check=True,
-    ).stdout.splitlines()  # fmt: skip
+    dry = make_dry_run("test", "local", "e2e").splitlines()
     assert dry[0].endswith('-m tools.progress "make test" lint typecheck unit integration '
                            "test-charts docs test-dags e2e e2e-dev e2e-state e2e-sign-in "
                            "bench-guard upgrade-test-fast")  # fmt: skip
@@ -69,12 +64,8 @@ def test_make_test_runs_its_steps_through_the_progress_lines() -> None:
 
 
 def test_the_benchmark_and_the_upgrade_rehearsal_say_their_steps_too() -> None:
-    env = as_typed_make_env()
-
     def dry(*args: str) -> str:
-        return subprocess.run(
-            ["make", "-n", *args], cwd=ROOT, env=env, capture_output=True, text=True, check=True
-        ).stdout.splitlines()[-1]
+        return make_dry_run(*args).splitlines()[-1]
 
     assert dry("bench-local").endswith('-m tools.progress "make bench-local" venv bench-run')
     assert dry("upgrade-test", "TO=3.3.2").endswith(

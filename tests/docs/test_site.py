@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import as_typed_make_env
+from tests.conftest import make_dry_run
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.integration
@@ -18,10 +18,7 @@ pytestmark = pytest.mark.integration
 
 def docs_command() -> str:
     """The command `make docs` runs, as make prints it."""
-    lines = subprocess.run(
-        ["make", "--no-print-directory", "-n", "docs"], cwd=ROOT, env=as_typed_make_env(),
-        capture_output=True, text=True, check=True,
-    ).stdout.splitlines()  # fmt: skip
+    lines = make_dry_run("docs").splitlines()
     built = [line for line in lines if "mkdocs build" in line]
     assert len(built) == 1, lines
     return built[0]
