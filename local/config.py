@@ -101,6 +101,11 @@ FEATURES: dict[str, tuple[str, ...]] = {
     ),
     "secrets-backend": ("secrets.backend", "secrets.backend_kwargs"),
 }
+# What every benchmark configuration keeps of the program's options, Airflow's defaults
+# included: which DAGs there are and where the API answers are the work and the platform,
+# not a choice of tuning. Airflow's default `load_examples` would have the defaults' DAG
+# processor parse Airflow's example DAGs (and the providers') beside the benchmark's 20.
+SAME_WORK = ("core.load_examples", "api.base_url")
 # The Celery worker and the triggerer would each start Airflow's log server, which binds every
 # interface on a fixed port (`logging.worker_log_server_port` 8793, `triggerer_log_server_port`
 # 8794): open to the network, and two platforms on one machine would collide. Neither is
@@ -231,10 +236,11 @@ def local_config(
     """The local platform of `settings.stack`: what the stack's platform would run.
 
     `airflow_defaults` leaves the program's Airflow options out (Airflow's defaults) at the
-    same shape: the same schedulers, executor, processes and servers, the benchmark's
-    baseline. `features` (names in FEATURES) keeps those of the program's options on top of
-    the defaults, one feature's cost at a time. `tuning` ('section.key' -> value) is a
-    candidate change to the program's options, measured against them before it is adopted."""
+    same shape: the same schedulers, executor, processes and servers, and the same work
+    (SAME_WORK: the same DAGs), the benchmark's baseline. `features` (names in FEATURES)
+    keeps those of the program's options on top of the defaults, one feature's cost at a
+    time. `tuning` ('section.key' -> value) is a candidate change to the program's options,
+    measured against them before it is adopted."""
     unknown = set(features) - set(FEATURES)
     if unknown:
         raise ValueError(f"features: {sorted(unknown)} unknown; known: {sorted(FEATURES)}")
@@ -288,7 +294,7 @@ def local_config(
         processes = _mwaa_processes(settings.mwaa.schedulers)
 
     if airflow_defaults:
-        kept = {option for feature in features for option in FEATURES[feature]}
+        kept = {*SAME_WORK, *(option for feature in features for option in FEATURES[feature])}
         options = {
             "core.executor": "CeleryExecutor",
             **{k: v for k, v in options.items() if k in kept},
@@ -405,6 +411,7 @@ __all__ = [
     "FEATURES",
     "LOCAL_ONLY",
     "REMOTE_LOG_CONN_ID",
+    "SAME_WORK",
     "AirflowProcess",
     "LocalConfig",
     "Ports",

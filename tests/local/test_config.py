@@ -18,6 +18,7 @@ from local.bench import runner
 from local.config import (
     E2E_INSPECTION,
     FAST_TEST_TUNING,
+    FEATURES,
     LOCAL_ONLY,
     LocalConfig,
     Ports,
@@ -221,12 +222,29 @@ def test_the_airflow_venv_pins_the_stacks_airflow_version(stack: str) -> None:
     )
 
 
-def test_airflow_defaults_leave_the_programs_options_out() -> None:
+def options_changed(a: LocalConfig, b: LocalConfig) -> set[str]:
+    """The Airflow options (environment variables) set differently in `a` and `b`."""
+    return {k for k in a.env.keys() | b.env.keys() if a.env.get(k) != b.env.get(k)}
+
+
+def test_airflow_defaults_leave_out_the_programs_options_and_nothing_else() -> None:
     program, defaults = config_of("prod"), config_of("prod", airflow_defaults=True)
-    assert "AIRFLOW__SECRETS__BACKEND" in program.env
-    for option in ("SECRETS__BACKEND", "LOGGING__REMOTE_LOGGING", "CELERY__WORKER_CONCURRENCY"):
-        assert f"AIRFLOW__{option}" not in defaults.env
-    assert defaults.env["AIRFLOW__CELERY__BROKER_URL"] == program.env["AIRFLOW__CELERY__BROKER_URL"]
+    # Exactly the program's choices differ; the work (the same DAGs, no examples), the
+    # broker, the database and the platform's addresses are the same.
+    assert options_changed(program, defaults) == {
+        "AIRFLOW__CELERY__WORKER_CONCURRENCY",
+        "AIRFLOW__CORE__HOSTNAME_CALLABLE",
+        "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL",
+        "AIRFLOW__LOGGING__LOGGING_LEVEL",
+        "AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER",
+        "AIRFLOW__LOGGING__REMOTE_LOGGING",
+        "AIRFLOW__LOGGING__REMOTE_LOG_CONN_ID",
+        "AIRFLOW__SECRETS__BACKEND",
+        "AIRFLOW__SECRETS__BACKEND_KWARGS",
+    }
+    for option in options_changed(program, defaults):
+        assert option not in defaults.env
+    assert defaults.env["AIRFLOW__CORE__LOAD_EXAMPLES"] == "False"
     # Equal shape: the same schedulers and processes, only the options differ.
     assert defaults.processes == program.processes
     assert [p.name for p in defaults.processes if p.args == ("scheduler",)] == [
@@ -235,17 +253,19 @@ def test_airflow_defaults_leave_the_programs_options_out() -> None:
     ]
 
 
-def test_a_feature_on_the_defaults_is_the_programs_options_for_it_and_nothing_else() -> None:
-    program = config_of("prod")
-    logs = config_of("prod", airflow_defaults=True, features=("remote-logs",))
-    secrets = config_of("prod", airflow_defaults=True, features=("secrets-backend",))
-    for name in ("REMOTE_LOGGING", "REMOTE_BASE_LOG_FOLDER", "REMOTE_LOG_CONN_ID"):
-        assert logs.env[f"AIRFLOW__LOGGING__{name}"] == program.env[f"AIRFLOW__LOGGING__{name}"]
-        assert f"AIRFLOW__LOGGING__{name}" not in secrets.env
-    for name in ("BACKEND", "BACKEND_KWARGS"):
-        assert secrets.env[f"AIRFLOW__SECRETS__{name}"] == program.env[f"AIRFLOW__SECRETS__{name}"]
-        assert f"AIRFLOW__SECRETS__{name}" not in logs.env
-    assert "AIRFLOW__CELERY__WORKER_CONCURRENCY" not in logs.env | secrets.env
+@pytest.mark.parametrize("feature", sorted(FEATURES))
+def test_a_feature_on_the_defaults_is_the_programs_options_for_it_and_nothing_else(
+    feature: str,
+) -> None:
+    program, defaults = config_of("prod"), config_of("prod", airflow_defaults=True)
+    line = config_of("prod", airflow_defaults=True, features=(feature,))
+    expected = {env_name(option) for option in FEATURES[feature]}
+    assert options_changed(defaults, line) == expected
+    for name in expected:
+        assert line.env[name] == program.env[name]
+
+
+def test_an_unknown_feature_is_refused() -> None:
     with pytest.raises(ValueError, match="features: \\['parsing'\\] unknown"):
         config_of("prod", airflow_defaults=True, features=("parsing",))
 
@@ -253,10 +273,7 @@ def test_a_feature_on_the_defaults_is_the_programs_options_for_it_and_nothing_el
 def test_a_tuning_candidate_is_the_programs_options_with_that_one_change() -> None:
     program = config_of("prod")
     tuned = config_of("prod", tuning={"dag_processor.min_file_process_interval": "30"})
-    changed = {
-        k for k in program.env.keys() | tuned.env.keys() if program.env.get(k) != tuned.env.get(k)
-    }
-    assert changed == {"AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL"}
+    assert options_changed(program, tuned) == {"AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL"}
     assert tuned.env["AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL"] == "30"
     assert tuned.processes == program.processes
 
