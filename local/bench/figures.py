@@ -33,6 +33,11 @@ class Run:
     """AWS calls during the run, 'service.Operation' -> count."""
     load: list[float] = field(default_factory=list)
     """The machine's 1-minute load average when the run started and when it ended."""
+    window_s: float = 0.0
+    """Seconds between the counters' snapshots before and after the run."""
+    idle: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """What each other platform, running nothing, spent meanwhile: configuration ->
+    `window_s`, `cpu_s` per process, `db` counts (its idle rate, `idle_rates`)."""
 
 
 def _time(value: str) -> datetime:
@@ -66,29 +71,66 @@ def difference(after: Mapping[str, float], before: Mapping[str, float]) -> dict[
     return {k: round(v - before.get(k, 0), 3) for k, v in after.items()}
 
 
-def per_task(run: Run) -> dict[str, float]:
-    """The figures a configuration is judged by, each per task (or per run for rates)."""
+def _role(cpu_s: Mapping[str, float], prefix: str) -> float:
+    """CPU of one role: every process named `prefix` or `prefix-<n>` (scheduler-1, -2)."""
+    return sum(v for k, v in cpu_s.items() if k == prefix or k.startswith(prefix + "-"))
+
+
+IdleRate = dict[str, float]
+"""What a platform spends per second running nothing: CPU-s per process, db counts."""
+
+
+def idle_rates(runs: Sequence[Run]) -> dict[tuple[str, int], IdleRate]:
+    """(configuration, tasks) -> its platform's idle rate, over every window in which it
+    ran nothing while another configuration ran at that size (its DAGs had that size)."""
+    totals: dict[tuple[str, int], dict[str, float]] = {}
+    for r in runs:
+        for config, spent in r.idle.items():
+            total = totals.setdefault((config, r.tasks), {})
+            for name, value in {"window_s": spent["window_s"], **spent["cpu_s"],
+                                **spent["db"]}.items():  # fmt: skip
+                total[name] = total.get(name, 0.0) + value
+    return {
+        key: {name: v / total["window_s"] for name, v in total.items() if name != "window_s"}
+        for key, total in totals.items()
+        if total["window_s"] > 0
+    }
+
+
+def per_task(run: Run, idle: IdleRate | None = None) -> dict[str, float]:
+    """The figures a configuration is judged by, each per task (or per run for rates).
+    With the platform's `idle` rate, also what the tasks cost above it: the run's counters
+    less what the platform spends running nothing over the same seconds. That part does
+    not grow when a busy machine stretches the run."""
     n = run.tasks
-
-    def cpu(prefix: str) -> float:
-        return sum(v for k, v in run.cpu_s.items() if k == prefix or k.startswith(prefix + "-"))
-
     figures = {
         "tasks per minute": run.tasks / run.wall_s * 60 if run.wall_s else 0.0,
         "queued -> running p50 (s)": statistics.median(run.queued_to_running_s),
         "queued -> running p95 (s)": percentile(run.queued_to_running_s, 95),
     }
     for role in AIRFLOW_ROLES:
-        figures[f"CPU ms/task: {role}"] = cpu(role) / n * 1000
-    figures["CPU ms/task: all Airflow processes"] = sum(cpu(r) for r in AIRFLOW_ROLES) / n * 1000
+        figures[f"CPU ms/task: {role}"] = _role(run.cpu_s, role) / n * 1000
+    airflow = sum(_role(run.cpu_s, r) for r in AIRFLOW_ROLES)
+    figures["CPU ms/task: all Airflow processes"] = airflow / n * 1000
     figures["CPU ms/task: servers (PostgreSQL, PgBouncer, Redis, moto)"] = (
-        sum(cpu(s) for s in SERVERS) / n * 1000
+        sum(_role(run.cpu_s, s) for s in SERVERS) / n * 1000
     )
     figures["DB statements/task"] = run.db.get("statements", 0) / n
     figures["DB transactions/task"] = run.db.get("transactions", 0) / n
-    figures["PgBouncer pool wait ms/task"] = run.db.get("wait_us", 0) / n / 1000
+    if "wait_us" in run.db:  # runs before 2026-12-07 10:00 did not read it
+        figures["PgBouncer pool wait ms/task"] = run.db["wait_us"] / n / 1000
     figures["Secrets Manager calls/task"] = service_calls(run.aws, "secretsmanager") / n
     figures["S3 calls/task"] = service_calls(run.aws, "s3") / n
+    if idle and run.window_s:
+        w = run.window_s
+        scheduler = _role(run.cpu_s, "scheduler") - _role(idle, "scheduler") * w
+        figures["above idle, CPU ms/task: scheduler"] = scheduler / n * 1000
+        idle_airflow = sum(_role(idle, r) for r in AIRFLOW_ROLES) * w
+        figures["above idle, CPU ms/task: all Airflow processes"] = (
+            (airflow - idle_airflow) / n * 1000
+        )
+        statements = run.db.get("statements", 0) - idle.get("statements", 0.0) * w
+        figures["above idle, DB statements/task"] = statements / n
     return figures
 
 
@@ -119,10 +161,18 @@ class Spread:
         return f"{self.median:.{digits}f} ({self.low:.{digits}f} to {self.high:.{digits}f})"
 
 
-def summarise(runs: Sequence[Run]) -> dict[str, Spread]:
-    """Per figure, the spread over the repeats of one configuration at one size."""
-    rows = [per_task(r) for r in runs]
-    return {name: Spread.of([row[name] for row in rows]) for name in rows[0]}
+def summarise(
+    runs: Sequence[Run], idle: Mapping[tuple[str, int], IdleRate] | None = None
+) -> dict[str, Spread]:
+    """Per figure, the spread over the repeats of one configuration at one size (the
+    figures every repeat has), with the platforms' `idle` rates when they were measured."""
+    rates = idle or {}
+    rows = [per_task(r, rates.get((r.config, r.tasks))) for r in runs]
+    return {
+        name: Spread.of([row[name] for row in rows])
+        for name in rows[0]
+        if all(name in row for row in rows)
+    }
 
 
 def compare(a: Spread, b: Spread) -> str:

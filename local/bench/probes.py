@@ -10,9 +10,10 @@ import base64
 import json
 import os
 import subprocess
+import time
 import urllib.request
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -116,10 +117,31 @@ def start_recording(platform: Platform) -> None:
     _moto(platform, "start-recording")
 
 
-def aws_calls(platform: Platform) -> dict[str, int]:
-    """The calls recorded since `start_recording`, as 'service.Operation' -> count."""
+def aws_calls(platform: Platform, settle: float = 5.0, timeout: float = 60.0) -> dict[str, int]:
+    """The calls recorded since `start_recording`, as 'service.Operation' -> count, once the
+    recording has stopped growing for `settle` seconds: the last tasks' log uploads reach S3
+    after their DAG runs have ended (up to 9 of 200 PUTs were missed without the wait)."""
+    wait_until_still(lambda: len(_moto(platform, "download-recording", "GET")), settle, timeout)
     _moto(platform, "stop-recording")
     return count_calls(_moto(platform, "download-recording", "GET").decode())
+
+
+def wait_until_still(
+    size: Callable[[], int],
+    settle: float,
+    timeout: float,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> None:
+    """Until `size()` is the same `settle` seconds apart, or `timeout` seconds have passed."""
+    deadline = clock() + timeout
+    last = size()
+    while clock() < deadline:
+        sleep(settle)
+        now = size()
+        if now == last:
+            return
+        last = now
 
 
 def _header(headers: Mapping[str, str], name: str) -> str:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from components.platform import secrets_backend_kwargs
 from local import platform
 from local.bench import dags, probes
 from local.bench.figures import Run, difference, timings
@@ -42,6 +43,9 @@ CANDIDATES: dict[str, dict[str, str]] = {
     # Celery prefetching 4 tasks per worker process (Celery's own default), not Airflow's 1
     # (the program and the chart leave it there): fewer broker round trips for short tasks.
     "program+prefetch-4": {"celery.worker_prefetch_multiplier": "4"},
+    # The program before its lookup-pattern tuning: every connection Airflow resolves,
+    # the chart's aws_logs (each task's log upload) included, asked of Secrets Manager first.
+    "program+no-lookup-pattern": {"secrets.backend_kwargs": secrets_backend_kwargs()},
 }
 CONFIGS.update(
     {
@@ -135,25 +139,51 @@ def resize(bench: Bench, tasks: int) -> None:
     wait_parsed(bench, tasks)
 
 
-def run(bench: Bench, tasks: int, repeat: int) -> Run:
-    """Trigger every DAG at once, wait for all, and count what the run cost."""
-    p, api = bench.platform, bench.api
-    sup = platform.Supervisor(p.state)
+@dataclass(frozen=True)
+class Counters:
+    """One platform's counters at one moment: CPU-seconds per process, PgBouncer's stats."""
+
+    at: float
+    cpu: dict[str, float]
+    db: dict[str, int]
+
+
+def counters(bench: Bench) -> Counters:
+    return Counters(
+        time.monotonic(),
+        probes.cpu_seconds(platform.Supervisor(bench.platform.state)),
+        probes.pgbouncer_stats(bench.platform),
+    )
+
+
+def spent(before: Counters, after: Counters) -> dict[str, Any]:
+    """What a platform spent between two snapshots, and over how many seconds."""
+    return {
+        "window_s": round(after.at - before.at, 1),
+        "cpu_s": difference(after.cpu, before.cpu),
+        "db": {k: int(v) for k, v in difference(after.db, before.db).items()},
+    }
+
+
+def run(bench: Bench, tasks: int, repeat: int, idle: Sequence[Bench] = ()) -> Run:
+    """Trigger every DAG at once, wait for all, and count what the run cost. The `idle`
+    platforms run nothing meanwhile: what they spend is their idle rate (`Run.idle`)."""
+    api = bench.api
     load_before = os.getloadavg()[0]
-    cpu_before = probes.cpu_seconds(sup)
-    db_before = probes.pgbouncer_stats(p)
-    probes.start_recording(p)
+    idle_before = {other.config: counters(other) for other in idle}
+    before = counters(bench)
+    probes.start_recording(bench.platform)
     runs = {dag_id: api.trigger(dag_id)["dag_run_id"] for dag_id in bench.ids}
     for dag_id, run_id in runs.items():
         state = api.wait(dag_id, run_id, timeout=RUN_TIMEOUT)
         if state != "success":
-            kept = keep_logs(bench.config, p.state, REPO / "build")
+            kept = keep_logs(bench.config, bench.platform.state, REPO / "build")
             raise RuntimeError(
                 f"{bench.config}: {dag_id} run {run_id} ended {state} (logs: {kept})"
             )
-    cpu = difference(probes.cpu_seconds(sup), cpu_before)
-    db = difference(probes.pgbouncer_stats(p), db_before)
-    aws = probes.aws_calls(p)
+    own = spent(before, counters(bench))
+    idled = {other.config: spent(idle_before[other.config], counters(other)) for other in idle}
+    aws = probes.aws_calls(bench.platform)
     task_instances = [ti for d, r in runs.items() for ti in api.task_instances(d, r)]
     if len(task_instances) != tasks:
         raise RuntimeError(f"{bench.config}: {len(task_instances)} task instances, not {tasks}")
@@ -164,11 +194,21 @@ def run(bench: Bench, tasks: int, repeat: int) -> Run:
         repeat=repeat,
         wall_s=round(wall, 1),
         queued_to_running_s=delays,
-        cpu_s=cpu,
-        db={k: int(v) for k, v in db.items()},
+        cpu_s=own["cpu_s"],
+        db=own["db"],
         aws=aws,
         load=[round(load_before, 2), round(os.getloadavg()[0], 2)],
+        window_s=own["window_s"],
+        idle=idled,
     )
+
+
+def rotated(configs: Sequence[str], repeat: int) -> list[str]:
+    """The order of the configurations in repeat `repeat` (1, 2, ...): each round starts
+    one further along (A B, B A, A B), so no configuration always runs first, right after
+    the platforms started, or always right after the same other one."""
+    shift = (repeat - 1) % len(configs)
+    return [*configs[shift:], *configs[:shift]]
 
 
 def keep_logs(config: str, state: Path, build: Path) -> Path:
@@ -190,6 +230,12 @@ def interleaved(
     (A B A B ...). `on_run` gets the runs so far after each one (a long benchmark stopped
     early keeps what it measured). Platforms are stopped however this ends, those still
     starting once they are up."""
+    missing = [c for c in scale_configs or () if c not in configs]
+    if missing:
+        raise ValueError(
+            f"scale configurations {missing} are not among the configurations {list(configs)}: "
+            "the sizes after the first run on platforms started for the first"
+        )
     order = list(sizes)
     chosen_at = [
         configs if index == 0 or scale_configs is None else scale_configs
@@ -213,8 +259,9 @@ def interleaved(
                 for config in chosen:
                     resize(benches[config], tasks)
             for repeat in range(1, sizes[tasks] + 1):
-                for config in chosen:
-                    result = run(benches[config], tasks, repeat)
+                for config in rotated(chosen, repeat):
+                    idle = [benches[c] for c in chosen if c != config]
+                    result = run(benches[config], tasks, repeat, idle)
                     echo(
                         f"[run {len(results) + 1} of {total}] "
                         f"{config} {tasks} tasks, repeat {repeat}: {result.wall_s} s, "

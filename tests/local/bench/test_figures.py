@@ -5,7 +5,16 @@ from __future__ import annotations
 
 import pytest
 
-from local.bench.figures import Run, Spread, compare, per_task, percentile, summarise, timings
+from local.bench.figures import (
+    Run,
+    Spread,
+    compare,
+    idle_rates,
+    per_task,
+    percentile,
+    summarise,
+    timings,
+)
 
 
 def _ti(queued: str, start: str, end: str, state: str = "success") -> dict[str, str]:
@@ -74,3 +83,39 @@ def test_overlapping_spreads_are_no_difference_and_apart_ones_a_ratio() -> None:
     # One run each: only equal values are "no difference".
     assert compare(Spread(5, 5, 5, 1), Spread(5, 5, 5, 1)) == "no difference"
     assert compare(Spread(3, 3, 3, 1), Spread(0, 0, 0, 1)) == "+3.00 (none in the baseline)"
+
+
+def test_what_tasks_cost_above_idle_does_not_grow_when_a_busy_machine_stretches_the_run() -> None:
+    """The platform idling while another configuration ran spent 0.1 CPU-s per second in its
+    schedulers and 5 statements per second: a run twice as long adds that much twice over
+    to the raw figures, and nothing to what the tasks cost above it."""
+    idle = {"window_s": 100.0, "cpu_s": {"scheduler-1": 6.0, "scheduler-2": 4.0, "worker": 2.0},
+            "db": {"statements": 500, "transactions": 100}}  # fmt: skip
+    other = _run("defaults", tasks=10, idle={"program": idle})
+    rates = idle_rates([other])
+    assert rates == {("program", 10): {"scheduler-1": 0.06, "scheduler-2": 0.04, "worker": 0.02,
+                                       "statements": 5.0, "transactions": 1.0}}  # fmt: skip
+
+    def program(seconds: float) -> Run:
+        return _run(tasks=10, window_s=seconds,
+                    cpu_s={"scheduler-1": 1.0 + 0.06 * seconds, "scheduler-2": 0.04 * seconds,
+                           "worker": 3.0 + 0.02 * seconds},
+                    db={"statements": 200 + 5 * int(seconds)})  # fmt: skip
+
+    quick, slow = (per_task(program(s), rates[("program", 10)]) for s in (60.0, 120.0))
+    assert slow["CPU ms/task: scheduler"] > quick["CPU ms/task: scheduler"]
+    for figure, value in (("above idle, CPU ms/task: scheduler", 100),
+                          ("above idle, CPU ms/task: all Airflow processes", 400),
+                          ("above idle, DB statements/task", 20)):  # fmt: skip
+        assert quick[figure] == pytest.approx(value) and slow[figure] == pytest.approx(value)
+    # Without an idle rate (one configuration alone) there is nothing to subtract.
+    assert "above idle, DB statements/task" not in per_task(program(60.0))
+    spread = summarise([program(60.0), program(120.0)], rates)
+    assert spread["above idle, CPU ms/task: scheduler"].median == pytest.approx(100)
+
+
+def test_a_counter_a_run_did_not_read_is_left_out_not_shown_as_zero() -> None:
+    old, new = _run(db={"statements": 10}), _run(db={"statements": 10, "wait_us": 5000})
+    assert "PgBouncer pool wait ms/task" not in per_task(old)
+    assert "PgBouncer pool wait ms/task" not in summarise([old, new])
+    assert summarise([new])["PgBouncer pool wait ms/task"].median == 0.5

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from local.bench import probes
-from local.bench.probes import count_calls, parse_show_stats, process_cpu
+from local.bench.probes import count_calls, parse_show_stats, process_cpu, wait_until_still
 from local.platform import Supervisor
 
 
@@ -109,3 +109,20 @@ def test_recorded_requests_become_calls_per_operation() -> None:
 @pytest.mark.skipif(not os.access("/proc/self/stat", os.R_OK), reason="needs /proc")
 def test_this_process_has_spent_some_cpu() -> None:
     assert process_cpu(os.getpid()) > 0
+
+
+def test_aws_calls_are_read_once_the_recording_stops_growing() -> None:
+    """The last tasks' log uploads land after their DAG runs end: the counts are read when
+    two reads `settle` seconds apart agree, and a recording that never settles gives up at
+    the timeout."""
+    sizes, slept = iter([100, 180, 199, 199, 250]), []
+    wait_until_still(lambda: next(sizes), 5.0, 60.0, sleep=slept.append)
+    assert slept == [5.0, 5.0, 5.0] and next(sizes) == 250
+    now = [0.0]
+
+    def tick(seconds: float) -> None:
+        now[0] += seconds
+
+    growing = iter(range(1000))
+    wait_until_still(lambda: next(growing), 5.0, 12.0, sleep=tick, clock=lambda: now[0])
+    assert now[0] == 15.0

@@ -25,21 +25,36 @@ def test_a_failed_runs_platform_logs_are_kept_in_build(tmp_path: Path) -> None:
 def test_runs_go_round_the_configurations_and_each_says_which_of_how_many(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A B A B at the first size, then the scale configurations; every line says its place
-    in the whole benchmark, which can take an hour."""
+    """Each round starts one configuration further along (A B, B A), the others idling
+    meanwhile; then the scale configurations; every line says its place in the whole
+    benchmark, which can take an hour."""
     monkeypatch.setattr(runner.platform, "ensure_installed", lambda: None)
     monkeypatch.setattr(runner, "start", lambda config, tasks, echo, quiet: config)
     monkeypatch.setattr(runner, "stop", lambda bench: None)
     monkeypatch.setattr(runner, "resize", lambda bench, tasks: None)
-    monkeypatch.setattr(
-        runner, "run",
-        lambda bench, tasks, repeat: Run(bench, tasks, repeat, 60.0, [1.0], {"a": 1.0}, {}, {},
-                                         [1.0, 1.0]),
-    )  # fmt: skip
+    idled: list[list[str]] = []
+
+    def run(bench: str, tasks: int, repeat: int, idle: list[str]) -> Run:
+        idled.append(idle)
+        return Run(bench, tasks, repeat, 60.0, [1.0], {"a": 1.0}, {}, {}, [1.0, 1.0])
+
+    monkeypatch.setattr(runner, "run", run)
     said: list[str] = []
-    runs = runner.interleaved(["program", "defaults"], {200: 2, 2000: 1}, ["program"], said.append)
+    runs = runner.interleaved(
+        ["program", "defaults", "defaults+remote-logs"], {200: 3, 2000: 1}, ["program"],
+        said.append,
+    )  # fmt: skip
     assert [(r.config, r.tasks) for r in runs] == [
-        ("program", 200), ("defaults", 200), ("program", 200), ("defaults", 200),
+        ("program", 200), ("defaults", 200), ("defaults+remote-logs", 200),
+        ("defaults", 200), ("defaults+remote-logs", 200), ("program", 200),
+        ("defaults+remote-logs", 200), ("program", 200), ("defaults", 200),
         ("program", 2000),
     ]  # fmt: skip
-    assert [line.split("]")[0] for line in said] == [f"[run {i} of 5" for i in range(1, 6)]
+    assert idled[0] == ["defaults", "defaults+remote-logs"] and idled[-1] == []
+    assert [line.split("]")[0] for line in said] == [f"[run {i} of 10" for i in range(1, 11)]
+
+
+def test_a_scale_configuration_must_have_a_platform_from_the_first_size() -> None:
+    """Otherwise the benchmark would fail after its whole first size, at the resize."""
+    with pytest.raises(ValueError, match=r"scale configurations \['defaults'\] are not among"):
+        runner.interleaved(["program", "defaults+remote-logs"], {200: 3, 2000: 3}, ["defaults"])
