@@ -136,7 +136,7 @@ browser:
 
 ## bench-local: what a task costs per configuration (program, Airflow's defaults at the same
 ## shape, each feature alone): CPU per process, DB statements, AWS calls, throughput, queue
-## delay; 200 tasks x3 and 2,000 tasks x1, interleaved (docs/benchmark.md). BENCH_ARGS: more flags
+## delay; 200 and 2,000 tasks, each x3, interleaved (docs/benchmark.md). BENCH_ARGS: more flags
 BENCH_ARGS ?=
 bench-local:
 	@$(PROGRESS) "make bench-local" venv bench-run

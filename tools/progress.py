@@ -45,8 +45,9 @@ TYPICAL_SECONDS = {
     "upgrade-run": 800,  # TO=3.3.1 FROM=3.0.6: 13 min 24 s at load 14-55 (2026-12-07)
     "local-install": 20,
     "local-up": 60,
-    # The default: 4 configurations x 200 tasks x3, then 2 x 2,000 x1: 70 min at load 14-32.
-    "bench-run": 4200,
+    # The default: 4 configurations x 200 tasks x3, then 2 x 2,000 x3: each 2,000-task run
+    # 14 min on an otherwise idle machine (2026-12-07), about 2 hours in all.
+    "bench-run": 7200,
 }
 
 Runner = Callable[[str], int]

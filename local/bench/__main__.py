@@ -1,11 +1,14 @@
 """`python -m local.bench` (`make bench-local`): the configurations interleaved at each
 size, the runs written to build/bench-local.json and the tables to build/bench-local.md.
-`--from FILE` writes the tables again from a JSON of runs, without running anything."""
+`--from FILE [FILE ...]` writes the tables again from JSONs of runs, without running
+anything."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import signal
+import sys
 from dataclasses import asdict
 from pathlib import Path
 
@@ -20,30 +23,32 @@ def main(argv: list[str] | None = None) -> int:
                         choices=list(runner.CONFIGS))  # fmt: skip
     parser.add_argument("--sizes", nargs="+", type=int, default=[200, 2000],
                         help="tasks per run, in order (20 DAGs share them)")  # fmt: skip
-    parser.add_argument("--repeats", nargs="+", type=int, default=[3, 1],
+    parser.add_argument("--repeats", nargs="+", type=int, default=[3, 3],
                         help="repeats per size, in the order of --sizes")  # fmt: skip
     parser.add_argument("--scale-configs", nargs="+", default=["program", "defaults"],
                         help="configurations run at the sizes after the first")  # fmt: skip
     parser.add_argument("--out", type=Path, default=REPO / "build" / "bench-local.json")
-    parser.add_argument("--from", dest="source", type=Path, default=None,
-                        help="tables from this JSON of runs; runs nothing")  # fmt: skip
+    parser.add_argument("--from", dest="sources", nargs="+", type=Path, default=None,
+                        help="tables from these JSONs of runs; runs nothing")  # fmt: skip
     args = parser.parse_args(argv)
-    if args.source:
-        runs = [Run(**r) for r in json.loads(args.source.read_text())]
+    if args.sources:
+        runs = [Run(**r) for source in args.sources for r in json.loads(source.read_text())]
     else:
         if len(args.repeats) != len(args.sizes):
             parser.error("--repeats: one count per size in --sizes")
+        sizes = dict(zip(args.sizes, args.repeats, strict=True))
+        try:
+            runner.check_scale(args.configs, sizes, args.scale_configs)
+        except ValueError as exc:
+            parser.error(f"--scale-configs: {exc}")
+        # `kill` (SIGTERM) stops the platforms as Ctrl-C does, not leaving them running.
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
         args.out.parent.mkdir(parents=True, exist_ok=True)
 
         def keep(runs: list[Run]) -> None:
             args.out.write_text(json.dumps([asdict(r) for r in runs], indent=1))
 
-        runs = runner.interleaved(
-            args.configs,
-            dict(zip(args.sizes, args.repeats, strict=True)),
-            args.scale_configs,
-            on_run=keep,
-        )
+        runs = runner.interleaved(args.configs, sizes, args.scale_configs, on_run=keep)
         keep(runs)
     text = report.markdown(runs) + "\nAWS calls per task:\n\n" + report.aws_lines(runs)
     args.out.with_suffix(".md").write_text(text)

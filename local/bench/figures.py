@@ -156,7 +156,9 @@ class Spread:
 
     def text(self) -> str:
         digits = 2 if abs(self.median) < 100 else 0
-        if self.runs == 1 or self.low == self.high:
+        if self.runs == 1:
+            return f"{self.median:.{digits}f} (1 run)"
+        if self.low == self.high:
             return f"{self.median:.{digits}f}"
         return f"{self.median:.{digits}f} ({self.low:.{digits}f} to {self.high:.{digits}f})"
 
@@ -175,9 +177,16 @@ def summarise(
     }
 
 
+# Repeats a configuration needs before its figures are compared with another's: with
+# fewer, a range is too narrow to say whether a difference is the configuration's.
+MIN_REPEATS = 3
+
+
 def compare(a: Spread, b: Spread) -> str:
-    """a against b: "no difference" when the ranges overlap (one run each: only equal
-    values overlap), else the ratio of the medians."""
+    """a against b: "no difference" when the ranges overlap, else the ratio of the medians;
+    not compared when either has fewer than MIN_REPEATS runs."""
+    if min(a.runs, b.runs) < MIN_REPEATS:
+        return f"not compared ({a.runs} and {b.runs} runs; {MIN_REPEATS} needed)"
     if a.overlaps(b):
         return "no difference"
     if b.median == 0:

@@ -1,13 +1,30 @@
 """The benchmark's Markdown: per size, each configuration's medians with their spread and
-each comparison with the defaults; then how the per-task figures grow with the size."""
+each comparison with its baseline; then how the per-task figures grow with the size."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import statistics
+from collections.abc import Mapping, Sequence
 
-from local.bench.figures import Run, Spread, compare, summarise
+from local.bench.dags import DAGS
+from local.bench.figures import (
+    MIN_REPEATS,
+    IdleRate,
+    Run,
+    Spread,
+    compare,
+    idle_rates,
+    summarise,
+)
 
 BASELINE = "defaults"
+# A tuning candidate ('program+<change>') is judged against the program it would change.
+CANDIDATE_BASELINE = "program"
+
+
+def baseline(config: str) -> str:
+    """What `config` is compared with: the program for a candidate, else the defaults."""
+    return CANDIDATE_BASELINE if config.startswith(CANDIDATE_BASELINE + "+") else BASELINE
 
 
 def _group(runs: Sequence[Run]) -> dict[int, dict[str, list[Run]]]:
@@ -28,27 +45,43 @@ def _load_line(runs: Sequence[Run]) -> list[str]:
     ]
 
 
-def size_table(tasks: int, by_config: dict[str, list[Run]]) -> str:
-    summaries = {config: summarise(runs) for config, runs in by_config.items()}
+def size_table(
+    tasks: int, by_config: dict[str, list[Run]], idle: Mapping[tuple[str, int], IdleRate]
+) -> str:
+    summaries = {config: summarise(runs, idle) for config, runs in by_config.items()}
     configs = list(summaries)
-    others = [c for c in configs if c != BASELINE] if BASELINE in summaries else []
+    pairs = [(c, baseline(c)) for c in configs if c != baseline(c) and baseline(c) in summaries]
     repeats = ", ".join(f"{c} x{len(by_config[c])}" for c in configs)
-    head = ["figure (median, range)", *configs, *(f"{c} vs {BASELINE}" for c in others)]
+    head = ["figure (median, range)", *configs, *(f"{c} vs {b}" for c, b in pairs)]
     lines = [
-        f"#### {tasks} tasks (20 DAGs; runs: {repeats})",
+        f"#### {tasks} tasks ({DAGS} DAGs; runs: {repeats})",
         "",
         *_load_line([r for runs in by_config.values() for r in runs]),
         "| " + " | ".join(head) + " |",
         "|" + "---|" * len(head),
     ]
-    for figure in summaries[configs[0]]:
+    figures = [f for f in summaries[configs[0]] if all(f in s for s in summaries.values())]
+    for figure in figures:
         cells = [summaries[c][figure].text() for c in configs]
-        cells += [compare(summaries[c][figure], summaries[BASELINE][figure]) for c in others]
+        cells += [compare(summaries[c][figure], summaries[b][figure]) for c, b in pairs]
         lines.append(f"| {figure} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
-def scale_table(groups: dict[int, dict[str, list[Run]]]) -> str:
+def growth(a: Spread, b: Spread) -> str:
+    """How a per-task figure changed from the small size (a) to the large (b): the ratio of
+    the medians, and whether the ranges are apart (it grew or fell) or overlap (flat)."""
+    if not a.median:
+        return "n/a"
+    ratio = f"{b.median / a.median:.2f}x"
+    if min(a.runs, b.runs) < MIN_REPEATS:
+        return f"{ratio}, fewer than {MIN_REPEATS} runs"
+    return ratio if not a.overlaps(b) else f"{ratio}, ranges overlap"
+
+
+def scale_table(
+    groups: dict[int, dict[str, list[Run]]], idle: Mapping[tuple[str, int], IdleRate]
+) -> str:
     sizes = sorted(groups)
     if len(sizes) < 2:
         return ""
@@ -61,22 +94,25 @@ def scale_table(groups: dict[int, dict[str, list[Run]]]) -> str:
         "| " + " | ".join(head) + " |",
         "|" + "---|" * len(head),
     ]
-    summaries = {(size, c): summarise(groups[size][c]) for size in (small, large) for c in configs}
-    for figure in summaries[(small, configs[0])]:
+    summaries = {
+        (size, c): summarise(groups[size][c], idle) for size in (small, large) for c in configs
+    }
+    figures = [f for f in summaries[(small, configs[0])] if all(f in s for s in summaries.values())]
+    for figure in figures:
         cells = []
         for c in configs:
             a: Spread = summaries[(small, c)][figure]
             b: Spread = summaries[(large, c)][figure]
-            ratio = f"{b.median / a.median:.2f}x" if a.median else "n/a"
-            cells.append(f"{a.text()} → {b.text()} ({ratio})")
+            cells.append(f"{a.text()} → {b.text()} ({growth(a, b)})")
         lines.append(f"| {figure} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
 def markdown(runs: Sequence[Run]) -> str:
     groups = _group(runs)
-    parts = [size_table(tasks, groups[tasks]) for tasks in sorted(groups)]
-    scale = scale_table(groups)
+    idle = idle_rates(runs)
+    parts = [size_table(tasks, groups[tasks], idle) for tasks in sorted(groups)]
+    scale = scale_table(groups, idle)
     return "\n\n".join([*parts, *([scale] if scale else [])]) + "\n"
 
 
@@ -86,7 +122,7 @@ def aws_lines(runs: Sequence[Run]) -> str:
     for tasks, by_config in sorted(_group(runs).items()):
         for config, rs in by_config.items():
             ops = sorted({op for r in rs for op in r.aws})
-            per = {op: sorted(r.aws.get(op, 0) / r.tasks for r in rs)[len(rs) // 2] for op in ops}
+            per = {op: statistics.median(r.aws.get(op, 0) / r.tasks for r in rs) for op in ops}
             text = ", ".join(f"{op} {v:.2f}" for op, v in per.items()) or "none"
             lines.append(f"- {config}, {tasks} tasks: {text}")
     return "\n".join(lines) + "\n"

@@ -218,6 +218,18 @@ def keep_logs(config: str, state: Path, build: Path) -> Path:
     return kept
 
 
+def check_scale(
+    configs: Sequence[str], sizes: Mapping[int, int], scale_configs: Sequence[str] | None
+) -> None:
+    """The sizes after the first run on platforms started for the first: a scale
+    configuration that is not among them would fail after the whole first size."""
+    missing = [c for c in scale_configs or () if c not in configs]
+    if len(sizes) > 1 and missing:
+        raise ValueError(
+            f"scale configurations {missing} are not among the configurations {list(configs)}"
+        )
+
+
 def interleaved(
     configs: Sequence[str],
     sizes: Mapping[int, int],
@@ -230,12 +242,7 @@ def interleaved(
     (A B A B ...). `on_run` gets the runs so far after each one (a long benchmark stopped
     early keeps what it measured). Platforms are stopped however this ends, those still
     starting once they are up."""
-    missing = [c for c in scale_configs or () if c not in configs]
-    if missing:
-        raise ValueError(
-            f"scale configurations {missing} are not among the configurations {list(configs)}: "
-            "the sizes after the first run on platforms started for the first"
-        )
+    check_scale(configs, sizes, scale_configs)
     order = list(sizes)
     chosen_at = [
         configs if index == 0 or scale_configs is None else scale_configs

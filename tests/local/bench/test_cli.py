@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -41,13 +42,17 @@ def test_interleaved_sizes_and_a_report_from_the_json(
     monkeypatch.setattr(runner, "interleaved", fake)
     out = tmp_path / "bench.json"
     assert cli.main(["--configs", "program", "defaults", "--out", str(out)]) == 0
-    assert asked == [(["program", "defaults"], {200: 3, 2000: 1}, ["program", "defaults"])]
+    # Every configuration three times at both sizes (the issue's "at least three").
+    assert asked == [(["program", "defaults"], {200: 3, 2000: 3}, ["program", "defaults"])]
     first = capsys.readouterr().out
     assert "| DB statements/task | 1.00 (0.50 to 1.50) | 10.00 (5.00 to 15.00) | 0.10x |" in first
     assert "Growth from 200 to 2000 tasks" in first
+    # Growth is the ratio of medians; ranges apart it grew or fell, overlapping it is flat.
+    assert "| DB statements/task | 1.00 (0.50 to 1.50) → 0.10 (0.05 to 0.15) (0.10x) |" in first
+    assert "| CPU ms/task: scheduler | 100 → 100 (1.00x, ranges overlap) |" in first
     # Each size says how busy the machine was (CPU-seconds hold; wall times do not).
     assert "Load average (1 min) at the runs' starts and ends: 1.5 to 6.0." in first
-    assert len(json.loads(out.read_text())) == 8
+    assert len(json.loads(out.read_text())) == 12
     # The tables again from the JSON alone: nothing runs.
     assert cli.main(["--from", str(out), "--out", str(tmp_path / "again.json")]) == 0
     assert capsys.readouterr().out == first and len(asked) == 1
@@ -56,3 +61,30 @@ def test_interleaved_sizes_and_a_report_from_the_json(
 def test_one_repeat_count_per_size() -> None:
     with pytest.raises(SystemExit):
         cli.main(["--sizes", "200", "2000", "--repeats", "3"])
+
+
+def test_a_candidate_is_judged_against_the_program_and_files_are_read_together(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A tuning candidate's verdict is against the program it would change; runs kept in
+    two files (a size measured on another day) make one report."""
+    runs = [_run(c, 200, r, s) for r in (1, 2, 3)
+            for c, s in (("program", 100 * r), ("program+prefetch-4", 1000 * r))]  # fmt: skip
+    first, second = tmp_path / "a.json", tmp_path / "b.json"
+    first.write_text(json.dumps([asdict(r) for r in runs[:4]]))
+    second.write_text(json.dumps([asdict(r) for r in runs[4:]]))
+    assert cli.main(["--from", str(first), str(second), "--out", str(tmp_path / "c.json")]) == 0
+    out = capsys.readouterr().out
+    assert "runs: program x3, program+prefetch-4 x3" in out
+    assert "| DB statements/task | 1.00 (0.50 to 1.50) | 10.00 (5.00 to 15.00) | 10.00x |" in out
+    assert "program+prefetch-4 vs program" in out
+
+
+def test_a_scale_configuration_without_a_platform_is_one_line_before_anything_runs(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit):
+        cli.main(["--configs", "program", "defaults+remote-logs", "--scale-configs", "defaults"])
+    assert "--scale-configs: scale configurations ['defaults'] are not among" in (
+        capsys.readouterr().err
+    )

@@ -115,7 +115,7 @@ def test_aws_calls_are_read_once_the_recording_stops_growing() -> None:
     """The last tasks' log uploads land after their DAG runs end: the counts are read when
     two reads `settle` seconds apart agree, and a recording that never settles gives up at
     the timeout."""
-    sizes, slept = iter([100, 180, 199, 199, 250]), []
+    sizes, slept = iter([100, 180, 199, 199, 250]), list[float]()
     wait_until_still(lambda: next(sizes), 5.0, 60.0, sleep=slept.append)
     assert slept == [5.0, 5.0, 5.0] and next(sizes) == 250
     now = [0.0]
