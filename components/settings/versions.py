@@ -26,7 +26,8 @@ NO_GRACEFUL_REGIONS = ("ca-west-1", "ap-southeast-5")
 # https://airflow.apache.org/docs/apache-airflow/2.10.3/configurations-ref.html#min-file-process-interval);
 # Airflow 3 reads it under `[dag_processor]` only: its `airflow config lint` lists the rename
 # (airflow/cli/commands/config_command.py, 3.0.6 and 3.3.1), and the old name is not among
-# its `deprecated_options`, so Airflow 3 ignores it without a word.
+# its `deprecated_options`, so Airflow 3 ignores it without a word (3.3.1 with
+# AIRFLOW__SCHEDULER__MIN_FILE_PROCESS_INTERVAL=7 reads [dag_processor]'s default 30).
 AIRFLOW_3_RENAMED_OPTIONS = {
     "dag_processor.min_file_process_interval": "scheduler.min_file_process_interval",
 }
