@@ -29,10 +29,10 @@ from components.buckets import BucketSpec, SecureBucket, secure_bucket
 from components.mwaa_sign_in import MwaaSignIn, MwaaSignInArgs
 from components.platform import (
     SECRETS_BACKEND,
-    TUNED_AIRFLOW_OPTIONS,
     AirflowPlatform,
     WatchTargets,
     secrets_backend_kwargs,
+    tuned_airflow_options,
 )
 from components.settings import AccessSettings, AirflowSettings, MwaaSettings, SettingsError
 
@@ -165,13 +165,27 @@ def update_timeouts(strategy: str) -> pulumi.CustomTimeouts | None:
 
 
 def airflow_options(airflow: AirflowSettings) -> dict[str, str]:
-    """Airflow configuration: the program's own options first, then the settings' extras."""
+    """Airflow configuration: the program's own options first, then the settings' extras.
+
+    MWAA takes any `section.key` here and sets it as `AIRFLOW__SECTION__KEY` in its
+    containers, over airflow.cfg (MWAA user guide, "Using Apache Airflow configuration options
+    on Amazon MWAA", https://docs.aws.amazon.com/mwaa/latest/userguide/configuring-env-variables.html:
+    "Custom options. You can also specify Airflow configuration options that are not listed
+    for your Apache Airflow version in the dropdown list"). Its tuning page names the parse
+    interval as one to tune ("the number of seconds in `scheduler.min_file_process_interval`
+    must pass before the same file is parsed again", Airflow 2,
+    https://docs.aws.amazon.com/mwaa/latest/userguide/best-practices-tuning.html). Read in
+    the guide's public source (awsdocs/amazon-mwaa-user-guide, doc_source/, last changed
+    2022-07 and 2022-12); neither page, nor the CreateEnvironment API model (a key pattern
+    only), lists an option MWAA refuses. The tuned options go under the names the
+    environment's Airflow version reads (tuned_airflow_options).
+    """
     return {
         "core.load_examples": "False",
         "secrets.backend": SECRETS_BACKEND,
         # No connection of the program's is in MWAA's environment: nothing to skip.
         "secrets.backend_kwargs": secrets_backend_kwargs(),
-        **TUNED_AIRFLOW_OPTIONS,
+        **tuned_airflow_options(airflow.version),
         **airflow.options,
     }
 

@@ -14,16 +14,21 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.settings.versions import option_for
+
 # Where both platforms look up connections and variables (the secrets backend contract).
 CONNECTIONS_PREFIX = "airflow/connections"
 VARIABLES_PREFIX = "airflow/variables"
 SECRETS_BACKEND = "airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend"
-# Airflow options both platforms start from; a stack's `airflowConfigOptions` may override
-# them. Each was measured by `make bench-local` before it was adopted (docs/benchmark.md).
+# Airflow options both platforms start from, by their Airflow 3 names (tuned_airflow_options
+# gives each the name of the platform's version); a stack's `airflowConfigOptions` may
+# override them. Each was measured by `make bench-local` before it was adopted
+# (docs/benchmark.md).
 TUNED_AIRFLOW_OPTIONS = {
     # Unchanged DAG files re-parsed every 120 s, not Airflow's 30: the DAG processor's CPU
     # per task falls; a changed file is parsed at once either way (the default
     # `file_parsing_sort_mode`, modified_time, queues files changed since their last parse).
+    # `[scheduler]` on Airflow 2 (settings/versions.py, AIRFLOW_3_RENAMED_OPTIONS).
     "dag_processor.min_file_process_interval": "120",
 }
 # Alarms on a signal that should never go silent (a heartbeat, the node count, the daily state
@@ -31,6 +36,11 @@ TUNED_AIRFLOW_OPTIONS = {
 # stays INSUFFICIENT_DATA instead of paging; a signal that falls silent after reporting goes
 # OK -> INSUFFICIENT_DATA, which the alerting rule forwards for exactly these roles.
 SILENCE_ALARM_ROLES = ("scheduler-heartbeat", "node-count", "state-backup-missing")
+
+
+def tuned_airflow_options(version: str) -> dict[str, str]:
+    """TUNED_AIRFLOW_OPTIONS under the names Airflow `version` reads."""
+    return {option_for(option, version): value for option, value in TUNED_AIRFLOW_OPTIONS.items()}
 
 
 def secrets_backend_kwargs(environment_connections: Sequence[str] = ()) -> str:

@@ -9,8 +9,9 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.mwaa import MwaaAirflow, MwaaArgs, dag_files
-from components.settings import SettingsError
+from components.mwaa import MwaaAirflow, MwaaArgs, airflow_options, dag_files
+from components.settings import MWAA_AIRFLOW_VERSIONS, SettingsError
+from components.settings.versions import airflow_major
 from tests.aws_model import operation_input, problems, to_api
 from tests.conftest import Declared, run_program, settings_for, statements
 from tools.mocks import SHARED_PRIVATE_SUBNET_IDS, SHARED_VPC_ID
@@ -384,16 +385,32 @@ def test_environment_arguments(dags: Path) -> None:
     assert options["core.default_timezone"] == "utc"
 
 
-def test_unchanged_dag_files_are_reparsed_every_two_minutes_on_mwaa_too(dags: Path) -> None:
-    options = env_of(build(dags)).inputs["airflowConfigurationOptions"]
-    assert options["dag_processor.min_file_process_interval"] == "120"
-    chosen = build(dags, airflowConfigOptions=["dag_processor.min_file_process_interval=30"])
-    assert (
-        env_of(chosen).inputs["airflowConfigurationOptions"][
-            "dag_processor.min_file_process_interval"
-        ]
-        == "30"
-    )
+PARSE_INTERVAL = {  # Airflow major version -> the name it reads (settings/versions.py)
+    2: "scheduler.min_file_process_interval",
+    3: "dag_processor.min_file_process_interval",
+}
+
+
+@pytest.mark.parametrize("version", ["2.7.2", "3.3.1"])  # MWAA's oldest 2.x; the default
+def test_unchanged_dag_files_are_reparsed_every_two_minutes_on_mwaa_too(
+    dags: Path, version: str
+) -> None:
+    # Airflow 3 moved the option from [scheduler] to [dag_processor] and each major ignores the
+    # other's name: the environment gets the one its version reads, and only that one.
+    env = env_of(build(dags, airflowVersion=version)).inputs
+    assert env["airflowVersion"] == version
+    name = PARSE_INTERVAL[airflow_major(version)]
+    intervals = {k: v for k, v in env["airflowConfigurationOptions"].items() if "file_process" in k}
+    assert intervals == {name: "120"}
+    chosen = build(dags, airflowVersion=version, airflowConfigOptions=[f"{name}=30"])
+    assert env_of(chosen).inputs["airflowConfigurationOptions"][name] == "30"
+
+
+@pytest.mark.parametrize("version", MWAA_AIRFLOW_VERSIONS)
+def test_every_mwaa_version_gets_the_parse_interval_under_the_name_it_reads(version: str) -> None:
+    options = airflow_options(settings_for("mwaa", airflowVersion=version).airflow)
+    intervals = {k for k in options if k.endswith(".min_file_process_interval")}
+    assert intervals == {PARSE_INTERVAL[airflow_major(version)]}
 
 
 def test_public_web_server_is_an_explicit_opt_in(dags: Path) -> None:

@@ -43,8 +43,8 @@ from components.eks.state_logins import (
 from components.irsa import ROLE_ARN_ANNOTATION, ServiceAccount
 from components.platform import (
     SECRETS_BACKEND,
-    TUNED_AIRFLOW_OPTIONS,
     secrets_backend_kwargs,
+    tuned_airflow_options,
 )
 from components.settings import AccessSettings, AirflowSettings, EksSettings
 
@@ -316,12 +316,13 @@ def state_backup_env(inputs: ChartInputs) -> list[dict[str, Any]]:
 
 
 def airflow_config(inputs: ChartInputs) -> dict[str, dict[str, Any]]:
-    """airflow.cfg sections: the tuned defaults (TUNED_AIRFLOW_OPTIONS), extra options from
+    """airflow.cfg sections: the tuned defaults (tuned_airflow_options), extra options from
     settings over them, then the ones the platform manages (remote logs in S3, the Secrets
     Manager backend shared with MWAA, no examples). Settings refuse extra options that
     collide with these (MANAGED_AIRFLOW_OPTIONS)."""
     config: dict[str, dict[str, Any]] = {}
-    for option, value in {**TUNED_AIRFLOW_OPTIONS, **inputs.airflow.options}.items():
+    tuned = tuned_airflow_options(inputs.airflow.version)
+    for option, value in {**tuned, **inputs.airflow.options}.items():
         section, key = option.split(".", 1)
         config.setdefault(section, {})[key] = value
     managed: dict[str, dict[str, Any]] = {

@@ -6,6 +6,7 @@ import re
 
 from pydantic import (
     field_validator,
+    model_validator,
 )
 
 from components.settings.base import (
@@ -17,6 +18,7 @@ from components.settings.base import (
     _key,
     _unique,
 )
+from components.settings.versions import AIRFLOW_3_RENAMED_OPTIONS, airflow_major
 
 # A release number; which releases each platform runs is the loader's cross check
 # (versions.py's tables: MWAA's on a mwaa stack, the chart's on an eks stack).
@@ -61,6 +63,27 @@ class AirflowSettings(_Group):
             keys.append(key)
         _unique(keys, "keys")
         return value
+
+    @model_validator(mode="after")
+    def _names_of_this_version(self) -> AirflowSettings:
+        # An option under the other major version's name would reach Airflow beside the
+        # program's own and be ignored there: the stack's value would silently not apply.
+        airflow_3 = airflow_major(self.version) >= 3
+        unread = (  # the names this version does not read -> the name it reads instead
+            {old: new for new, old in AIRFLOW_3_RENAMED_OPTIONS.items()}
+            if airflow_3
+            else dict(AIRFLOW_3_RENAMED_OPTIONS)
+        )
+        other = "Airflow 2's" if airflow_3 else "Airflow 3's"
+        errors = [
+            f"airflowConfigOptions: {key} is {other} name, which Airflow {self.version} does "
+            f"not read; set {unread[key]}"
+            for key in self.options
+            if key in unread
+        ]
+        if errors:
+            raise ValueError("\n".join(errors))
+        return self
 
     @property
     def options(self) -> dict[str, str]:

@@ -21,3 +21,25 @@ EKS_STANDARD_VERSIONS = ("1.35", "1.36")
 # Regions where MWAA does not offer graceful updates yet (MWAA user guide, "Update an Amazon
 # MWAA environment", read 2026-11-30: Canada West (Calgary), Asia Pacific (Malaysia)).
 NO_GRACEFUL_REGIONS = ("ca-west-1", "ap-southeast-5")
+# Airflow options Airflow 3 moved to another section: Airflow 3 name -> Airflow 2 name. Airflow
+# 2.x reads `[scheduler] min_file_process_interval` (configuration reference, e.g.
+# https://airflow.apache.org/docs/apache-airflow/2.10.3/configurations-ref.html#min-file-process-interval);
+# Airflow 3 reads it under `[dag_processor]` only: its `airflow config lint` lists the rename
+# (airflow/cli/commands/config_command.py, 3.0.6 and 3.3.1), and the old name is not among
+# its `deprecated_options`, so Airflow 3 ignores it without a word (3.3.1 with
+# AIRFLOW__SCHEDULER__MIN_FILE_PROCESS_INTERVAL=7 reads [dag_processor]'s default 30).
+AIRFLOW_3_RENAMED_OPTIONS = {
+    "dag_processor.min_file_process_interval": "scheduler.min_file_process_interval",
+}
+
+
+def airflow_major(version: str) -> int:
+    """The major version of an Airflow release number (`3.3.1` -> 3)."""
+    return int(version.split(".", 1)[0])
+
+
+def option_for(option: str, version: str) -> str:
+    """The name Airflow `version` reads for `option` (given by its Airflow 3 name)."""
+    if airflow_major(version) >= 3:
+        return option
+    return AIRFLOW_3_RENAMED_OPTIONS.get(option, option)

@@ -286,6 +286,28 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
         {"airflowConfigOptions": ["core.hostname_callable=socket.getfqdn"]},
         "sets core.hostname_callable, which the program manages",
     ),
+    # The parse interval's section is [dag_processor] on Airflow 3 and [scheduler] on Airflow 2;
+    # each version ignores the other's name, which would also be sent beside the program's.
+    (
+        "mwaa",
+        {"airflowConfigOptions": ["scheduler.min_file_process_interval=30"]},
+        "airflowConfigOptions: scheduler.min_file_process_interval is Airflow 2's name, which "
+        "Airflow 3.3.1 does not read; set dag_processor.min_file_process_interval",
+    ),
+    (
+        "mwaa",
+        {
+            "airflowVersion": "2.11.0",
+            "airflowConfigOptions": ["dag_processor.min_file_process_interval=30"],
+        },
+        "airflowConfigOptions: dag_processor.min_file_process_interval is Airflow 3's name, "
+        "which Airflow 2.11.0 does not read; set scheduler.min_file_process_interval",
+    ),
+    (
+        "eks",
+        {"airflowConfigOptions": ["scheduler.min_file_process_interval=30"]},
+        "scheduler.min_file_process_interval is Airflow 2's name, which Airflow 3.3.1 does",
+    ),
     ("mwaa", {"airflowLogLevel": "TRACE"}, "airflowLogLevel: 'TRACE' is not one of CRITICAL"),
     # mwaa
     (
