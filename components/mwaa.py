@@ -164,6 +164,12 @@ def update_timeouts(strategy: str) -> pulumi.CustomTimeouts | None:
     return pulumi.CustomTimeouts(update=GRACEFUL_UPDATE_TIMEOUT) if strategy == "GRACEFUL" else None
 
 
+# The connection MWAA defines in every container: its execution role
+# (https://docs.aws.amazon.com/mwaa/latest/userguide/manage-connection-types.html: "Do not
+# overwrite the aws_default connection in Amazon MWAA").
+MWAA_DEFAULT_CONNECTION = "aws_default"
+
+
 def airflow_options(airflow: AirflowSettings) -> dict[str, str]:
     """Airflow configuration: the program's own options first, then the settings' extras.
 
@@ -183,8 +189,13 @@ def airflow_options(airflow: AirflowSettings) -> dict[str, str]:
     return {
         "core.load_examples": "False",
         "secrets.backend": SECRETS_BACKEND,
-        # No connection of the program's is in MWAA's environment: nothing to skip.
-        "secrets.backend_kwargs": secrets_backend_kwargs(),
+        # MWAA defines aws_default in its containers (AIRFLOW_CONN_AWS_DEFAULT, the execution
+        # role) and its own backend_kwargs skip it (connections_lookup_pattern
+        # "^(?!aws_default$).*$", aws/amazon-mwaa-docker-images, config/airflow.py); ours
+        # replace MWAA's, so they skip it too: otherwise every hook left on aws_default asks
+        # Secrets Manager first and misses, and a secret of that name would override the
+        # connection AWS says not to overwrite (MWAA user guide, "Overview of connection types").
+        "secrets.backend_kwargs": secrets_backend_kwargs([MWAA_DEFAULT_CONNECTION]),
         **tuned_airflow_options(airflow.version),
         **airflow.options,
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -378,11 +379,28 @@ def test_environment_arguments(dags: Path) -> None:
     assert options["secrets.backend"] == (
         "airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend"
     )
-    assert json.loads(options["secrets.backend_kwargs"]) == {
+    kwargs = json.loads(options["secrets.backend_kwargs"])
+    assert kwargs == {
         "connections_prefix": "airflow/connections",
         "variables_prefix": "airflow/variables",
+        "connections_lookup_pattern": "^(?!(aws_default)$)",
     }
     assert options["core.default_timezone"] == "utc"
+
+
+@pytest.mark.parametrize(
+    ("connection", "asked"),
+    [("aws_default", False), ("AWS_DEFAULT", False), ("data_lake", True), ("aws_default_2", True)],
+)
+def test_mwaa_asks_secrets_manager_for_every_connection_but_its_own_aws_default(
+    dags: Path, connection: str, asked: bool
+) -> None:
+    """MWAA's own backend_kwargs skip aws_default (its execution role, defined in every
+    container); the program's replace them, so they must skip it too. Matched as the Amazon
+    provider matches (re.match, ignoring case)."""
+    options = env_of(build(dags)).inputs["airflowConfigurationOptions"]
+    pattern = json.loads(options["secrets.backend_kwargs"])["connections_lookup_pattern"]
+    assert bool(re.match(pattern, connection, re.IGNORECASE)) is asked
 
 
 PARSE_INTERVAL = {  # Airflow major version -> the name it reads (settings/versions.py)
