@@ -468,6 +468,17 @@ def test_pgbouncer_pools_rds_over_tls_with_the_generated_password() -> None:
     assert stats.endswith("@127.0.0.1:6543/pgbouncer?sslmode=disable")
 
 
+def test_pgbouncer_gives_back_the_connection_of_a_transaction_left_idle() -> None:
+    """Airflow 3's API server can leave transactions open and idle until every pooled
+    connection is held (apache/airflow#65712; make bench-local stalled on it): PgBouncer closes
+    such a transaction after a minute, before its queued clients give up (query_wait_timeout,
+    PgBouncer's default 120 s, which the ini leaves as it is)."""
+    ini = pgbouncer_ini("airflow", "db.example.internal").splitlines()
+    timeouts = [line for line in ini if line.startswith("idle_transaction_timeout")]
+    assert timeouts == ["idle_transaction_timeout = 60"]
+    assert not any(line.startswith("query_wait_timeout") for line in ini)
+
+
 # -------------------------------------------------------------------------------- IRSA
 
 

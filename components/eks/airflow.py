@@ -193,9 +193,20 @@ def fernet_key(random_hex: str) -> str:
     return base64.urlsafe_b64encode(raw).decode("ascii")
 
 
+# Seconds a client may keep a transaction open and idle before PgBouncer closes it and gives
+# its server connection back to the pool. Airflow 3's API server can leave transactions
+# open and idle, each holding one of the pool's connections (apache/airflow#65712, still
+# seen on 3.3.1 by make bench-local: all 10 held for minutes, every Execution API request
+# queued behind them, the platform stalled). Below PgBouncer's query_wait_timeout (120 s),
+# so queued clients get a connection before they give up; far above any idle gap of a live
+# transaction (statements of one transaction follow each other in milliseconds).
+IDLE_TRANSACTION_TIMEOUT_S = 60
+
+
 def pgbouncer_ini(release: str, db_host: str) -> str:
     """PgBouncer's config: one pooled database `<release>-metadata` in front of RDS, TLS to RDS
-    (the parameter group forces it), the same keys the chart would render itself."""
+    (the parameter group forces it), the same keys the chart would render itself, and a
+    limit on transactions left open and idle (IDLE_TRANSACTION_TIMEOUT_S)."""
     return "\n".join(
         [
             "[databases]",
@@ -210,6 +221,7 @@ def pgbouncer_ini(release: str, db_host: str) -> str:
             f"stats_users = {DB_USER}",
             "ignore_startup_parameters = extra_float_digits",
             "max_client_conn = 200",
+            f"idle_transaction_timeout = {IDLE_TRANSACTION_TIMEOUT_S}",
             "verbose = 0",
             "log_disconnections = 0",
             "log_connections = 0",
