@@ -46,6 +46,11 @@ CANDIDATES: dict[str, dict[str, str]] = {
     # The program before its lookup-pattern tuning: every connection Airflow resolves,
     # the chart's aws_logs (each task's log upload) included, asked of Secrets Manager first.
     "program+no-lookup-pattern": {"secrets.backend_kwargs": secrets_backend_kwargs()},
+    # One of the program's choices at a time back to Airflow's own (its default value), to
+    # find which one the program's cost per task comes from (docs/benchmark.md).
+    "program+hostname-fqdn": {"core.hostname_callable": "airflow.utils.net.getfqdn"},
+    "program+no-remote-logs": {"logging.remote_logging": "False"},
+    "program+no-secrets-backend": {"secrets.backend": ""},
 }
 CONFIGS.update(
     {
@@ -239,9 +244,9 @@ def interleaved(
 ) -> list[Run]:
     """`sizes`: tasks -> repeats, in order. The first size runs every configuration, the
     others `scale_configs` (default: all); repeats go round the configurations in turn
-    (A B A B ...). `on_run` gets the runs so far after each one (a long benchmark stopped
-    early keeps what it measured). Platforms are stopped however this ends, those still
-    starting once they are up."""
+    (A B, then B A: `rotated`), the others idling meanwhile (their idle rates). `on_run`
+    gets the runs so far after each one (a long benchmark stopped early keeps what it
+    measured). Platforms are stopped however this ends, those still starting once up."""
     check_scale(configs, sizes, scale_configs)
     order = list(sizes)
     chosen_at = [
