@@ -1,18 +1,26 @@
 """The benchmark's guard (`make bench-guard`, in `make test`): what the program's
-configuration may cost against Airflow's defaults at the same shape. The scheduler's CPU per
-task within 1.5x the defaults', and Secrets Manager calls per task within the budget the
-program states for the stack the benchmark runs (finops/usage.yaml
-secrets_manager_calls_per_task, which `make plan` prices)."""
+configuration may cost against Airflow's defaults at the same shape, judged by the
+benchmark's own rule (a spread that overlaps is no difference).
+
+- The scheduler's CPU per task: it fails when even the program's cheapest run costs more
+  than 1.5x the defaults' dearest (the ranges apart at 1.5x). One run each cannot decide:
+  on two loaded cores a single run's ratio went from 1.13x to 1.74x between repeats of the
+  same two configurations (docs/benchmark.md).
+- Secrets Manager calls per task over all the program's runs, against the budget the
+  program states for the stack the benchmark runs (finops/usage.yaml
+  secrets_manager_calls_per_task, which `make plan` prices). Over all runs, not the median:
+  lookups that miss come with each new worker process, in the first run after a start."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from finops.data import resolve_usage, stack_usage
+from local.bench.figures import Run, Spread, per_task, service_calls
 
 SCHEDULER_CPU_LIMIT = 1.5
 SCHEDULER = "CPU ms/task: scheduler"
-SECRETS = "Secrets Manager calls/task"
+REPEATS = 3
 
 
 def budget(stack: str) -> float:
@@ -21,20 +29,26 @@ def budget(stack: str) -> float:
     return float(resolve_usage(stack_usage(stack))["secrets_manager_calls_per_task"])
 
 
-def violations(figures: Mapping[str, Mapping[str, float]], calls_budget: float) -> list[str]:
-    """What the program's configuration (`figures["program"]`) does beyond the guard, each
-    one line; `figures`: configuration -> per-task figures (local.bench.figures.per_task)."""
-    program, defaults = figures["program"], figures["defaults"]
+def secrets_calls_per_task(runs: Sequence[Run]) -> float:
+    return sum(service_calls(r.aws, "secretsmanager") for r in runs) / sum(r.tasks for r in runs)
+
+
+def violations(runs: Mapping[str, Sequence[Run]], calls_budget: float) -> list[str]:
+    """What the program's configuration (`runs["program"]`) does beyond the guard, one line
+    each; `runs`: configuration -> its runs."""
+    program = Spread.of([per_task(r)[SCHEDULER] for r in runs["program"]])
+    defaults = Spread.of([per_task(r)[SCHEDULER] for r in runs["defaults"]])
     found = []
-    if program[SCHEDULER] > SCHEDULER_CPU_LIMIT * defaults[SCHEDULER]:
+    if program.low > SCHEDULER_CPU_LIMIT * defaults.high:
         found.append(
-            f"the program's schedulers spend {program[SCHEDULER]:.0f} ms of CPU per task, "
-            f"Airflow's defaults {defaults[SCHEDULER]:.0f} ms at the same shape: more than "
-            f"{SCHEDULER_CPU_LIMIT}x"
+            f"the program's schedulers spend {program.text()} ms of CPU per task, Airflow's "
+            f"defaults {defaults.text()} ms at the same shape: more than "
+            f"{SCHEDULER_CPU_LIMIT}x in every run"
         )
-    if program[SECRETS] > calls_budget:
+    calls = secrets_calls_per_task(runs["program"])
+    if calls > calls_budget:
         found.append(
-            f"{program[SECRETS]:.2f} Secrets Manager calls per task, the budget is "
-            f"{calls_budget:g} (finops/usage.yaml secrets_manager_calls_per_task)"
+            f"{calls:.2f} Secrets Manager calls per task, the budget is {calls_budget:g} "
+            "(finops/usage.yaml secrets_manager_calls_per_task)"
         )
     return found
