@@ -393,12 +393,12 @@ def test_environment_arguments(dags: Path) -> None:
     [("aws_default", False), ("AWS_DEFAULT", False), ("data_lake", True), ("aws_default_2", True)],
 )
 def test_mwaa_asks_secrets_manager_for_every_connection_but_its_own_aws_default(
-    dags: Path, connection: str, asked: bool
+    built: Declared, connection: str, asked: bool
 ) -> None:
     """MWAA's own backend_kwargs skip aws_default (its execution role, defined in every
     container); the program's replace them, so they must skip it too. Matched as the Amazon
     provider matches (re.match, ignoring case)."""
-    options = env_of(build(dags)).inputs["airflowConfigurationOptions"]
+    options = env_of(built).inputs["airflowConfigurationOptions"]
     pattern = json.loads(options["secrets.backend_kwargs"])["connections_lookup_pattern"]
     assert bool(re.match(pattern, connection, re.IGNORECASE)) is asked
 
