@@ -48,7 +48,8 @@ def secrets_backend_kwargs(environment_connections: Sequence[str] = ()) -> str:
     `connections_lookup_pattern` that skips the connections the platform defines in the
     environment (`AIRFLOW_CONN_*`). Airflow asks the backend before the environment, so each
     of those is otherwise a GetSecretValue that never finds anything: on EKS the task-log
-    upload's `aws_logs` cost 0.30 calls per task (make bench-local, docs/benchmark.md).
+    upload's `aws_logs` missed about 30 times per worker start (make bench-local,
+    docs/benchmark.md, Tuning 1).
     Connections and variables users add under the prefixes are still looked up."""
     kwargs = {"connections_prefix": CONNECTIONS_PREFIX, "variables_prefix": VARIABLES_PREFIX}
     if environment_connections:

@@ -46,7 +46,10 @@ def main(argv: list[str] | None = None) -> int:
         args.out.parent.mkdir(parents=True, exist_ok=True)
 
         def keep(runs: list[Run]) -> None:
-            args.out.write_text(json.dumps([asdict(r) for r in runs], indent=1))
+            # Whole or not at all: a kill while writing must not empty the runs kept so far.
+            partial = args.out.with_suffix(".json.partial")
+            partial.write_text(json.dumps([asdict(r) for r in runs], indent=1))
+            partial.replace(args.out)
 
         runs = runner.interleaved(args.configs, sizes, args.scale_configs, on_run=keep)
         keep(runs)

@@ -100,8 +100,10 @@ def idle_rates(runs: Sequence[Run]) -> dict[tuple[str, int], IdleRate]:
 def per_task(run: Run, idle: IdleRate | None = None) -> dict[str, float]:
     """The figures a configuration is judged by, each per task (or per run for rates).
     With the platform's `idle` rate, also what the tasks cost above it: the run's counters
-    less what the platform spends running nothing over the same seconds. That part does
-    not grow when a busy machine stretches the run."""
+    less what the platform spends running nothing over the same seconds. That removes the
+    idle loops, not the busy loops: the schedulers spend more per second while DAG runs are
+    active than idle, so a longer run still costs them more per task; hence also their CPU
+    per second of the run."""
     n = run.tasks
     figures = {
         "tasks per minute": run.tasks / run.wall_s * 60 if run.wall_s else 0.0,
@@ -121,6 +123,12 @@ def per_task(run: Run, idle: IdleRate | None = None) -> dict[str, float]:
         figures["PgBouncer pool wait ms/task"] = run.db["wait_us"] / n / 1000
     figures["Secrets Manager calls/task"] = service_calls(run.aws, "secretsmanager") / n
     figures["S3 calls/task"] = service_calls(run.aws, "s3") / n
+    if run.window_s:
+        # What the schedulers spend per second while the tasks run: the same in two
+        # configurations means a difference per task comes from how long the run lasted.
+        figures["scheduler CPU ms per second of the run"] = (
+            _role(run.cpu_s, "scheduler") / run.window_s * 1000
+        )
     if idle and run.window_s:
         w = run.window_s
         scheduler = _role(run.cpu_s, "scheduler") - _role(idle, "scheduler") * w
@@ -136,6 +144,17 @@ def per_task(run: Run, idle: IdleRate | None = None) -> dict[str, float]:
 
 def service_calls(aws: Mapping[str, int], service: str) -> int:
     return sum(v for k, v in aws.items() if k.split(".", 1)[0] == service)
+
+
+def calls_over_runs(runs: Sequence[Run], operation: str) -> float:
+    """Calls per task over all `runs` together (total calls / total tasks): `operation` is
+    'service.Operation' or a service ('secretsmanager'). Not a median of the runs: lookups
+    that miss come with each new worker process, all in the first run after a start."""
+    service_only = "." not in operation
+    total = sum(
+        service_calls(r.aws, operation) if service_only else r.aws.get(operation, 0) for r in runs
+    )
+    return total / sum(r.tasks for r in runs)
 
 
 @dataclass(frozen=True)

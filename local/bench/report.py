@@ -3,7 +3,6 @@ each comparison with its baseline; then how the per-task figures grow with the s
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Mapping, Sequence
 
 from local.bench.dags import DAGS
@@ -12,6 +11,7 @@ from local.bench.figures import (
     IdleRate,
     Run,
     Spread,
+    calls_over_runs,
     compare,
     idle_rates,
     summarise,
@@ -117,12 +117,20 @@ def markdown(runs: Sequence[Run]) -> str:
 
 
 def aws_lines(runs: Sequence[Run]) -> str:
-    """Which AWS operations each configuration called, per task (medians)."""
+    """Which AWS operations each configuration called, per task over all its runs, and in
+    which runs (calls that come with a worker's start land in one run only)."""
     lines = []
     for tasks, by_config in sorted(_group(runs).items()):
         for config, rs in by_config.items():
             ops = sorted({op for r in rs for op in r.aws})
-            per = {op: statistics.median(r.aws.get(op, 0) / r.tasks for r in rs) for op in ops}
-            text = ", ".join(f"{op} {v:.2f}" for op, v in per.items()) or "none"
+            text = (
+                ", ".join(
+                    f"{op} {calls_over_runs(rs, op):.3f} (runs: "
+                    + ", ".join(str(r.aws.get(op, 0)) for r in rs)
+                    + ")"
+                    for op in ops
+                )
+                or "none"
+            )
             lines.append(f"- {config}, {tasks} tasks: {text}")
     return "\n".join(lines) + "\n"

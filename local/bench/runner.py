@@ -186,9 +186,11 @@ def run(bench: Bench, tasks: int, repeat: int, idle: Sequence[Bench] = ()) -> Ru
             raise RuntimeError(
                 f"{bench.config}: {dag_id} run {run_id} ended {state} (logs: {kept})"
             )
+    # After the AWS calls settle: the last tasks' log uploads (and their processes' ends)
+    # come after their DAG runs are marked done, and their CPU belongs to the run.
+    aws = probes.aws_calls(bench.platform)
     own = spent(before, counters(bench))
     idled = {other.config: spent(idle_before[other.config], counters(other)) for other in idle}
-    aws = probes.aws_calls(bench.platform)
     task_instances = [ti for d, r in runs.items() for ti in api.task_instances(d, r)]
     if len(task_instances) != tasks:
         raise RuntimeError(f"{bench.config}: {len(task_instances)} task instances, not {tasks}")
@@ -210,8 +212,8 @@ def run(bench: Bench, tasks: int, repeat: int, idle: Sequence[Bench] = ()) -> Ru
 
 def rotated(configs: Sequence[str], repeat: int) -> list[str]:
     """The order of the configurations in repeat `repeat` (1, 2, ...): each round starts
-    one further along (A B, B A, A B), so no configuration always runs first, right after
-    the platforms started, or always right after the same other one."""
+    one further along (A B C, B C A, C A B), so no configuration always runs first, right
+    after the platforms started (within a round the cyclic order stays: C follows B)."""
     shift = (repeat - 1) % len(configs)
     return [*configs[shift:], *configs[:shift]]
 

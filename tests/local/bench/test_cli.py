@@ -37,6 +37,7 @@ def test_interleaved_sizes_and_a_report_from_the_json(
         assert on_run is not None
         on_run(runs[:1])  # a run is kept as soon as it is measured
         assert len(json.loads(out.read_text())) == 1
+        assert not out.with_suffix(".json.partial").exists()  # replaced whole, not rewritten
         return runs
 
     monkeypatch.setattr(runner, "interleaved", fake)

@@ -8,6 +8,7 @@ import pytest
 from local.bench.figures import (
     Run,
     Spread,
+    calls_over_runs,
     compare,
     idle_rates,
     per_task,
@@ -93,10 +94,11 @@ def test_fewer_than_three_runs_are_not_compared() -> None:
     assert Spread(34.97, 34.97, 34.97, 1).text() == "34.97 (1 run)"
 
 
-def test_what_tasks_cost_above_idle_does_not_grow_when_a_busy_machine_stretches_the_run() -> None:
+def test_above_idle_takes_the_platforms_idle_rate_over_the_runs_seconds_off() -> None:
     """The platform idling while another configuration ran spent 0.1 CPU-s per second in its
     schedulers and 5 statements per second: a run twice as long adds that much twice over
-    to the raw figures, and nothing to what the tasks cost above it."""
+    to the raw figures and nothing above idle. (What the schedulers spend above idle while
+    DAG runs are active still grows with a longer run: the busy loops are not idle.)"""
     idle = {"window_s": 100.0, "cpu_s": {"scheduler-1": 6.0, "scheduler-2": 4.0, "worker": 2.0},
             "db": {"statements": 500, "transactions": 100}}  # fmt: skip
     other = _run("defaults", tasks=10, idle={"program": idle})
@@ -116,6 +118,8 @@ def test_what_tasks_cost_above_idle_does_not_grow_when_a_busy_machine_stretches_
                           ("above idle, CPU ms/task: all Airflow processes", 400),
                           ("above idle, DB statements/task", 20)):  # fmt: skip
         assert quick[figure] == pytest.approx(value) and slow[figure] == pytest.approx(value)
+    # Per second of the run, the schedulers' CPU: 1 s + 0.1 s/s over 60 s.
+    assert quick["scheduler CPU ms per second of the run"] == pytest.approx(1000 / 60 + 100)
     # Without an idle rate (one configuration alone) there is nothing to subtract.
     assert "above idle, DB statements/task" not in per_task(program(60.0))
     spread = summarise([program(60.0), program(120.0)], rates)
@@ -127,3 +131,12 @@ def test_a_counter_a_run_did_not_read_is_left_out_not_shown_as_zero() -> None:
     assert "PgBouncer pool wait ms/task" not in per_task(old)
     assert "PgBouncer pool wait ms/task" not in summarise([old, new])
     assert summarise([new])["PgBouncer pool wait ms/task"].median == 0.5
+
+
+def test_calls_per_task_are_counted_over_all_runs_not_as_a_median() -> None:
+    """Misses that come with a worker's start fall in its first run only: 30, 0 and 0 calls
+    in three 100-task runs are 0.10 per task, not the median's 0.00."""
+    runs = [_run(tasks=100, aws={"secretsmanager.GetSecretValue": c}) for c in (30, 0, 0)]
+    assert calls_over_runs(runs, "secretsmanager") == pytest.approx(0.1)
+    assert calls_over_runs(runs, "secretsmanager.GetSecretValue") == pytest.approx(0.1)
+    assert summarise(runs)["Secrets Manager calls/task"].median == 0
