@@ -113,6 +113,7 @@ def per_task(run: Run, idle: IdleRate | None = None) -> dict[str, float]:
     for role in AIRFLOW_ROLES:
         figures[f"CPU ms/task: {role}"] = _role(run.cpu_s, role) / n * 1000
     airflow = sum(_role(run.cpu_s, r) for r in AIRFLOW_ROLES)
+    scheduler = _role(run.cpu_s, "scheduler")
     figures["CPU ms/task: all Airflow processes"] = airflow / n * 1000
     figures["CPU ms/task: servers (PostgreSQL, PgBouncer, Redis, moto)"] = (
         sum(_role(run.cpu_s, s) for s in SERVERS) / n * 1000
@@ -126,13 +127,12 @@ def per_task(run: Run, idle: IdleRate | None = None) -> dict[str, float]:
     if run.window_s:
         # What the schedulers spend per second while the tasks run: the same in two
         # configurations means a difference per task comes from how long the run lasted.
-        figures["scheduler CPU ms per second of the run"] = (
-            _role(run.cpu_s, "scheduler") / run.window_s * 1000
-        )
+        figures["scheduler CPU ms per second of the run"] = scheduler / run.window_s * 1000
     if idle and run.window_s:
         w = run.window_s
-        scheduler = _role(run.cpu_s, "scheduler") - _role(idle, "scheduler") * w
-        figures["above idle, CPU ms/task: scheduler"] = scheduler / n * 1000
+        figures["above idle, CPU ms/task: scheduler"] = (
+            (scheduler - _role(idle, "scheduler") * w) / n * 1000
+        )
         idle_airflow = sum(_role(idle, r) for r in AIRFLOW_ROLES) * w
         figures["above idle, CPU ms/task: all Airflow processes"] = (
             (airflow - idle_airflow) / n * 1000

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from finops.data import resolve_usage, stack_usage
-from local.bench.figures import Run, Spread, calls_over_runs, per_task
+from local.bench.figures import Run, calls_over_runs, summarise
 
 SCHEDULER_CPU_LIMIT = 1.5
 SCHEDULER = "CPU ms/task: scheduler"
@@ -34,8 +34,8 @@ def budget(stack: str) -> float:
 def violations(runs: Mapping[str, Sequence[Run]], calls_budget: float) -> list[str]:
     """What the program's configuration (`runs["program"]`) does beyond the guard, one line
     each; `runs`: configuration -> its runs."""
-    program = Spread.of([per_task(r)[SCHEDULER] for r in runs["program"]])
-    defaults = Spread.of([per_task(r)[SCHEDULER] for r in runs["defaults"]])
+    program = summarise(runs["program"])[SCHEDULER]
+    defaults = summarise(runs["defaults"])[SCHEDULER]
     found = []
     if program.low > SCHEDULER_CPU_LIMIT * defaults.high:
         found.append(

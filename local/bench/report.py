@@ -3,7 +3,7 @@ each comparison with its baseline; then how the per-task figures grow with the s
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from local.bench.dags import DAGS
 from local.bench.figures import (
@@ -45,6 +45,12 @@ def _load_line(runs: Sequence[Run]) -> list[str]:
     ]
 
 
+def _common(summaries: Iterable[Mapping[str, Spread]]) -> list[str]:
+    """The figures every summary has, in the first one's order (older runs lack some)."""
+    first, *rest = summaries
+    return [f for f in first if all(f in s for s in rest)]
+
+
 def size_table(
     tasks: int, by_config: dict[str, list[Run]], idle: Mapping[tuple[str, int], IdleRate]
 ) -> str:
@@ -60,8 +66,7 @@ def size_table(
         "| " + " | ".join(head) + " |",
         "|" + "---|" * len(head),
     ]
-    figures = [f for f in summaries[configs[0]] if all(f in s for s in summaries.values())]
-    for figure in figures:
+    for figure in _common(summaries.values()):
         cells = [summaries[c][figure].text() for c in configs]
         cells += [compare(summaries[c][figure], summaries[b][figure]) for c, b in pairs]
         lines.append(f"| {figure} | " + " | ".join(cells) + " |")
@@ -97,8 +102,7 @@ def scale_table(
     summaries = {
         (size, c): summarise(groups[size][c], idle) for size in (small, large) for c in configs
     }
-    figures = [f for f in summaries[(small, configs[0])] if all(f in s for s in summaries.values())]
-    for figure in figures:
+    for figure in _common(summaries.values()):
         cells = []
         for c in configs:
             a: Spread = summaries[(small, c)][figure]
