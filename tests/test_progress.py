@@ -4,7 +4,11 @@ summary line (tools/progress.py)."""
 from __future__ import annotations
 
 import itertools
+import os
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 from tests.conftest import absolute_imports, make_dry_run
@@ -79,3 +83,37 @@ def test_it_needs_the_standard_library_only() -> None:
     # make test calls it with the machine's python3, before .venv exists.
     imported = absolute_imports(ROOT / "tools" / "progress.py")
     assert imported and all(name.split(".")[0] in sys.stdlib_module_names for name in imported)
+
+
+def test_a_kill_of_the_long_command_reaches_the_step_it_is_running(tmp_path: Path) -> None:
+    # `kill <pid of make bench-local>` lands on tools.progress: the step's make (here a
+    # stand-in that records the signal) must get it, or the benchmark's platforms run on.
+    started, got = tmp_path / "started", tmp_path / "got-term"
+    fake_make = tmp_path / "make"
+    fake_make.write_text(
+        "#!/bin/bash\n"
+        f"trap 'touch {got}; exit 143' TERM\n"
+        f"touch {started}\n"
+        "while :; do sleep 0.05; done\n"
+    )
+    fake_make.chmod(0o755)
+    env = {**os.environ, "MAKE": str(fake_make)}
+    env.pop(progress.NESTED, None)
+    command = [sys.executable, "-m", "tools.progress", "make bench-local", "bench-run"]
+    log = tmp_path / "out"
+    with log.open("w") as out:
+        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out)
+    try:
+        deadline = time.monotonic() + 30
+        while not started.exists():
+            assert time.monotonic() < deadline, "the step never started"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+    finally:
+        proc.kill()
+        subprocess.run(["pkill", "-f", str(fake_make)], check=False)
+    assert got.exists(), "the step's make never got the SIGTERM"
+    assert proc.returncode == 143
+    last = log.read_text().splitlines()[-1]
+    assert last.startswith("make bench-local: FAILED at bench-run (step 1 of 1, exit 143)")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -84,10 +85,18 @@ def usually(step: str, history: dict[str, float]) -> str:
 
 
 def make_runner(step: str) -> int:
+    """`make <step>`; a SIGTERM to this process goes on to it (make passes it to the
+    command it runs: `kill` of `make bench-local` stops the benchmark's platforms), and its
+    exit code is the shell's: 128 + the signal's number when a signal ended it."""
     make = os.environ.get("MAKE", "make")
     env = {**os.environ, NESTED: "1"}
-    done = subprocess.run([make, "--no-print-directory", step], cwd=ROOT, env=env, check=False)
-    return done.returncode
+    child = subprocess.Popen([make, "--no-print-directory", step], cwd=ROOT, env=env)
+    previous = signal.signal(signal.SIGTERM, lambda signum, _: child.send_signal(signum))
+    try:
+        code = child.wait()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    return 128 - code if code < 0 else code
 
 
 def run_steps(
