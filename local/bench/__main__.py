@@ -27,6 +27,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="repeats per size, in the order of --sizes")  # fmt: skip
     parser.add_argument("--scale-configs", nargs="+", default=["program", "defaults"],
                         help="configurations run at the sizes after the first")  # fmt: skip
+    parser.add_argument("--idle-window", type=float, default=runner.IDLE_WINDOW_S,
+                        help="seconds each platform idles alone after a run (its idle "
+                        "rate, for the 'above idle' figures); 0: none")  # fmt: skip
     parser.add_argument("--out", type=Path, default=REPO / "build" / "bench-local.json")
     parser.add_argument("--from", dest="sources", nargs="+", type=Path, default=None,
                         help="tables from these JSONs of runs; runs nothing")  # fmt: skip
@@ -51,7 +54,9 @@ def main(argv: list[str] | None = None) -> int:
             partial.write_text(json.dumps([asdict(r) for r in runs], indent=1))
             partial.replace(args.out)
 
-        runs = runner.interleaved(args.configs, sizes, args.scale_configs, on_run=keep)
+        runs = runner.interleaved(
+            args.configs, sizes, args.scale_configs, on_run=keep, idle_window_s=args.idle_window
+        )
         keep(runs)
     text = report.markdown(runs) + "\nAWS calls per task:\n\n" + report.aws_lines(runs)
     args.out.with_suffix(".md").write_text(text)

@@ -36,8 +36,13 @@ class Run:
     window_s: float = 0.0
     """Seconds between the counters' snapshots before and after the run."""
     idle: dict[str, dict[str, Any]] = field(default_factory=dict)
-    """What each other platform, running nothing, spent meanwhile: configuration ->
-    `window_s`, `cpu_s` per process, `db` counts (its idle rate, `idle_rates`)."""
+    """What a platform spent running nothing: configuration -> `window_s`, `cpu_s` per
+    process, `db` counts (its idle rate, `idle_rates`). Since 2026-12-07 16:30 UTC the run's
+    own platform, alone, right after the run; before, the other platforms during the run."""
+    others_cpu_s: float | None = None
+    """CPU-seconds the other platforms spent during the run (their Airflow processes are
+    stopped: their servers only). None for runs before 2026-12-07 16:30 UTC, when they
+    idled beside the run (`others_cores`)."""
 
 
 def _time(value: str) -> datetime:
@@ -95,6 +100,19 @@ def idle_rates(runs: Sequence[Run]) -> dict[tuple[str, int], IdleRate]:
         for key, total in totals.items()
         if total["window_s"] > 0
     }
+
+
+def others_cores(run: Run) -> float | None:
+    """How many of the machine's cores the other platforms took during the run, on average:
+    `others_cpu_s`, or for older runs what they spent idling beside it (`idle`)."""
+    if not run.window_s:
+        return None
+    if run.others_cpu_s is not None:
+        return run.others_cpu_s / run.window_s
+    beside = [v for config, v in run.idle.items() if config != run.config]
+    if not beside:
+        return None
+    return sum(sum(v["cpu_s"].values()) / v["window_s"] for v in beside)
 
 
 def per_task(run: Run, idle: IdleRate | None = None) -> dict[str, float]:

@@ -11,18 +11,24 @@ benchmark's own rule (a spread that overlaps is no difference).
 - Secrets Manager calls per task over all the program's runs, against the budget the
   program states for the stack the benchmark runs (finops/usage.yaml
   secrets_manager_calls_per_task, which `make plan` prices). Over all runs, not the median:
-  lookups that miss come with each new worker process, in the first run after a start."""
+  lookups that miss come with each new worker process, in the first run after a start.
+- Each run alone on the machine: the other platform may take at most ALONE_CORES during
+  it (its servers; its Airflow processes are stopped, local/bench/freeze.py). Beside an
+  idling platform a run shared two cores with up to one core of its neighbours'."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
 from finops.data import resolve_usage, stack_usage
-from local.bench.figures import Run, calls_over_runs, summarise
+from local.bench.figures import Run, calls_over_runs, others_cores, summarise
 
 SCHEDULER_CPU_LIMIT = 1.5
 SCHEDULER = "CPU ms/task: scheduler"
 REPEATS = 3
+# What a stopped platform's servers (PostgreSQL, PgBouncer, Redis, moto) take while another
+# runs: next to nothing; an idling platform's Airflow processes took 0.3 to 1.0 core.
+ALONE_CORES = 0.1
 
 
 def budget(stack: str) -> float:
@@ -48,5 +54,11 @@ def violations(runs: Mapping[str, Sequence[Run]], calls_budget: float) -> list[s
         found.append(
             f"{calls:.2f} Secrets Manager calls per task, the budget is {calls_budget:g} "
             "(finops/usage.yaml secrets_manager_calls_per_task)"
+        )
+    shared = [c for rs in runs.values() for r in rs if (c := others_cores(r)) is not None]
+    if any(c > ALONE_CORES for c in shared):
+        found.append(
+            f"runs not alone on the machine: the other platforms took up to {max(shared):.2f} "
+            f"cores during them (at most {ALONE_CORES} with their Airflow processes stopped)"
         )
     return found

@@ -72,29 +72,51 @@ def _metadata_url(platform: Platform) -> Any:
     return urlparse(platform.config.env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
 
 
-def pgbouncer_stats(platform: Platform) -> dict[str, int]:
-    """PgBouncer's SHOW STATS for the metadata database: statements (`total_query_count`)
-    and transactions (`total_xact_count`) it has forwarded to PostgreSQL. The program's
-    ini makes Airflow's user a stats user; psql talks to PgBouncer's admin console."""
+def _admin(platform: Platform, command: str) -> str:
+    """`psql -A -F <tab>` output of one command on PgBouncer's admin console: the program's
+    ini makes Airflow's user a stats user."""
     url = _metadata_url(platform)
-    database = url.path.lstrip("/")
-    out = subprocess.run(
+    return subprocess.run(
         ["psql", "-h", "127.0.0.1", "-p", str(url.port), "-U", str(url.username),
-         "-AF", "\t", "-c", "SHOW STATS", "pgbouncer"],
+         "-AF", "\t", "-c", command, "pgbouncer"],
         env={**os.environ, "PGPASSWORD": str(url.password)},
         capture_output=True, text=True, check=True, timeout=60,
     ).stdout  # fmt: skip
-    return parse_show_stats(out, database)
+
+
+def _rows(text: str) -> list[dict[str, str]]:
+    lines = [line.split("\t") for line in text.splitlines() if "\t" in line]
+    if not lines:
+        return []
+    header, rows = lines[0], lines[1:]
+    return [dict(zip(header, row, strict=False)) for row in rows]
+
+
+def pgbouncer_stats(platform: Platform) -> dict[str, int]:
+    """PgBouncer's SHOW STATS for the metadata database: statements (`total_query_count`)
+    and transactions (`total_xact_count`) it has forwarded to PostgreSQL."""
+    database = _metadata_url(platform).path.lstrip("/")
+    return parse_show_stats(_admin(platform, "SHOW STATS"), database)
+
+
+def servers_in_use(platform: Platform) -> int:
+    """PgBouncer's server connections to the metadata database linked to a client now: in
+    transaction pooling, a client is linked only inside a transaction (or a statement)."""
+    database = _metadata_url(platform).path.lstrip("/")
+    return parse_show_servers(_admin(platform, "SHOW SERVERS"), database)
+
+
+def parse_show_servers(text: str, database: str) -> int:
+    """`psql -A -F <tab>` output of SHOW SERVERS -> how many of `database`'s server
+    connections are `active` (linked to a client)."""
+    return sum(1 for r in _rows(text) if r.get("database") == database and r["state"] == "active")
 
 
 def parse_show_stats(text: str, database: str) -> dict[str, int]:
     """`psql -A -F <tab>` output of SHOW STATS -> statements and transactions of `database`,
     and how long its clients waited for a server connection (`total_wait_time`, µs): the
     time a pool too small for the load would add."""
-    lines = [line.split("\t") for line in text.splitlines() if "\t" in line]
-    header, rows = lines[0], lines[1:]
-    for row in rows:
-        values = dict(zip(header, row, strict=False))
+    for values in _rows(text):
         if values.get("database") == database:
             return {
                 "statements": int(values["total_query_count"]),

@@ -14,6 +14,7 @@ from local.bench.figures import (
     calls_over_runs,
     compare,
     idle_rates,
+    others_cores,
     summarise,
 )
 
@@ -35,14 +36,27 @@ def _group(runs: Sequence[Run]) -> dict[int, dict[str, list[Run]]]:
 
 
 def _load_line(runs: Sequence[Run]) -> list[str]:
-    """How busy the machine was: wall times depend on it, CPU-seconds per task much less."""
+    """How busy the machine was: wall times depend on it, CPU-seconds per task much less;
+    and how much of it the other platforms took while each configuration ran."""
     loads = [x for r in runs for x in r.load]
-    if not loads:
-        return []
-    return [
-        f"Load average (1 min) at the runs' starts and ends: {min(loads):.1f} to {max(loads):.1f}.",
-        "",
-    ]
+    lines = []
+    if loads:
+        lines.append(
+            f"Load average (1 min) at the runs' starts and ends: {min(loads):.1f} to "
+            f"{max(loads):.1f}."
+        )
+    by_config: dict[str, list[float]] = {}
+    for r in runs:
+        cores = others_cores(r)
+        if cores is not None:
+            by_config.setdefault(r.config, []).append(cores)
+    if by_config:
+        lines.append(
+            "Cores the other platforms took during the runs: "
+            + "; ".join(f"{config} {min(v):.2f} to {max(v):.2f}" for config, v in by_config.items())
+            + "."
+        )
+    return [*lines, ""] if lines else []
 
 
 def _common(summaries: Iterable[Mapping[str, Spread]]) -> list[str]:

@@ -2,8 +2,8 @@
 
 Every configuration gets its own platform (prod stack: servers, schedulers, DAG processor,
 triggerer, worker, API server) with the benchmark's DAGs as an extra bundle; the platforms
-stay up while the repeats go round them in turn, so each run is one configuration alone on
-its platform while the others idle."""
+stay up while the repeats go round them in turn, each run one configuration alone on the
+machine: the others' Airflow processes are stopped meanwhile (local/bench/freeze.py)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from typing import Any
 
 from components.platform import secrets_backend_kwargs
 from local import platform
-from local.bench import dags, probes
+from local.bench import dags, freeze, probes
 from local.bench.figures import Run, difference, timings
 from local.config import REPO
 
@@ -59,6 +59,13 @@ CONFIGS.update(
     }
 )
 RUN_TIMEOUT = 3600.0
+# After a platform continues (local/bench/freeze.py): its heartbeats catch up, its DAG
+# processor parses what came due while it was stopped; then its counters start.
+THAW_SETTLE_S = 5.0
+# Seconds a platform runs nothing, alone, after each of its runs: its idle rate, for the
+# "above idle" figures. 60 s: the program's DAG processor re-parses every 120 s, so the
+# three windows of a configuration at one size see at least one parse.
+IDLE_WINDOW_S = 60.0
 # Several platforms starting side by side on a loaded machine take longer than one.
 START_TIMEOUT = 900.0
 
@@ -120,6 +127,8 @@ def pause_the_rest(bench: Bench) -> None:
 
 
 def stop(bench: Bench) -> None:
+    # Stopped processes would keep the stop's SIGTERM pending until it gives up on them.
+    freeze.thaw(bench.platform)
     platform.stop(bench.platform.state)
     shutil.rmtree(bench.dags.parent, ignore_errors=True)
 
@@ -140,6 +149,7 @@ def wait_parsed(bench: Bench, tasks: int, timeout: float = 600) -> None:
 
 
 def resize(bench: Bench, tasks: int) -> None:
+    freeze.thaw(bench.platform)  # its DAG processor parses the new files
     dags.write(bench.dags, tasks, len(bench.ids))
     wait_parsed(bench, tasks)
 
@@ -170,12 +180,24 @@ def spent(before: Counters, after: Counters) -> dict[str, Any]:
     }
 
 
-def run(bench: Bench, tasks: int, repeat: int, idle: Sequence[Bench] = ()) -> Run:
-    """Trigger every DAG at once, wait for all, and count what the run cost. The `idle`
-    platforms run nothing meanwhile: what they spend is their idle rate (`Run.idle`)."""
+def run(
+    bench: Bench,
+    tasks: int,
+    repeat: int,
+    others: Sequence[Bench] = (),
+    idle_window_s: float = 0.0,
+) -> Run:
+    """Trigger every DAG at once, wait for all, and count what the run cost, alone: the
+    `others` platforms' Airflow processes are stopped meanwhile (what they still spend is
+    `Run.others_cpu_s`). Then, with `idle_window_s`, what the platform spends running
+    nothing for that long (`Run.idle`, its idle rate)."""
     api = bench.api
+    for other in others:
+        freeze.freeze(other.platform)
+    freeze.thaw(bench.platform)
+    time.sleep(THAW_SETTLE_S)
     load_before = os.getloadavg()[0]
-    idle_before = {other.config: counters(other) for other in idle}
+    others_before = {other.config: counters(other) for other in others}
     before = counters(bench)
     probes.start_recording(bench.platform)
     runs = {dag_id: api.trigger(dag_id)["dag_run_id"] for dag_id in bench.ids}
@@ -189,8 +211,16 @@ def run(bench: Bench, tasks: int, repeat: int, idle: Sequence[Bench] = ()) -> Ru
     # After the AWS calls settle: the last tasks' log uploads (and their processes' ends)
     # come after their DAG runs are marked done, and their CPU belongs to the run.
     aws = probes.aws_calls(bench.platform)
-    own = spent(before, counters(bench))
-    idled = {other.config: spent(idle_before[other.config], counters(other)) for other in idle}
+    after = counters(bench)
+    own = spent(before, after)
+    others_cpu = sum(
+        sum(spent(others_before[o.config], counters(o))["cpu_s"].values()) for o in others
+    )
+    load_after = os.getloadavg()[0]
+    idle = {}
+    if idle_window_s:
+        time.sleep(idle_window_s)
+        idle[bench.config] = spent(after, counters(bench))
     task_instances = [ti for d, r in runs.items() for ti in api.task_instances(d, r)]
     if len(task_instances) != tasks:
         raise RuntimeError(f"{bench.config}: {len(task_instances)} task instances, not {tasks}")
@@ -204,9 +234,10 @@ def run(bench: Bench, tasks: int, repeat: int, idle: Sequence[Bench] = ()) -> Ru
         cpu_s=own["cpu_s"],
         db=own["db"],
         aws=aws,
-        load=[round(load_before, 2), round(os.getloadavg()[0], 2)],
+        load=[round(load_before, 2), round(load_after, 2)],
         window_s=own["window_s"],
-        idle=idled,
+        idle=idle,
+        others_cpu_s=round(others_cpu, 2),
     )
 
 
@@ -242,11 +273,14 @@ def interleaved(
     sizes: Mapping[int, int],
     scale_configs: Sequence[str] | None = None,
     echo: Callable[[str], None] = print,
+    *,
     on_run: Callable[[list[Run]], None] | None = None,
+    idle_window_s: float = IDLE_WINDOW_S,
 ) -> list[Run]:
     """`sizes`: tasks -> repeats, in order. The first size runs every configuration, the
     others `scale_configs` (default: all); repeats go round the configurations in turn
-    (A B, then B A: `rotated`), the others idling meanwhile (their idle rates). `on_run`
+    (A B, then B A: `rotated`), each run alone (the others stopped), then its platform
+    idle for `idle_window_s` (its idle rate; 0: none). `on_run`
     gets the runs so far after each one (a long benchmark stopped early keeps what it
     measured). Platforms are stopped however this ends, those still starting once up."""
     check_scale(configs, sizes, scale_configs)
@@ -274,8 +308,8 @@ def interleaved(
                     resize(benches[config], tasks)
             for repeat in range(1, sizes[tasks] + 1):
                 for config in rotated(chosen, repeat):
-                    idle = [benches[c] for c in chosen if c != config]
-                    result = run(benches[config], tasks, repeat, idle)
+                    others = [benches[c] for c in chosen if c != config]
+                    result = run(benches[config], tasks, repeat, others, idle_window_s)
                     echo(
                         f"[run {len(results) + 1} of {total}] "
                         f"{config} {tasks} tasks, repeat {repeat}: {result.wall_s} s, "

@@ -20,7 +20,8 @@ def _run(config: str, tasks: int, repeat: int, statements: int) -> Run:
     db = {"statements": statements, "transactions": 1}
     load = [1.5, 2.0 * repeat]
     cpu = {"scheduler-1": tasks / 10}
-    return Run(config, tasks, repeat, 60.0, [1.0] * tasks, cpu, db, calls, load)
+    return Run(config, tasks, repeat, 60.0, [1.0] * tasks, cpu, db, calls, load,
+               window_s=100.0, others_cpu_s=float(repeat))  # fmt: skip
 
 
 def test_interleaved_sizes_and_a_report_from_the_json(
@@ -30,8 +31,10 @@ def test_interleaved_sizes_and_a_report_from_the_json(
 
     def fake(configs: Sequence[str], sizes: Mapping[int, int],
              scale: Sequence[str] | None = None,
-             on_run: Callable[[list[Run]], None] | None = None) -> list[Run]:  # fmt: skip
+             on_run: Callable[[list[Run]], None] | None = None,
+             idle_window_s: float = 0.0) -> list[Run]:  # fmt: skip
         asked.append((configs, sizes, scale))
+        assert idle_window_s == runner.IDLE_WINDOW_S
         runs = [_run(c, t, r, s) for t in sizes for r in range(1, sizes[t] + 1)
                 for c, s in (("program", 100 * r), ("defaults", 1000 * r))]  # fmt: skip
         assert on_run is not None
@@ -53,6 +56,7 @@ def test_interleaved_sizes_and_a_report_from_the_json(
     assert "| CPU ms/task: scheduler | 100 → 100 (1.00x, ranges overlap) |" in first
     # Each size says how busy the machine was (CPU-seconds hold; wall times do not).
     assert "Load average (1 min) at the runs' starts and ends: 1.5 to 6.0." in first
+    assert "Cores the other platforms took during the runs: program 0.01 to 0.03;" in first
     assert len(json.loads(out.read_text())) == 12
     # The tables again from the JSON alone: nothing runs.
     assert cli.main(["--from", str(out), "--out", str(tmp_path / "again.json")]) == 0

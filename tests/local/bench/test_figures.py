@@ -11,6 +11,7 @@ from local.bench.figures import (
     calls_over_runs,
     compare,
     idle_rates,
+    others_cores,
     per_task,
     percentile,
     summarise,
@@ -95,10 +96,11 @@ def test_fewer_than_three_runs_are_not_compared() -> None:
 
 
 def test_above_idle_takes_the_platforms_idle_rate_over_the_runs_seconds_off() -> None:
-    """The platform idling while another configuration ran spent 0.1 CPU-s per second in its
-    schedulers and 5 statements per second: a run twice as long adds that much twice over
-    to the raw figures and nothing above idle. (What the schedulers spend above idle while
-    DAG runs are active still grows with a longer run: the busy loops are not idle.)"""
+    """The platform idling (in an older run: while another configuration ran) spent 0.1
+    CPU-s per second in its schedulers and 5 statements per second: a run twice as long
+    adds that much twice over to the raw figures and nothing above idle. (What the
+    schedulers spend above idle while DAG runs are active still grows with a longer run:
+    the busy loops are not idle.)"""
     idle = {"window_s": 100.0, "cpu_s": {"scheduler-1": 6.0, "scheduler-2": 4.0, "worker": 2.0},
             "db": {"statements": 500, "transactions": 100}}  # fmt: skip
     other = _run("defaults", tasks=10, idle={"program": idle})
@@ -112,6 +114,9 @@ def test_above_idle_takes_the_platforms_idle_rate_over_the_runs_seconds_off() ->
                            "worker": 3.0 + 0.02 * seconds},
                     db={"statements": 200 + 5 * int(seconds)})  # fmt: skip
 
+    # Since the other platforms are stopped during a run, each platform idles alone after
+    # its own run: the same window, kept under its own name, is the same rate.
+    assert idle_rates([_run("program", tasks=10, idle={"program": idle})]) == rates
     quick, slow = (per_task(program(s), rates[("program", 10)]) for s in (60.0, 120.0))
     assert slow["CPU ms/task: scheduler"] > quick["CPU ms/task: scheduler"]
     for figure, value in (("above idle, CPU ms/task: scheduler", 100),
@@ -140,3 +145,16 @@ def test_calls_per_task_are_counted_over_all_runs_not_as_a_median() -> None:
     assert calls_over_runs(runs, "secretsmanager") == pytest.approx(0.1)
     assert calls_over_runs(runs, "secretsmanager.GetSecretValue") == pytest.approx(0.1)
     assert summarise(runs)["Secrets Manager calls/task"].median == 0
+
+
+def test_what_the_other_platforms_took_of_the_machine_during_a_run() -> None:
+    """Runs alone: the others' servers only. Older runs: what they spent idling beside it,
+    read from their idle windows (the afternoon's program runs had a whole core of two)."""
+    assert others_cores(_run(window_s=100.0, others_cpu_s=2.0)) == pytest.approx(0.02)
+    beside = {
+        "defaults": {"window_s": 100.0, "cpu_s": {"dag-processor": 16.0, "scheduler-1": 9.0}},
+        "defaults+remote-logs": {"window_s": 50.0, "cpu_s": {"dag-processor": 12.5}},
+    }
+    assert others_cores(_run(window_s=100.0, idle=beside)) == pytest.approx(0.5)
+    own = {"program": {"window_s": 60.0, "cpu_s": {"scheduler-1": 6.0}}}
+    assert others_cores(_run(window_s=100.0, idle=own)) is None, "its own idle is no neighbour"

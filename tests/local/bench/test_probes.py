@@ -12,7 +12,13 @@ from pathlib import Path
 import pytest
 
 from local.bench import probes
-from local.bench.probes import count_calls, parse_show_stats, process_cpu, wait_until_still
+from local.bench.probes import (
+    count_calls,
+    parse_show_servers,
+    parse_show_stats,
+    process_cpu,
+    wait_until_still,
+)
 from local.platform import Supervisor
 
 
@@ -73,6 +79,24 @@ def test_show_stats_of_the_metadata_database() -> None:
     }
     with pytest.raises(ValueError, match="no database 'other'"):
         parse_show_stats(SHOW_STATS, "other")
+
+
+# SHOW SERVERS as PgBouncer 1.x prints it (columns trimmed): two of the metadata
+# database's server connections linked to a client (inside a transaction), one idle.
+SHOW_SERVERS = (
+    "type\tuser\tdatabase\tstate\taddr\tport\tlink\n"
+    "S\tairflow\tairflow-metadata\tactive\t127.0.0.1\t5432\t0x55d45accb720\n"
+    "S\tairflow\tairflow-metadata\tidle\t127.0.0.1\t5432\t\n"
+    "S\tairflow\tairflow-metadata\tactive\t127.0.0.1\t5432\t0x55d45accb980\n"
+    "S\tairflow\tother\tactive\t127.0.0.1\t5432\t0x55d45accb990\n"
+    "(4 rows)\n"
+)
+
+
+def test_show_servers_counts_the_metadata_databases_links_to_clients() -> None:
+    assert parse_show_servers(SHOW_SERVERS, "airflow-metadata") == 2
+    assert parse_show_servers(SHOW_SERVERS, "nothing") == 0
+    assert parse_show_servers("", "airflow-metadata") == 0
 
 
 def _entry(service: str, **extra: object) -> str:

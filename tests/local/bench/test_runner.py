@@ -25,17 +25,19 @@ def test_a_failed_runs_platform_logs_are_kept_in_build(tmp_path: Path) -> None:
 def test_runs_go_round_the_configurations_and_each_says_which_of_how_many(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Each round starts one configuration further along (A B, B A), the others idling
-    meanwhile; then the scale configurations; every line says its place in the whole
-    benchmark, which can take an hour."""
+    """Each round starts one configuration further along (A B, B A), the others stopped
+    meanwhile, each run followed by its platform's idle window; then the scale
+    configurations; every line says its place in the whole benchmark, which can take an
+    hour."""
     monkeypatch.setattr(runner.platform, "ensure_installed", lambda: None)
     monkeypatch.setattr(runner, "start", lambda config, tasks, echo, quiet: config)
     monkeypatch.setattr(runner, "stop", lambda bench: None)
     monkeypatch.setattr(runner, "resize", lambda bench, tasks: None)
     idled: list[list[str]] = []
 
-    def run(bench: str, tasks: int, repeat: int, idle: list[str]) -> Run:
-        idled.append(idle)
+    def run(bench: str, tasks: int, repeat: int, others: list[str], idle_window_s: float) -> Run:
+        idled.append(others)
+        assert idle_window_s == runner.IDLE_WINDOW_S
         return Run(bench, tasks, repeat, 60.0, [1.0], {"a": 1.0}, {}, {}, [1.0, 1.0])
 
     monkeypatch.setattr(runner, "run", run)

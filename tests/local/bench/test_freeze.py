@@ -1,0 +1,90 @@
+"""local.bench.freeze: the platforms that do not run are stopped, but never inside a
+database transaction (PgBouncer would end it while they are stopped)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from local.bench import freeze
+from local.bench.probes import process_cpu
+from local.platform import Supervisor
+
+BUSY = "import time\nwhile True: sum(range(10000))"
+
+
+@pytest.fixture
+def busy_platform(tmp_path: Path) -> Iterator[Any]:
+    """A platform whose one Airflow process ('scheduler-1') burns CPU, and a server that
+    is not Airflow's ('postgres'), as the supervisor starts them."""
+    sup = Supervisor(tmp_path)
+    sup.start("scheduler-1", ["python3", "-c", BUSY])
+    sup.start("postgres", ["python3", "-c", BUSY])
+    config = SimpleNamespace(processes=[SimpleNamespace(name="scheduler-1")])
+    try:
+        yield SimpleNamespace(state=tmp_path, config=config)
+    finally:
+        freeze.thaw(SimpleNamespace(state=tmp_path, config=config))  # type: ignore[arg-type]
+        sup.stop_all(timeout=5)
+
+
+def _cpu(platform: Any, name: str) -> float:
+    return sum(process_cpu(p) for p in Supervisor(platform.state).processes(name))
+
+
+def _running(platform: Any, name: str) -> bool:
+    return not all(freeze.stopped(p) for p in Supervisor(platform.state).processes(name))
+
+
+@pytest.mark.integration
+def test_a_platform_is_stopped_outside_a_transaction_and_its_servers_run_on(
+    busy_platform: Any,
+) -> None:
+    answers = iter([1, 2, 0])  # a transaction open twice, then none
+    seen: list[tuple[float, bool]] = []
+
+    def sleep(seconds: float) -> None:
+        seen.append((seconds, _running(busy_platform, "scheduler-1")))
+        time.sleep(min(seconds, 0.05))
+
+    attempts = freeze.freeze(busy_platform, in_use=lambda p: next(answers), sleep=sleep)
+    assert attempts == 3
+    # Between attempts (RETRY_S) the processes went on; when PgBouncer was read, stopped.
+    assert [running for s, running in seen if s == freeze.RETRY_S] == [True, True]
+    assert [running for s, running in seen if s == freeze.SETTLE_S] == [False, False, False]
+    stopped_at = _cpu(busy_platform, "scheduler-1")
+    server_at = _cpu(busy_platform, "postgres")
+    time.sleep(0.5)
+    assert _cpu(busy_platform, "scheduler-1") == stopped_at, "a stopped process spent CPU"
+    assert _cpu(busy_platform, "postgres") > server_at, "the servers keep running"
+    freeze.thaw(busy_platform)
+    time.sleep(0.5)
+    assert _cpu(busy_platform, "scheduler-1") > stopped_at, "it did not continue"
+
+
+@pytest.mark.integration
+def test_a_transaction_that_stays_open_leaves_the_platform_running(busy_platform: Any) -> None:
+    now = [0.0]
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    clock: Callable[[], float] = lambda: now[0]  # noqa: E731
+    with pytest.raises(RuntimeError, match=r"1 PgBouncer server connection\(s\) stayed inside"):
+        freeze.freeze(busy_platform, in_use=lambda p: 1, sleep=sleep, clock=clock, timeout=10)
+    time.sleep(0.2)
+    assert _running(busy_platform, "scheduler-1")
+
+
+def test_a_process_state_is_read_from_proc(tmp_path: Path) -> None:
+    for pid, state in ((42, "T"), (43, "S"), (44, "R")):
+        (tmp_path / str(pid)).mkdir()
+        (tmp_path / str(pid) / "stat").write_text(f"{pid} (airflow scheduler) {state} 1 0 0")
+    assert freeze.stopped(42, tmp_path)
+    assert not freeze.stopped(43, tmp_path) and not freeze.stopped(44, tmp_path)
+    assert freeze.stopped(45, tmp_path), "a process gone is no longer running"
