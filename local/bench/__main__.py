@@ -44,8 +44,17 @@ def main(argv: list[str] | None = None) -> int:
             runner.check_scale(args.configs, sizes, args.scale_configs)
         except ValueError as exc:
             parser.error(f"--scale-configs: {exc}")
+        if args.idle_window < 0:
+            parser.error(f"--idle-window: {args.idle_window:g} s; 0 or more seconds")
+
+        def terminate(signum: int, _: object) -> None:
+            # Once: a second SIGTERM (make passes one on, a group kill sends another) must
+            # not cut short the stop of the platforms the first one began.
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            sys.exit(128 + signum)
+
         # `kill` (SIGTERM) stops the platforms as Ctrl-C does, not leaving them running.
-        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+        signal.signal(signal.SIGTERM, terminate)
         args.out.parent.mkdir(parents=True, exist_ok=True)
 
         def keep(runs: list[Run]) -> None:

@@ -37,12 +37,13 @@ class Run:
     """Seconds between the counters' snapshots before and after the run."""
     idle: dict[str, dict[str, Any]] = field(default_factory=dict)
     """What a platform spent running nothing: configuration -> `window_s`, `cpu_s` per
-    process, `db` counts (its idle rate, `idle_rates`). Since 2026-12-07 16:30 UTC the run's
-    own platform, alone, right after the run; before, the other platforms during the run."""
+    process, `db` counts (its idle rate, `idle_rates`). In runs with `others_cpu_s`, the
+    run's own platform, alone, after the run; in older runs (no `others_cpu_s`), the other
+    platforms while the run went on."""
     others_cpu_s: float | None = None
     """CPU-seconds the other platforms spent during the run (their Airflow processes are
-    stopped: their servers only). None for runs before 2026-12-07 16:30 UTC, when they
-    idled beside the run (`others_cores`)."""
+    stopped: their servers only). None in runs from before the stop (2026-12-07 before
+    16:00 UTC), when they idled beside the run (`others_cores` reads `idle` then)."""
 
 
 def _time(value: str) -> datetime:
@@ -87,7 +88,8 @@ IdleRate = dict[str, float]
 
 def idle_rates(runs: Sequence[Run]) -> dict[tuple[str, int], IdleRate]:
     """(configuration, tasks) -> its platform's idle rate, over every window in which it
-    ran nothing while another configuration ran at that size (its DAGs had that size)."""
+    ran nothing at that size (its DAGs had that size): after its own runs, or in older
+    runs while another configuration ran."""
     totals: dict[tuple[str, int], dict[str, float]] = {}
     for r in runs:
         for config, spent in r.idle.items():

@@ -6,16 +6,18 @@ re-parsing its files), and on two cores that CPU is taken from the run. In the r
 2026-12-07 afternoon the idle platforms beside a run spent 0.3 to 1.0 of the two cores, and
 not alike for each configuration: Airflow's defaults re-parse every DAG file every 30 s, the
 program every 120 s, so the program's runs had the busier neighbours (1.0 core against the
-defaults' 0.85; docs/benchmark.md). A run alone measures its configuration, not the
-neighbours'.
+defaults' 0.85; docs/benchmark.md, "Each run alone"). A run alone measures its
+configuration, not the neighbours'.
 
-A platform is stopped only at a moment none of its processes is inside a database
-transaction (no PgBouncer server connection linked to a client, read once they are all
-stopped): PgBouncer ends a transaction left idle for 60 s (the program's
-`idle_transaction_timeout`), and a process stopped inside one would find its connection
-gone when it continues. Otherwise the processes continue and it is tried again. The servers
-(PostgreSQL, PgBouncer, Redis, moto) keep running: they answer that check, and spend next
-to nothing idle."""
+A platform is stopped only at a moment when none of its processes is in the middle of
+something a stop would break, read once they are all stopped: no PgBouncer server
+connection linked to a client and no client waiting for one (a transaction: PgBouncer ends
+one left idle for 60 s, the program's `idle_transaction_timeout`, and the process would find
+its connection gone), and no DAG file being parsed (the DAG processor kills a parse that
+has run longer than its 50 s timeout, counted on a clock that goes on while it is stopped,
+and the file's DAGs would be marked stale). Otherwise the processes continue and it is
+tried again. The servers (PostgreSQL, PgBouncer, Redis, moto) keep running: they answer
+that check, and spend next to nothing idle."""
 
 from __future__ import annotations
 
@@ -34,6 +36,7 @@ STOP_TIMEOUT_S = 120.0
 # they sent just before: then the linked servers are what the stopped processes hold.
 SETTLE_S = 0.3
 RETRY_S = 0.5
+DAG_PROCESSOR = "dag-processor"
 
 
 def airflow_processes(p: Platform) -> list[str]:
@@ -62,35 +65,55 @@ def _all_stopped(p: Platform) -> bool:
     return all(stopped(pid) for name in airflow_processes(p) for pid in sup.processes(name))
 
 
+def parsing(p: Platform) -> int:
+    """DAG files being parsed now: the DAG processor manager's children (its session's
+    processes other than the restart loop and the manager itself)."""
+    sup = Supervisor(p.state)
+    leader = sup.pid(DAG_PROCESSOR)
+    if leader is None:
+        return 0
+    tree = probes.children()
+    managers = set(tree.get(leader, []))
+    return sum(len(tree.get(manager, [])) for manager in managers)
+
+
+def busy(p: Platform) -> str:
+    """What of the platform a stop would break now ('' when nothing): a transaction
+    (PgBouncer's pool), a DAG file's parse."""
+    found = []
+    if in_use := probes.pool_in_use(p):
+        found.append(f"{in_use} PgBouncer connection(s) inside a transaction or waiting")
+    if parses := parsing(p):
+        found.append(f"{parses} DAG file parse(s)")
+    return ", ".join(found)
+
+
 def freeze(
     p: Platform,
     *,
-    in_use: Callable[[Platform], int] = probes.servers_in_use,
+    busy: Callable[[Platform], str] = busy,
     timeout: float = STOP_TIMEOUT_S,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
-    all_stopped: Callable[[Platform], bool] = _all_stopped,
 ) -> int:
-    """Stop the platform's Airflow processes outside any transaction; returns the attempts
-    it took. Raises RuntimeError (the processes continued) when a transaction stays open
-    past `timeout` seconds."""
+    """Stop the platform's Airflow processes at a moment nothing of it is `busy`; returns
+    the attempts it took. Raises RuntimeError (the processes continued) when it stays busy,
+    or some process would not stop, for `timeout` seconds."""
     deadline = clock() + timeout
     attempts = 0
     while True:
         attempts += 1
         _signal(p, signal.SIGSTOP)
-        while not all_stopped(p) and clock() < deadline:
+        while not _all_stopped(p) and clock() < deadline:
             sleep(0.05)
+            _signal(p, signal.SIGSTOP)  # a process started since the last signal
         sleep(SETTLE_S)
-        linked = in_use(p)
-        if not linked and all_stopped(p):
+        doing = busy(p) if _all_stopped(p) else "a process that would not stop"
+        if not doing:
             return attempts
         _signal(p, signal.SIGCONT)
         if clock() > deadline:
-            raise RuntimeError(
-                f"{p.state}: {linked} PgBouncer server connection(s) stayed inside a "
-                f"transaction for {timeout:.0f} s; the platform was not stopped"
-            )
+            raise RuntimeError(f"{p.state}: not stopped, busy for {timeout:.0f} s: {doing}")
         sleep(RETRY_S)
 
 

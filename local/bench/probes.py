@@ -99,17 +99,35 @@ def pgbouncer_stats(platform: Platform) -> dict[str, int]:
     return parse_show_stats(_admin(platform, "SHOW STATS"), database)
 
 
-def servers_in_use(platform: Platform) -> int:
-    """PgBouncer's server connections to the metadata database linked to a client now: in
-    transaction pooling, a client is linked only inside a transaction (or a statement)."""
+def pool_in_use(platform: Platform) -> int:
+    """The metadata database's PgBouncer pool busy now: server connections linked to a
+    client (in transaction pooling, only inside a transaction or a statement), clients
+    waiting for one, and cancel requests under way."""
     database = _metadata_url(platform).path.lstrip("/")
-    return parse_show_servers(_admin(platform, "SHOW SERVERS"), database)
+    return parse_show_pools(_admin(platform, "SHOW POOLS"), database)
 
 
-def parse_show_servers(text: str, database: str) -> int:
-    """`psql -A -F <tab>` output of SHOW SERVERS -> how many of `database`'s server
-    connections are `active` (linked to a client)."""
-    return sum(1 for r in _rows(text) if r.get("database") == database and r["state"] == "active")
+# SHOW POOLS columns of what is under way in a pool (PgBouncer 1.x; the cancel columns
+# since 1.18, absent before).
+BUSY_POOL_COLUMNS = (
+    "sv_active",
+    "cl_waiting",
+    "sv_active_cancel",
+    "sv_being_canceled",
+    "cl_active_cancel_req",
+    "cl_waiting_cancel_req",
+)
+
+
+def parse_show_pools(text: str, database: str) -> int:
+    """`psql -A -F <tab>` output of SHOW POOLS -> what `database`'s pools have under way
+    (BUSY_POOL_COLUMNS, summed)."""
+    return sum(
+        int(r.get(column) or 0)
+        for r in _rows(text)
+        if r.get("database") == database
+        for column in BUSY_POOL_COLUMNS
+    )
 
 
 def parse_show_stats(text: str, database: str) -> dict[str, int]:

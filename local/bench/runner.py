@@ -7,6 +7,7 @@ machine: the others' Airflow processes are stopped meanwhile (local/bench/freeze
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -14,6 +15,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -59,13 +61,19 @@ CONFIGS.update(
     }
 )
 RUN_TIMEOUT = 3600.0
-# After a platform continues (local/bench/freeze.py): its heartbeats catch up, its DAG
-# processor parses what came due while it was stopped; then its counters start.
+# After a platform continues (local/bench/freeze.py): its heartbeats catch up; then its
+# counters start, once its DAG processor has parsed what came due while it was stopped
+# (`caught_up`): a parse the stop put off belongs to no run.
 THAW_SETTLE_S = 5.0
+CATCH_UP_TIMEOUT = 300.0
+# Airflow's own `dag_processor.min_file_process_interval`, where a configuration sets none.
+PARSE_INTERVAL = "dag_processor.min_file_process_interval"
+AIRFLOW_PARSE_INTERVAL_S = 30.0
 # Seconds a platform runs nothing, alone, after each of its runs: its idle rate, for the
-# "above idle" figures. 60 s: the program's DAG processor re-parses every 120 s, so the
-# three windows of a configuration at one size see at least one parse.
-IDLE_WINDOW_S = 60.0
+# "above idle" figures. As long as the longest parse interval of the configurations (the
+# program's 120 s): a shorter window after a thaw (which sets when parses fall) would see
+# the program's DAG processor parse in none of its windows.
+IDLE_WINDOW_S = 120.0
 # Several platforms starting side by side on a loaded machine take longer than one.
 START_TIMEOUT = 900.0
 
@@ -148,6 +156,38 @@ def wait_parsed(bench: Bench, tasks: int, timeout: float = 600) -> None:
             time.sleep(3)
 
 
+def parse_interval(bench: Bench) -> float:
+    options = bench.platform.config.options
+    return float(options.get(PARSE_INTERVAL, AIRFLOW_PARSE_INTERVAL_S))
+
+
+def overdue(dags_now: Sequence[Mapping[str, Any]], ids: Sequence[str], interval: float,
+            now: datetime) -> list[str]:  # fmt: skip
+    """The DAGs among `ids` last parsed longer than `interval` seconds before `now` (the
+    API's `last_parsed_time`), or never."""
+    parsed = {d["dag_id"]: d.get("last_parsed_time") for d in dags_now}
+
+    def age(value: str) -> float:
+        return (now - datetime.fromisoformat(value.replace("Z", "+00:00"))).total_seconds()
+
+    return [d for d in ids if not parsed.get(d) or age(str(parsed[d])) > interval]
+
+
+def caught_up(bench: Bench, timeout: float = CATCH_UP_TIMEOUT) -> None:
+    """After a thaw: until no DAG file is overdue for its parse and none is being parsed,
+    so the parses the stop put off are done before the counters start."""
+    interval = parse_interval(bench)
+    deadline = time.monotonic() + timeout
+    while True:
+        listed = bench.api.get(f"/dags?dag_id_pattern={dags.PREFIX}&limit=100")["dags"]
+        late = overdue(listed, bench.ids, interval, datetime.now(UTC))
+        if not late and not freeze.parsing(bench.platform):
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{bench.config}: {late or 'a parse'} not caught up after a thaw")
+        time.sleep(1)
+
+
 def resize(bench: Bench, tasks: int) -> None:
     freeze.thaw(bench.platform)  # its DAG processor parses the new files
     dags.write(bench.dags, tasks, len(bench.ids))
@@ -196,6 +236,7 @@ def run(
         freeze.freeze(other.platform)
     freeze.thaw(bench.platform)
     time.sleep(THAW_SETTLE_S)
+    caught_up(bench)
     load_before = os.getloadavg()[0]
     others_before = {other.config: counters(other) for other in others}
     before = counters(bench)
@@ -321,7 +362,19 @@ def interleaved(
                         on_run(results)
     finally:
         pool.shutdown(wait=True)
-        for config, future in futures.items():
-            if config not in stopped and future.exception() is None:
-                stop(future.result())
+        up = [
+            future.result()
+            for config, future in futures.items()
+            if config not in stopped and future.exception() is None
+        ]
+        # Every platform continues first: one stop that fails must not leave the rest
+        # stopped for good.
+        for bench in up:
+            with contextlib.suppress(Exception):
+                freeze.thaw(bench.platform)
+        for bench in up:
+            try:
+                stop(bench)
+            except Exception as exc:  # the others are still to stop
+                echo(f"[{bench.config}] not stopped: {exc}")
     return results

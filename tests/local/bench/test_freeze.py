@@ -45,16 +45,16 @@ def _running(platform: Any, name: str) -> bool:
 def test_a_platform_is_stopped_outside_a_transaction_and_its_servers_run_on(
     busy_platform: Any,
 ) -> None:
-    answers = iter([1, 2, 0])  # a transaction open twice, then none
+    answers = iter(["1 PgBouncer connection(s)", "1 DAG file parse(s)", ""])
     seen: list[tuple[float, bool]] = []
 
     def sleep(seconds: float) -> None:
         seen.append((seconds, _running(busy_platform, "scheduler-1")))
         time.sleep(min(seconds, 0.05))
 
-    attempts = freeze.freeze(busy_platform, in_use=lambda p: next(answers), sleep=sleep)
+    attempts = freeze.freeze(busy_platform, busy=lambda p: next(answers), sleep=sleep)
     assert attempts == 3
-    # Between attempts (RETRY_S) the processes went on; when PgBouncer was read, stopped.
+    # Between attempts (RETRY_S) the processes went on; when they were looked at, stopped.
     assert [running for s, running in seen if s == freeze.RETRY_S] == [True, True]
     assert [running for s, running in seen if s == freeze.SETTLE_S] == [False, False, False]
     stopped_at = _cpu(busy_platform, "scheduler-1")
@@ -75,8 +75,9 @@ def test_a_transaction_that_stays_open_leaves_the_platform_running(busy_platform
         now[0] += seconds
 
     clock: Callable[[], float] = lambda: now[0]  # noqa: E731
-    with pytest.raises(RuntimeError, match=r"1 PgBouncer server connection\(s\) stayed inside"):
-        freeze.freeze(busy_platform, in_use=lambda p: 1, sleep=sleep, clock=clock, timeout=10)
+    with pytest.raises(RuntimeError, match=r"not stopped, busy for 10 s: 1 DAG file parse"):
+        freeze.freeze(busy_platform, busy=lambda p: "1 DAG file parse(s)", sleep=sleep,
+                      clock=clock, timeout=10)  # fmt: skip
     time.sleep(0.2)
     assert _running(busy_platform, "scheduler-1")
 
@@ -88,3 +89,25 @@ def test_a_process_state_is_read_from_proc(tmp_path: Path) -> None:
     assert freeze.stopped(42, tmp_path)
     assert not freeze.stopped(43, tmp_path) and not freeze.stopped(44, tmp_path)
     assert freeze.stopped(45, tmp_path), "a process gone is no longer running"
+
+
+@pytest.mark.integration
+def test_a_dag_file_being_parsed_keeps_the_platform_running(tmp_path: Path) -> None:
+    """The DAG processor's manager with a parse child (its own process group, as Airflow's
+    parse processes are) is busy; the manager alone is not."""
+    manager = (
+        "import subprocess, sys, time\n"
+        "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(30)'],"
+        " process_group=0)\n"
+        "time.sleep(1.5); child.kill(); child.wait(); time.sleep(30)"
+    )
+    sup = Supervisor(tmp_path)
+    sup.start("dag-processor", ["bash", "-c", 'python3 -c "$0"; sleep 30', manager])
+    platform: Any = SimpleNamespace(state=tmp_path, config=SimpleNamespace(processes=[]))
+    try:
+        time.sleep(0.7)
+        assert freeze.parsing(platform) == 1
+        time.sleep(1.8)
+        assert freeze.parsing(platform) == 0
+    finally:
+        sup.stop_all(timeout=5)

@@ -14,7 +14,7 @@ import pytest
 from local.bench import probes
 from local.bench.probes import (
     count_calls,
-    parse_show_servers,
+    parse_show_pools,
     parse_show_stats,
     process_cpu,
     wait_until_still,
@@ -81,22 +81,28 @@ def test_show_stats_of_the_metadata_database() -> None:
         parse_show_stats(SHOW_STATS, "other")
 
 
-# SHOW SERVERS as PgBouncer 1.x prints it (columns trimmed): two of the metadata
-# database's server connections linked to a client (inside a transaction), one idle.
-SHOW_SERVERS = (
-    "type\tuser\tdatabase\tstate\taddr\tport\tlink\n"
-    "S\tairflow\tairflow-metadata\tactive\t127.0.0.1\t5432\t0x55d45accb720\n"
-    "S\tairflow\tairflow-metadata\tidle\t127.0.0.1\t5432\t\n"
-    "S\tairflow\tairflow-metadata\tactive\t127.0.0.1\t5432\t0x55d45accb980\n"
-    "S\tairflow\tother\tactive\t127.0.0.1\t5432\t0x55d45accb990\n"
-    "(4 rows)\n"
+# SHOW POOLS as the platform's PgBouncer 1.18 prints it: in the metadata database's pool,
+# two servers linked to clients (transactions under way) and one client waiting.
+SHOW_POOLS = (
+    "database\tuser\tcl_active\tcl_waiting\tcl_active_cancel_req\tcl_waiting_cancel_req\t"
+    "sv_active\tsv_active_cancel\tsv_being_canceled\tsv_idle\tsv_used\tsv_tested\t"
+    "sv_login\tmaxwait\tmaxwait_us\tpool_mode\n"
+    "airflow-metadata\tairflow\t26\t1\t0\t0\t2\t0\t0\t0\t8\t0\t0\t0\t0\ttransaction\n"
+    "pgbouncer\tpgbouncer\t1\t0\t0\t0\t1\t0\t0\t0\t0\t0\t0\t0\t0\tstatement\n"
+    "(2 rows)\n"
 )
 
 
-def test_show_servers_counts_the_metadata_databases_links_to_clients() -> None:
-    assert parse_show_servers(SHOW_SERVERS, "airflow-metadata") == 2
-    assert parse_show_servers(SHOW_SERVERS, "nothing") == 0
-    assert parse_show_servers("", "airflow-metadata") == 0
+def test_show_pools_counts_what_the_metadata_pool_has_under_way() -> None:
+    """Linked servers and waiting clients; clients merely connected (cl_active counts idle
+    ones too) and servers idle or used are nothing under way."""
+    assert parse_show_pools(SHOW_POOLS, "airflow-metadata") == 3
+    idle = SHOW_POOLS.replace("\t26\t1\t0\t0\t2\t", "\t26\t0\t0\t0\t0\t")
+    assert parse_show_pools(idle, "airflow-metadata") == 0
+    assert parse_show_pools(SHOW_POOLS, "nothing") == 0
+    # A PgBouncer before 1.18 has no cancel columns: the others still count.
+    older = "database\tcl_active\tcl_waiting\tsv_active\nairflow-metadata\t3\t0\t1\n"
+    assert parse_show_pools(older, "airflow-metadata") == 1
 
 
 def _entry(service: str, **extra: object) -> str:

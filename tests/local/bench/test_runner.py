@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -60,3 +62,68 @@ def test_a_scale_configuration_must_have_a_platform_from_the_first_size() -> Non
     """Otherwise the benchmark would fail after its whole first size, at the resize."""
     with pytest.raises(ValueError, match=r"scale configurations \['defaults'\] are not among"):
         runner.interleaved(["program", "defaults+remote-logs"], {200: 3, 2000: 3}, ["defaults"])
+
+
+class _Api:
+    def __init__(self, events: list[str]) -> None:
+        self.events = events
+
+    def trigger(self, dag_id: str) -> dict[str, str]:
+        self.events.append(f"trigger {dag_id}")
+        return {"dag_run_id": "r1"}
+
+    def wait(self, dag_id: str, run_id: str, timeout: float) -> str:
+        return "success"
+
+    def task_instances(self, dag_id: str, run_id: str) -> list[dict[str, str]]:
+        day = "2026-12-07T16:00:"
+        return [{"state": "success", "queued_when": day + "00Z", "start_date": day + "01Z",
+                 "end_date": day + "30Z"}]  # fmt: skip
+
+
+def test_a_run_is_alone_caught_up_then_counted_then_idles_alone(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The others are stopped before this platform continues; its counters start once its
+    put-off parses are done; after the run it idles alone, its idle rate under its name."""
+    events: list[str] = []
+    ticks = iter(range(100))
+
+    def bench(config: str) -> runner.Bench:
+        p = SimpleNamespace(state=tmp_path / config, config=SimpleNamespace(options={}))
+        return runner.Bench(config, p, tmp_path, _Api(events), ["bench_00"])  # type: ignore[arg-type]
+
+    def counters(b: runner.Bench) -> runner.Counters:
+        events.append(f"counters {b.config}")
+        n = next(ticks)
+        return runner.Counters(float(n), {"scheduler-1": float(n)}, {"statements": n})
+
+    monkeypatch.setattr(runner.freeze, "freeze", lambda p: events.append(f"freeze {p.state.name}"))
+    monkeypatch.setattr(runner.freeze, "thaw", lambda p: events.append(f"thaw {p.state.name}"))
+    monkeypatch.setattr(runner, "caught_up", lambda b: events.append(f"caught up {b.config}"))
+    monkeypatch.setattr(runner, "counters", counters)
+    monkeypatch.setattr(runner.probes, "start_recording", lambda p: None)
+    monkeypatch.setattr(runner.probes, "aws_calls", lambda p: {"s3.PUT": 1})
+    monkeypatch.setattr(runner.time, "sleep", lambda s: events.append(f"sleep {s:g}"))
+    result = runner.run(bench("program"), 1, 1, [bench("defaults")], idle_window_s=120)
+    assert events == [
+        "freeze defaults", "thaw program", f"sleep {runner.THAW_SETTLE_S:g}",
+        "caught up program", "counters defaults", "counters program", "trigger bench_00",
+        "counters program", "counters defaults", "sleep 120", "counters program",
+    ]  # fmt: skip
+    assert result.others_cpu_s == 3.0  # the stopped platform's counters, 0 -> 3
+    assert result.cpu_s == {"scheduler-1": 1.0} and result.window_s == 1.0
+    assert result.idle == {"program": {"window_s": 2.0, "cpu_s": {"scheduler-1": 2.0},
+                                       "db": {"statements": 2}}}  # fmt: skip
+
+
+def test_a_dag_is_overdue_when_last_parsed_longer_ago_than_its_interval() -> None:
+    now = datetime(2026, 12, 7, 16, 0, 0, tzinfo=UTC)
+    listed = [
+        {"dag_id": "bench_00", "last_parsed_time": "2026-12-07T15:59:00Z"},
+        {"dag_id": "bench_01", "last_parsed_time": "2026-12-07T15:58:00+00:00"},
+        {"dag_id": "bench_02", "last_parsed_time": None},
+    ]
+    ids = ["bench_00", "bench_01", "bench_02", "bench_03"]
+    assert runner.overdue(listed, ids, 120, now) == ["bench_02", "bench_03"]
+    assert runner.overdue(listed, ids, 30, now) == ids
