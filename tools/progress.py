@@ -90,10 +90,27 @@ def make_runner(step: str) -> int:
     exit code is the shell's: 128 + the signal's number when a signal ended it."""
     make = os.environ.get("MAKE", "make")
     env = {**os.environ, NESTED: "1"}
-    child = subprocess.Popen([make, "--no-print-directory", step], cwd=ROOT, env=env)
-    previous = signal.signal(signal.SIGTERM, lambda signum, _: child.send_signal(signum))
+    started: list[subprocess.Popen[bytes]] = []
+    pending: list[int] = []
+
+    def forward(signum: int, _: object) -> None:
+        if started:
+            started[0].send_signal(signum)
+        else:
+            pending.append(signum)
+
+    # Installed before the child starts: a SIGTERM in between would end this process alone;
+    # one that comes before the child is there is passed on once it is.
+    previous = signal.signal(signal.SIGTERM, forward)
     try:
-        code = child.wait()
+        started.append(subprocess.Popen([make, "--no-print-directory", step], cwd=ROOT, env=env))
+        for signum in pending:
+            started[0].send_signal(signum)
+        try:
+            code = started[0].wait()
+        except KeyboardInterrupt:
+            # Ctrl-C reached make too (the terminal's whole group): let it finish stopping.
+            code = started[0].wait()
     finally:
         signal.signal(signal.SIGTERM, previous)
     return 128 - code if code < 0 else code
