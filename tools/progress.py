@@ -40,7 +40,7 @@ TYPICAL_SECONDS = {
     "e2e-dev": 55,
     "e2e-state": 230,
     "e2e-sign-in": 70,
-    "bench-guard": 290,  # 100 tasks x3 interleaved, 2 platforms: 4 min 47 s (2026-12-07)
+    "bench-guard": 310,  # 100 tasks x3, each run alone: 5 min 07 s (2026-12-07 18:17)
     "upgrade-test-fast": 35,
     "upgrade-test-migration": 300,  # measured at load 10-30 (2026-12-07): an upper bound
     "upgrade-run": 800,  # TO=3.3.1 FROM=3.0.6: 13 min 24 s at load 14-55 (2026-12-07)
