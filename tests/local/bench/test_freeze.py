@@ -95,19 +95,33 @@ def test_a_process_state_is_read_from_proc(tmp_path: Path) -> None:
 def test_a_dag_file_being_parsed_keeps_the_platform_running(tmp_path: Path) -> None:
     """The DAG processor's manager with a parse child (its own process group, as Airflow's
     parse processes are) is busy; the manager alone is not."""
+    # Each step waits for the test's word (a file), so a loaded machine cannot reorder them.
     manager = (
-        "import subprocess, sys, time\n"
-        "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(30)'],"
+        "import pathlib, subprocess, sys, time\n"
+        "d = pathlib.Path(sys.argv[1])\n"
+        "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'],"
         " process_group=0)\n"
-        "time.sleep(1.5); child.kill(); child.wait(); time.sleep(30)"
+        "(d / 'parsing').touch()\n"
+        "while not (d / 'done').exists(): time.sleep(0.05)\n"
+        "child.kill(); child.wait(); (d / 'parsed').touch(); time.sleep(60)"
     )
     sup = Supervisor(tmp_path)
-    sup.start("dag-processor", ["bash", "-c", 'python3 -c "$0"; sleep 30', manager])
+    sup.start(
+        "dag-processor", ["bash", "-c", 'python3 -c "$0" "$1"; sleep 60', manager, str(tmp_path)]
+    )
     platform: Any = SimpleNamespace(state=tmp_path, config=SimpleNamespace(processes=[]))
     try:
-        time.sleep(0.7)
+        _wait_for(tmp_path / "parsing")
         assert freeze.parsing(platform) == 1
-        time.sleep(1.8)
+        (tmp_path / "done").touch()
+        _wait_for(tmp_path / "parsed")
         assert freeze.parsing(platform) == 0
     finally:
         sup.stop_all(timeout=5)
+
+
+def _wait_for(path: Path, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        assert time.monotonic() < deadline, f"{path.name} did not appear in {timeout:g} s"
+        time.sleep(0.05)
