@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from components.settings import Settings, load
+from local import procfs
 from local.config import (
     DAGS_FOLDER,
     REPO,
@@ -186,11 +187,10 @@ def _pg_bin(name: str) -> str:
 def _session_members(sid: int) -> list[int]:
     """Pids whose session id is `sid` (/proc/<pid>/stat field 6), `sid` itself excluded."""
     members = []
-    for stat_file in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError, ValueError, IndexError):
-            fields = stat_file.read_text().rsplit(")", 1)[1].split()
-            if int(fields[3]) == sid and int(stat_file.parent.name) != sid:
-                members.append(int(stat_file.parent.name))
+    for pid, fields in procfs.all_stat_fields().items():
+        with contextlib.suppress(ValueError, IndexError):
+            if int(fields[procfs.SESSION]) == sid and pid != sid:
+                members.append(pid)
     return members
 
 
@@ -202,11 +202,8 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     # A zombie child of this very process is dead for our purposes.
-    try:
-        with Path(f"/proc/{pid}/stat").open() as f:
-            return f.read().split(") ", 1)[1][0] != "Z"
-    except OSError:
-        return False
+    fields = procfs.stat_fields(pid)
+    return fields is not None and fields[procfs.STATE] != "Z"
 
 
 def _boot_id() -> str:
@@ -216,11 +213,10 @@ def _boot_id() -> str:
 def _identity(pid: int) -> str | None:
     """What tells process `pid` apart from a later one with the same pid: its start time
     (clock ticks since boot, /proc/<pid>/stat field 22) and the boot it started in."""
-    try:
-        start_ticks = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
-    except (OSError, IndexError):
+    fields = procfs.stat_fields(pid)
+    if fields is None or len(fields) <= procfs.START_TIME:
         return None
-    return f"{start_ticks} {_boot_id()}"
+    return f"{fields[procfs.START_TIME]} {_boot_id()}"
 
 
 def _running(pid: int | None) -> bool:

@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from local import procfs
 from local.bench import probes
 from local.platform import Platform, Supervisor
 
@@ -51,13 +52,10 @@ def _signal(p: Platform, sig: signal.Signals) -> None:
         sup.signal(name, sig)
 
 
-def stopped(pid: int, proc: Path = Path("/proc")) -> bool:
+def stopped(pid: int, proc: Path = procfs.PROC) -> bool:
     """Whether `pid` is stopped by a signal (state T) or gone."""
-    try:
-        state = (proc / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return True
-    return state in ("T", "t", "Z", "X")
+    fields = procfs.stat_fields(pid, proc)
+    return fields is None or fields[procfs.STATE] in ("T", "t", "Z", "X")
 
 
 def _all_stopped(p: Platform) -> bool:

@@ -7,6 +7,7 @@ taken after it."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import subprocess
@@ -18,32 +19,28 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+from local import procfs
 from local.platform import Platform, Supervisor
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def process_cpu(pid: int, proc: Path = Path("/proc")) -> float:
+def process_cpu(pid: int, proc: Path = procfs.PROC) -> float:
     """CPU-seconds of `pid` and of its children it has reaped (utime, stime, cutime, cstime:
     /proc/<pid>/stat fields 14-17). A task process that ended is in its parent's cutime;
     one still running is counted as itself. 0 when the process is gone."""
-    try:
-        fields = (proc / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
+    fields = procfs.stat_fields(pid, proc)
+    if fields is None:
         return 0.0
-    # fields[0] is field 3 (state): fields 14-17 are fields[11:15].
-    return sum(int(v) for v in fields[11:15]) / CLOCK_TICKS
+    return sum(int(v) for v in fields[procfs.CPU_TIMES]) / CLOCK_TICKS
 
 
-def children(proc: Path = Path("/proc")) -> dict[int, list[int]]:
+def children(proc: Path = procfs.PROC) -> dict[int, list[int]]:
     """Parent pid -> its live children's pids (/proc/<pid>/stat field 4)."""
     tree: dict[int, list[int]] = {}
-    for stat in proc.glob("[0-9]*/stat"):
-        try:
-            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        tree.setdefault(ppid, []).append(int(stat.parent.name))
+    for pid, fields in procfs.all_stat_fields(proc).items():
+        with contextlib.suppress(IndexError, ValueError):
+            tree.setdefault(int(fields[procfs.PPID]), []).append(pid)
     return tree
 
 
