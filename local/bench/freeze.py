@@ -16,14 +16,14 @@ one left idle for 60 s, the program's `idle_transaction_timeout`, and the proces
 its connection gone), and no DAG file being parsed (the DAG processor kills a parse that
 has run longer than its 50 s timeout, counted on a clock that goes on while it is stopped,
 and the file's DAGs would be marked stale). Otherwise the processes continue and it is
-tried again. The servers (PostgreSQL, PgBouncer, Redis, moto) keep running: they answer
-that check, and spend next to nothing idle."""
+tried again, after the other platforms (`freeze`). The servers (PostgreSQL, PgBouncer,
+Redis, moto) keep running: they answer that check, and spend next to nothing idle."""
 
 from __future__ import annotations
 
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from local import procfs
@@ -87,32 +87,61 @@ def busy(p: Platform) -> str:
 
 
 def freeze(
-    p: Platform,
+    platforms: Sequence[Platform],
     *,
     busy: Callable[[Platform], str] = busy,
     timeout: float = STOP_TIMEOUT_S,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> int:
-    """Stop the platform's Airflow processes at a moment nothing of it is `busy`; returns
-    the attempts it took. Raises RuntimeError (the processes continued) when it stays busy,
-    or some process would not stop, for `timeout` seconds."""
-    deadline = clock() + timeout
+    """Stop each platform's Airflow processes at a moment nothing of it is `busy`; returns
+    the attempts it took. One attempt at each platform in turn: one found busy continues
+    until its next turn, one stopped stays stopped, so a platform at rest is not kept waiting
+    behind a busy one, and what the stopped ones no longer spend speeds the others' work
+    (platforms that all just started parse and migrate at once). Raises RuntimeError (those
+    not stopped continued) when none more could be stopped for `timeout` seconds."""
+    todo = list(platforms)
     attempts = 0
-    while True:
-        attempts += 1
-        _signal(p, signal.SIGSTOP)
-        while not _all_stopped(p) and clock() < deadline:
-            sleep(0.05)
-            _signal(p, signal.SIGSTOP)  # a process started since the last signal
-        sleep(SETTLE_S)
-        doing = busy(p) if _all_stopped(p) else "a process that would not stop"
-        if not doing:
-            return attempts
+    deadline = clock() + timeout
+    while todo:
+        doing = []
+        for p in todo:
+            attempts += 1
+            if reason := _stop(p, busy, sleep, clock, deadline):
+                doing.append((p, reason))
+        if len(doing) < len(todo):
+            deadline = clock() + timeout  # one more stopped: the others get the time anew
+        todo = [p for p, _ in doing]
+        if todo and clock() > deadline:
+            raise RuntimeError(
+                "; ".join(
+                    f"{p.state}: not stopped, busy for {timeout:.0f} s: {reason}"
+                    for p, reason in doing
+                )
+            )
+        if todo:
+            sleep(RETRY_S)
+    return attempts
+
+
+def _stop(
+    p: Platform,
+    busy: Callable[[Platform], str],
+    sleep: Callable[[float], None],
+    clock: Callable[[], float],
+    deadline: float,
+) -> str:
+    """One attempt: stop the platform's processes and read what it is doing; '' when
+    nothing (it stays stopped), else that (its processes continued)."""
+    _signal(p, signal.SIGSTOP)
+    while not _all_stopped(p) and clock() < deadline:
+        sleep(0.05)
+        _signal(p, signal.SIGSTOP)  # a process started since the last signal
+    sleep(SETTLE_S)
+    doing = busy(p) if _all_stopped(p) else "a process that would not stop"
+    if doing:
         _signal(p, signal.SIGCONT)
-        if clock() > deadline:
-            raise RuntimeError(f"{p.state}: not stopped, busy for {timeout:.0f} s: {doing}")
-        sleep(RETRY_S)
+    return doing
 
 
 def thaw(p: Platform) -> None:

@@ -232,8 +232,7 @@ def run(
     `Run.others_cpu_s`). Then, with `idle_window_s`, what the platform spends running
     nothing for that long (`Run.idle`, its idle rate)."""
     api = bench.api
-    for other in others:
-        freeze.freeze(other.platform)
+    freeze.freeze([other.platform for other in others])
     freeze.thaw(bench.platform)
     time.sleep(THAW_SETTLE_S)
     caught_up(bench)

@@ -3,6 +3,7 @@ database transaction (PgBouncer would end it while they are stopped)."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,19 +19,27 @@ from local.platform import Supervisor
 BUSY = "import time\nwhile True: sum(range(10000))"
 
 
-@pytest.fixture
-def busy_platform(tmp_path: Path) -> Iterator[Any]:
+@contextlib.contextmanager
+def _platform(state: Path) -> Iterator[Any]:
     """A platform whose one Airflow process ('scheduler-1') burns CPU, and a server that
     is not Airflow's ('postgres'), as the supervisor starts them."""
-    sup = Supervisor(tmp_path)
+    state.mkdir(exist_ok=True)
+    sup = Supervisor(state)
     sup.start("scheduler-1", ["python3", "-c", BUSY])
     sup.start("postgres", ["python3", "-c", BUSY])
     config = SimpleNamespace(processes=[SimpleNamespace(name="scheduler-1")])
+    platform: Any = SimpleNamespace(state=state, config=config)
     try:
-        yield SimpleNamespace(state=tmp_path, config=config)
+        yield platform
     finally:
-        freeze.thaw(SimpleNamespace(state=tmp_path, config=config))  # type: ignore[arg-type]
+        freeze.thaw(platform)
         sup.stop_all(timeout=5)
+
+
+@pytest.fixture
+def busy_platform(tmp_path: Path) -> Iterator[Any]:
+    with _platform(tmp_path) as platform:
+        yield platform
 
 
 def _cpu(platform: Any, name: str) -> float:
@@ -52,7 +61,7 @@ def test_a_platform_is_stopped_outside_a_transaction_and_its_servers_run_on(
         seen.append((seconds, _running(busy_platform, "scheduler-1")))
         time.sleep(min(seconds, 0.05))
 
-    attempts = freeze.freeze(busy_platform, busy=lambda p: next(answers), sleep=sleep)
+    attempts = freeze.freeze([busy_platform], busy=lambda p: next(answers), sleep=sleep)
     assert attempts == 3
     # Between attempts (RETRY_S) the processes went on; when they were looked at, stopped.
     assert [running for s, running in seen if s == freeze.RETRY_S] == [True, True]
@@ -76,10 +85,41 @@ def test_a_transaction_that_stays_open_leaves_the_platform_running(busy_platform
 
     clock: Callable[[], float] = lambda: now[0]  # noqa: E731
     with pytest.raises(RuntimeError, match=r"not stopped, busy for 10 s: 1 DAG file parse"):
-        freeze.freeze(busy_platform, busy=lambda p: "1 DAG file parse(s)", sleep=sleep,
+        freeze.freeze([busy_platform], busy=lambda p: "1 DAG file parse(s)", sleep=sleep,
                       clock=clock, timeout=10)  # fmt: skip
     time.sleep(0.2)
     assert _running(busy_platform, "scheduler-1")
+
+
+@pytest.mark.integration
+def test_platforms_are_stopped_in_turn_and_each_one_stopped_gives_the_others_time(
+    tmp_path: Path,
+) -> None:
+    """Platforms that all just started: one at rest is stopped at once and stays stopped
+    while a busy one is tried again; each one stopped restarts the others' time limit."""
+    now = [0.0]
+    seen: list[bool] = []
+
+    with _platform(tmp_path / "a") as a, _platform(tmp_path / "b") as b:
+        # Busy until (fake) second 8 and 15: past a 10 s limit, not past 10 s without one
+        # more platform stopped.
+        until = {a.state: 15.0, b.state: 8.0}
+
+        def sleep(seconds: float) -> None:
+            now[0] += seconds
+            if seconds == freeze.RETRY_S:
+                seen.append(_running(b, "scheduler-1"))
+
+        freeze.freeze(
+            [a, b],
+            busy=lambda p: "1 DAG file parse(s)" if now[0] < until[p.state] else "",
+            sleep=sleep,
+            clock=lambda: now[0],
+            timeout=10,
+        )
+        assert not _running(a, "scheduler-1") and not _running(b, "scheduler-1")
+    # b ran between its attempts, and once stopped (second 8) stayed so while a was tried.
+    assert True in seen and seen[seen.index(False) :] == [False] * len(seen[seen.index(False) :])
 
 
 def test_a_process_state_is_read_from_proc(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -98,7 +99,10 @@ def test_a_run_is_alone_caught_up_then_counted_then_idles_alone(
         n = next(ticks)
         return runner.Counters(float(n), {"scheduler-1": float(n)}, {"statements": n})
 
-    monkeypatch.setattr(runner.freeze, "freeze", lambda p: events.append(f"freeze {p.state.name}"))
+    def freeze(platforms: list[Any]) -> None:
+        events.append(f"freeze {' '.join(p.state.name for p in platforms)}")
+
+    monkeypatch.setattr(runner.freeze, "freeze", freeze)
     monkeypatch.setattr(runner.freeze, "thaw", lambda p: events.append(f"thaw {p.state.name}"))
     monkeypatch.setattr(runner, "caught_up", lambda b: events.append(f"caught up {b.config}"))
     monkeypatch.setattr(runner, "counters", counters)
