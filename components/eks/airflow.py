@@ -194,12 +194,13 @@ def fernet_key(random_hex: str) -> str:
 
 
 # Seconds a client may keep a transaction open and idle before PgBouncer closes it and gives
-# its server connection back to the pool. Airflow 3's API server can leave transactions
-# open and idle, each holding one of the pool's connections (apache/airflow#65712, still
-# seen on 3.3.1 by make bench-local: all 10 held for minutes, every Execution API request
-# queued behind them, the platform stalled). Below PgBouncer's query_wait_timeout (120 s),
-# so queued clients get a connection before they give up; far above any idle gap of a live
-# transaction (statements of one transaction follow each other in milliseconds).
+# its server connection back to the pool. Airflow 3.3.1's API server can hold every one of
+# the pool's connections in a transaction that never ends: its Execution API sessions commit
+# through its event loop, and a REST request's token check (RevokedToken.is_revoked) blocks
+# that loop waiting for a connection (apache/airflow#65712, #73422; make bench-local, py-spy:
+# docs/benchmark.md "Not a leak"): a deadlock only this limit breaks. Below PgBouncer's
+# query_wait_timeout (120 s), so queued clients get a connection before they give up; far
+# above the idle gaps of a live transaction (seconds at most).
 IDLE_TRANSACTION_TIMEOUT_S = 60
 
 

@@ -30,8 +30,9 @@ from local import procfs
 from local.bench import probes
 from local.platform import Platform, Supervisor
 
-# Long enough for a transaction the API server leaked (apache/airflow#65712) to be ended by
-# PgBouncer's idle_transaction_timeout (60 s), after which the platform can be stopped.
+# Long enough for a transaction the API server's deadlock holds (apache/airflow#65712;
+# docs/benchmark.md, "Not a leak") to be ended by PgBouncer's idle_transaction_timeout
+# (60 s), after which the platform can be stopped.
 STOP_TIMEOUT_S = 120.0
 # After the stop signals, until every process is stopped and PgBouncer has read whatever
 # they sent just before: then the linked servers are what the stopped processes hold.
