@@ -22,7 +22,9 @@ def stat_fields(pid: int | str, proc: Path = PROC) -> list[str] | None:
     """The fields of /proc/<pid>/stat from field 3 (state) on; None when the process is
     gone (or its line cannot be read)."""
     try:
-        fields = (proc / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+        # Bytes: a command name need not be UTF-8 (what follows it is ASCII).
+        line = (proc / str(pid) / "stat").read_bytes().decode(errors="replace")
+        fields = line.rsplit(")", 1)[1].split()
     except (OSError, IndexError):
         return None
     return fields or None

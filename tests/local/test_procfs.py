@@ -19,6 +19,12 @@ def test_the_fields_follow_the_last_parenthesis_of_a_command_name(tmp_path: Path
     assert fields[procfs.SESSION] == "42"
 
 
+def test_a_command_name_that_is_not_utf8_is_read(tmp_path: Path) -> None:
+    (tmp_path / "42").mkdir()
+    (tmp_path / "42" / "stat").write_bytes(b"42 (\xff\xfe) S 7 42 42 0 -1\n")
+    assert procfs.all_stat_fields(tmp_path)[42][procfs.PPID] == "7"
+
+
 def test_a_process_that_is_gone_has_no_fields(tmp_path: Path) -> None:
     assert procfs.stat_fields(42, tmp_path) is None
     (tmp_path / "43").mkdir()
