@@ -110,14 +110,22 @@ def test_platforms_are_stopped_in_turn_and_each_one_stopped_gives_the_others_tim
             if seconds == freeze.RETRY_S:
                 seen.append(_running(b, "scheduler-1"))
 
+        asked: list[tuple[Path, float]] = []
+
+        def busy(p: Any) -> str:
+            asked.append((p.state, now[0]))
+            return "1 DAG file parse(s)" if now[0] < until[p.state] else ""
+
         freeze.freeze(
             [a, b],
-            busy=lambda p: "1 DAG file parse(s)" if now[0] < until[p.state] else "",
+            busy=busy,
             sleep=sleep,
             clock=lambda: now[0],
             timeout=10,
         )
         assert not _running(a, "scheduler-1") and not _running(b, "scheduler-1")
+    # b is not asked again once stopped.
+    assert [t >= until[b.state] for state, t in asked if state == b.state].count(True) == 1
     # b ran between its attempts, and once stopped (second 8) stayed so while a was tried.
     assert True in seen and seen[seen.index(False) :] == [False] * len(seen[seen.index(False) :])
 
