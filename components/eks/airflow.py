@@ -198,7 +198,7 @@ def fernet_key(random_hex: str) -> str:
 # the pool's connections in a transaction that never ends: its Execution API sessions commit
 # through its event loop, and a REST request's token check (RevokedToken.is_revoked) blocks
 # that loop waiting for a connection (apache/airflow#65712, #73422; make bench-local, py-spy:
-# docs/benchmark.md "Not a leak"): a deadlock only this limit breaks. Below PgBouncer's
+# docs/benchmark.md "Not a leak"): a deadlock this limit breaks first. Below PgBouncer's
 # query_wait_timeout (120 s), so queued clients get a connection before they give up; far
 # above the idle gaps of a live transaction (seconds at most).
 IDLE_TRANSACTION_TIMEOUT_S = 60
