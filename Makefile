@@ -145,7 +145,7 @@ bench-run: $(VENV)/.installed
 	$(PY) -m local.bench $(BENCH_ARGS)
 
 ## bench-guard: 100 tasks x3 interleaved, program vs defaults: scheduler CPU/task not above 1.5x
-## in every run, Secrets Manager calls/task within finops/usage.yaml's budget (local/bench/guard.py)
+## (medians, ranges apart), Secrets Manager calls/task within finops/usage.yaml's budget (local/bench/guard.py)
 bench-guard: $(VENV)/.installed
 	BENCH_GUARD=1 $(PY) -m pytest tests/local/bench/test_guard.py -s
 

@@ -2,12 +2,12 @@
 configuration may cost against Airflow's defaults at the same shape, judged by the
 benchmark's own rule (a spread that overlaps is no difference).
 
-- The scheduler's CPU per task: it fails when even the program's cheapest run costs more
-  than 1.5x the defaults' dearest, so the data leave no doubt that the program needs more
-  than 1.5x. That is stricter evidence than the report's verdict (ranges apart, then the
-  ratio of the medians), chosen because the program's medians sit at 1.3x to 1.5x on two
-  loaded cores and one run's ratio went from 1.13x to 1.74x between rounds of the same two
-  configurations (docs/benchmark.md): it catches a clear regression, not a drift at 1.5x.
+- The scheduler's CPU per task: it fails when the program's runs and the defaults' are
+  apart (their ranges do not overlap) and the program's median is more than 1.5x the
+  defaults': the report's own verdict (`figures.compare`). With each run alone, the
+  guard-sized comparisons of 2026-12-07 came out 0.84x to 1.31x (five sets of three runs
+  each; docs/benchmark.md, "The guard"); beside idling platforms one round's ratio had
+  gone from 1.13x to 1.74x, which is why an earlier rule asked for every run above 1.5x.
 - Secrets Manager calls per task over all the program's runs, against the budget the
   program states for the stack the benchmark runs (finops/usage.yaml
   secrets_manager_calls_per_task, which `make plan` prices). Over all runs, not the median:
@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from finops.data import resolve_usage, stack_usage
-from local.bench.figures import Run, calls_over_runs, others_cores, summarise
+from local.bench.figures import Run, calls_over_runs, compare, others_cores, summarise
 
 SCHEDULER_CPU_LIMIT = 1.5
 SCHEDULER = "CPU ms/task: scheduler"
@@ -43,11 +43,11 @@ def violations(runs: Mapping[str, Sequence[Run]], calls_budget: float) -> list[s
     program = summarise(runs["program"])[SCHEDULER]
     defaults = summarise(runs["defaults"])[SCHEDULER]
     found = []
-    if program.low > SCHEDULER_CPU_LIMIT * defaults.high:
+    if not program.overlaps(defaults) and program.median > SCHEDULER_CPU_LIMIT * defaults.median:
         found.append(
             f"the program's schedulers spend {program.text()} ms of CPU per task, Airflow's "
-            f"defaults {defaults.text()} ms at the same shape: more than "
-            f"{SCHEDULER_CPU_LIMIT}x in every run"
+            f"defaults {defaults.text()} ms at the same shape: {compare(program, defaults)}, "
+            f"more than {SCHEDULER_CPU_LIMIT}x"
         )
     calls = calls_over_runs(runs["program"], "secretsmanager")
     if calls > calls_budget:
