@@ -4,6 +4,7 @@ difference" when the spreads overlap."""
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -221,13 +222,23 @@ def summarise(
 MIN_REPEATS = 3
 
 
+def apart_ratio(a: Spread, b: Spread) -> float | None:
+    """a's median over b's when their ranges are apart (infinite over a baseline of 0);
+    None when they overlap ("no difference"). The verdict `compare` words, and the guard
+    judges by."""
+    if a.overlaps(b):
+        return None
+    return a.median / b.median if b.median else math.inf
+
+
 def compare(a: Spread, b: Spread) -> str:
     """a against b: "no difference" when the ranges overlap, else the ratio of the medians;
     not compared when either has fewer than MIN_REPEATS runs."""
     if min(a.runs, b.runs) < MIN_REPEATS:
         return f"not compared ({a.runs} and {b.runs} runs; {MIN_REPEATS} needed)"
-    if a.overlaps(b):
+    times = apart_ratio(a, b)
+    if times is None:
         return "no difference"
-    if b.median == 0:
+    if math.isinf(times):
         return f"+{a.median:.2f} (none in the baseline)"
-    return f"{a.median / b.median:.2f}x"
+    return f"{times:.2f}x"

@@ -4,7 +4,7 @@ benchmark's own rule (a spread that overlaps is no difference).
 
 - The scheduler's CPU per task: it fails when the program's runs and the defaults' are
   apart (their ranges do not overlap) and the program's median is more than 1.5x the
-  defaults': the report's own verdict (`figures.compare`). With each run alone, the
+  defaults': the report's own verdict (`figures.apart_ratio`). With each run alone, the
   guard-sized comparisons of 2026-12-07 came out 0.84x to 1.31x (five sets of three runs
   each; docs/benchmark.md, "The guard"); beside idling platforms one round's ratio had
   gone from 1.13x to 1.74x, which is why an earlier rule asked for every run above 1.5x.
@@ -21,7 +21,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from finops.data import resolve_usage, stack_usage
-from local.bench.figures import Run, calls_over_runs, compare, others_cores, summarise
+from local.bench.figures import (
+    Run,
+    apart_ratio,
+    calls_over_runs,
+    compare,
+    others_cores,
+    summarise,
+)
 
 SCHEDULER_CPU_LIMIT = 1.5
 SCHEDULER = "CPU ms/task: scheduler"
@@ -43,7 +50,8 @@ def violations(runs: Mapping[str, Sequence[Run]], calls_budget: float) -> list[s
     program = summarise(runs["program"])[SCHEDULER]
     defaults = summarise(runs["defaults"])[SCHEDULER]
     found = []
-    if not program.overlaps(defaults) and program.median > SCHEDULER_CPU_LIMIT * defaults.median:
+    times = apart_ratio(program, defaults)
+    if times is not None and times > SCHEDULER_CPU_LIMIT:
         found.append(
             f"the program's schedulers spend {program.text()} ms of CPU per task, Airflow's "
             f"defaults {defaults.text()} ms at the same shape: {compare(program, defaults)}, "

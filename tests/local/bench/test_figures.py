@@ -8,6 +8,7 @@ import pytest
 from local.bench.figures import (
     Run,
     Spread,
+    apart_ratio,
     calls_over_runs,
     compare,
     idle_rates,
@@ -83,6 +84,8 @@ def test_overlapping_spreads_are_no_difference_and_apart_ones_a_ratio() -> None:
     assert compare(Spread(10, 8, 12, 3), Spread(11, 11.5, 13, 3)) == "no difference"
     assert compare(Spread(20, 18, 22, 3), Spread(10, 9, 11, 3)) == "2.00x"
     assert compare(Spread(3, 3, 3, 3), Spread(0, 0, 0, 3)) == "+3.00 (none in the baseline)"
+    assert apart_ratio(Spread(10, 8, 12, 3), Spread(11, 11.5, 13, 3)) is None
+    assert apart_ratio(Spread(20, 18, 22, 3), Spread(10, 9, 11, 3)) == 2.0
 
 
 def test_fewer_than_three_runs_are_not_compared() -> None:
