@@ -20,7 +20,8 @@ from local.config import REPO
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m local.bench")
     parser.add_argument("--configs", nargs="+", default=list(runner.MEASURED),
-                        choices=list(runner.CONFIGS))  # fmt: skip
+                        help="configurations: " + ", ".join(runner.CONFIGS) + "; candidates "
+                        "or features combine: program+a+b, defaults+a+b")  # fmt: skip
     parser.add_argument("--sizes", nargs="+", type=int, default=[200, 2000],
                         help="tasks per run, in order (20 DAGs share them)")  # fmt: skip
     parser.add_argument("--repeats", nargs="+", type=int, default=[3, 3],
@@ -30,6 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--idle-window", type=float, default=runner.IDLE_WINDOW_S,
                         help="seconds each platform idles alone after a run (its idle "
                         "rate, for the 'above idle' figures); 0: none")  # fmt: skip
+    parser.add_argument("--warmup", type=int, default=runner.WARMUP_ROUNDS,
+                        help="rounds at the first size before the counted repeats "
+                        "(recorded as repeat 0, not in the figures)")  # fmt: skip
     parser.add_argument("--out", type=Path, default=REPO / "build" / "bench-local.json")
     parser.add_argument("--from", dest="sources", nargs="+", type=Path, default=None,
                         help="tables from these JSONs of runs; runs nothing")  # fmt: skip
@@ -40,10 +44,17 @@ def main(argv: list[str] | None = None) -> int:
         if len(args.repeats) != len(args.sizes):
             parser.error("--repeats: one count per size in --sizes")
         sizes = dict(zip(args.sizes, args.repeats, strict=True))
+        for config in args.configs:
+            try:
+                runner.config_kwargs(config)
+            except ValueError as exc:
+                parser.error(f"--configs: {exc}")
         try:
             runner.check_scale(args.configs, sizes, args.scale_configs)
         except ValueError as exc:
             parser.error(f"--scale-configs: {exc}")
+        if args.warmup < 0:
+            parser.error(f"--warmup: {args.warmup}; 0 or more rounds")
         if args.idle_window < 0:
             parser.error(f"--idle-window: {args.idle_window:g} s; 0 or more seconds")
 
@@ -64,8 +75,9 @@ def main(argv: list[str] | None = None) -> int:
             partial.replace(args.out)
 
         runs = runner.interleaved(
-            args.configs, sizes, args.scale_configs, on_run=keep, idle_window_s=args.idle_window
-        )
+            args.configs, sizes, args.scale_configs, on_run=keep, idle_window_s=args.idle_window,
+            warmup=args.warmup,
+        )  # fmt: skip
         keep(runs)
     text = report.markdown(runs) + "\nAWS calls per task:\n\n" + report.aws_lines(runs)
     args.out.with_suffix(".md").write_text(text)

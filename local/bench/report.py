@@ -65,13 +65,25 @@ def _common(summaries: Iterable[Mapping[str, Spread]]) -> list[str]:
     return [f for f in first if all(f in s for s in rest)]
 
 
+def counted(runs: Sequence[Run]) -> list[Run]:
+    """The runs the figures are made of: not the warm-up rounds (repeat 0, runner.py)."""
+    return [r for r in runs if r.repeat >= 1]
+
+
 def size_table(
-    tasks: int, by_config: dict[str, list[Run]], idle: Mapping[tuple[str, int], IdleRate]
+    tasks: int,
+    by_config: dict[str, list[Run]],
+    idle: Mapping[tuple[str, int], IdleRate],
+    warmups: Mapping[str, int] | None = None,
 ) -> str:
     summaries = {config: summarise(runs, idle) for config, runs in by_config.items()}
     configs = list(summaries)
     pairs = [(c, baseline(c)) for c in configs if c != baseline(c) and baseline(c) in summaries]
-    repeats = ", ".join(f"{c} x{len(by_config[c])}" for c in configs)
+    repeats = ", ".join(
+        f"{c} x{len(by_config[c])}"
+        + (f" after {n} warm-up" if (n := (warmups or {}).get(c, 0)) else "")
+        for c in configs
+    )
     head = ["figure (median, range)", *configs, *(f"{c} vs {b}" for c, b in pairs)]
     lines = [
         f"#### {tasks} tasks ({DAGS} DAGs; runs: {repeats})",
@@ -127,16 +139,24 @@ def scale_table(
 
 
 def markdown(runs: Sequence[Run]) -> str:
-    groups = _group(runs)
-    idle = idle_rates(runs)
-    parts = [size_table(tasks, groups[tasks], idle) for tasks in sorted(groups)]
+    """The tables of the counted runs; the warm-up rounds are only counted in each header."""
+    measured = counted(runs)
+    warmups: dict[int, dict[str, int]] = {}
+    for r in runs:
+        if r.repeat < 1:
+            sizes = warmups.setdefault(r.tasks, {})
+            sizes[r.config] = sizes.get(r.config, 0) + 1
+    groups = _group(measured)
+    idle = idle_rates(measured)
+    parts = [size_table(tasks, groups[tasks], idle, warmups.get(tasks)) for tasks in sorted(groups)]
     scale = scale_table(groups, idle)
     return "\n\n".join([*parts, *([scale] if scale else [])]) + "\n"
 
 
 def aws_lines(runs: Sequence[Run]) -> str:
-    """Which AWS operations each configuration called, per task over all its runs, and in
-    which runs (calls that come with a worker's start land in one run only)."""
+    """Which AWS operations each configuration called, per task over all its runs (warm-up
+    rounds included: their calls were made), and in which runs (calls that come with a
+    worker's start land in one run only)."""
     lines = []
     for tasks, by_config in sorted(_group(runs).items()):
         for config, rs in by_config.items():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -49,14 +50,19 @@ def test_runs_go_round_the_configurations_and_each_says_which_of_how_many(
         ["program", "defaults", "defaults+remote-logs"], {200: 3, 2000: 1}, ["program"],
         said.append,
     )  # fmt: skip
-    assert [(r.config, r.tasks) for r in runs] == [
+    # One warm-up round first, at the first size only (repeat 0), then the counted repeats.
+    assert [(r.config, r.tasks, r.repeat) for r in runs[:3]] == [
+        ("defaults+remote-logs", 200, 0), ("program", 200, 0), ("defaults", 200, 0),
+    ]  # fmt: skip
+    assert "defaults+remote-logs 200 tasks, warm-up, not counted:" in said[0]
+    assert [(r.config, r.tasks) for r in runs[3:]] == [
         ("program", 200), ("defaults", 200), ("defaults+remote-logs", 200),
         ("defaults", 200), ("defaults+remote-logs", 200), ("program", 200),
         ("defaults+remote-logs", 200), ("program", 200), ("defaults", 200),
         ("program", 2000),
     ]  # fmt: skip
-    assert idled[0] == ["defaults", "defaults+remote-logs"] and idled[-1] == []
-    assert [line.split("]")[0] for line in said] == [f"[run {i} of 10" for i in range(1, 11)]
+    assert idled[3] == ["defaults", "defaults+remote-logs"] and idled[-1] == []
+    assert [line.split("]")[0] for line in said] == [f"[run {i} of 13" for i in range(1, 14)]
 
 
 def test_a_scale_configuration_must_have_a_platform_from_the_first_size() -> None:
@@ -131,3 +137,30 @@ def test_a_dag_is_overdue_when_last_parsed_longer_ago_than_its_interval() -> Non
     ids = ["bench_00", "bench_01", "bench_02", "bench_03"]
     assert runner.overdue(listed, ids, 120, now) == ["bench_02", "bench_03"]
     assert runner.overdue(listed, ids, 30, now) == ids
+
+
+def test_candidates_and_features_combine_by_name() -> None:
+    """`program+no-remote-logs+parse-30s` measures two changes together: how one choice's
+    cost is told from another's, and what is left without both."""
+    both = runner.config_kwargs("program+no-remote-logs+parse-30s")
+    assert both == {
+        "airflow_defaults": False,
+        "features": (),
+        "tuning": {
+            **runner.CANDIDATES["program+no-remote-logs"],
+            **runner.CANDIDATES["program+parse-30s"],
+        },
+    }
+    assert runner.config_kwargs("defaults+remote-logs+secrets-backend") == {
+        "airflow_defaults": True,
+        "features": ("remote-logs", "secrets-backend"),
+    }
+    assert runner.config_kwargs("program") == runner.CONFIGS["program"]
+
+
+@pytest.mark.parametrize(
+    "name", ["program+parse-31s", "defaults+parse-30s", "program+parse-30s+parse-30s", "prog"]
+)
+def test_a_configuration_name_neither_builds_is_one_line(name: str) -> None:
+    with pytest.raises(ValueError, match=rf"^configuration '{re.escape(name)}' unknown: one of"):
+        runner.config_kwargs(name)
