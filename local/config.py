@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,7 @@ from components.eks.airflow import (
     pgbouncer_ini,
 )
 from components.eks.data import BROKER_URL, DB_NAME, DB_USER, dns_label
+from components.eks.execution_api import CONTAINER as EXECUTION_API
 from components.mwaa import airflow_options
 from components.settings import Settings
 from components.workspace import data_lake_connection, secret_entries
@@ -59,17 +61,19 @@ ADMIN_USER = "admin"
 LOCAL_BUNDLE = "airflow.dag_processing.bundles.local.LocalDagBundle"
 # What one machine needs and the platforms get elsewhere (one line each, why).
 LOCAL_ONLY = {
-    # Workers reach the Task Execution API on the local API server, not the chart's Service.
-    "core.execution_api_server_url": "{api_url}/execution/",
+    # Workers reach the Task Execution API on its local process (prod) or the local API server
+    # (dev), not the chart's Service.
+    "core.execution_api_server_url": "{execution_url}/execution/",
     # One admin, password from the state directory (the chart uses its own user job).
     "core.simple_auth_manager_users": f"{ADMIN_USER}:admin",
     "core.simple_auth_manager_passwords_file": "{state}/passwords.json",
-    # One uvicorn worker: with several, uvicorn restarts any child that answers its health
-    # ping late, and on a loaded two-core machine they start too slowly and never settle.
+    # One uvicorn worker per API server process: with several, uvicorn restarts any child
+    # that answers its health ping late, and on a loaded two-core machine they start too
+    # slowly and never settle.
     "api.workers": "1",
-    # That one worker also answers the tasks' Execution API calls; at load 25+ on two cores
-    # it answers later than Airflow's 5 s, and a task whose calls all time out fails
-    # (httpx.ReadTimeout in the worker's log; docs/benchmark.md).
+    # At load 25+ on two cores the Execution API answers later than Airflow's 5 s, and a
+    # task whose calls all time out fails (httpx.ReadTimeout in the worker's log;
+    # docs/benchmark.md).
     "workers.execution_api_timeout": "30",
 }
 # Shorter heartbeats, polls and timeouts so the end-to-end test on two cores takes minutes,
@@ -126,6 +130,8 @@ class Ports:
     moto: int
     statsd: int
     """UDP: where Airflow sends statsd metrics (a listener may or may not be there)."""
+    execution_api: int
+    """The Task Execution API's own process (prod: components/eks/execution_api.py)."""
 
 
 @dataclass(frozen=True)
@@ -146,6 +152,8 @@ class AirflowProcess:
 
     name: str
     args: tuple[str, ...]
+    port: int | None = None
+    """Where it serves on 127.0.0.1 (the API servers)."""
 
 
 @dataclass(frozen=True)
@@ -245,6 +253,7 @@ def local_config(
     if unknown:
         raise ValueError(f"features: {sorted(unknown)} unknown; known: {sorted(FEATURES)}")
     api_url = f"http://127.0.0.1:{ports.api}"
+    execution_url = api_url
     env_base = settings.environment_name
     region = settings.region
     data_bucket = f"{env_base}-data-local"
@@ -279,7 +288,9 @@ def local_config(
         )
         pg_ini = local_pgbouncer_ini(pgbouncer_ini(RELEASE, "127.0.0.1"), ports, state)
         pg_users = f'"{DB_USER}" "{secrets.db_password}"\n'
-        processes = _eks_processes(values)
+        processes = _eks_processes(values, ports)
+        if any(p.name == EXECUTION_API for p in processes):
+            execution_url = f"http://127.0.0.1:{ports.execution_api}"
     else:
         options = dict(airflow_options(settings.airflow))
         # MWAA runs Celery (on SQS) and keeps its own metadata database, without PgBouncer.
@@ -291,7 +302,7 @@ def local_config(
             f"postgresql://{DB_USER}:{secrets.db_password}@127.0.0.1:{ports.postgres}/"
             f"{DB_NAME}?sslmode=require"
         )
-        processes = _mwaa_processes(settings.mwaa.schedulers)
+        processes = _mwaa_processes(settings.mwaa.schedulers, ports)
 
     if airflow_defaults:
         kept = {*SAME_WORK, *(option for feature in features for option in FEATURES[feature])}
@@ -316,7 +327,7 @@ def local_config(
         }
     )
     for option, value in LOCAL_ONLY.items():
-        options[option] = value.format(api_url=api_url, state=state)
+        options[option] = value.format(api_url=api_url, execution_url=execution_url, state=state)
     if sign_in:
         # People sign in as on EKS: the chart's FAB auth manager with the stack's
         # webserver_config.py (local/sign_in.py writes it), not the local admin.
@@ -377,13 +388,37 @@ def local_config(
     )
 
 
-def _eks_processes(values: Mapping[str, Any]) -> tuple[AirflowProcess, ...]:
-    """The chart's long-running Airflow pods, one process each (one API server: one port)."""
+def chart_command(args: Sequence[str]) -> tuple[str, ...]:
+    """A chart container's `airflow` arguments, from its `bash -c "exec airflow ..."`, without
+    `--port` (each local process gets its own)."""
+    shell = list(args)
+    if shell[:2] != ["bash", "-c"] or not shell[2].startswith("exec airflow "):
+        raise ValueError(f"a chart command this cannot run locally: {shell}")
+    words = shlex.split(shell[2])[2:]
+    if "--port" in words:
+        at = words.index("--port")
+        del words[at : at + 2]
+    return tuple(words)
+
+
+def _eks_processes(values: Mapping[str, Any], ports: Ports) -> tuple[AirflowProcess, ...]:
+    """The chart's long-running Airflow containers, one process each (one of each API
+    server container: one port each), with the commands the program gives them."""
     processes = [
         AirflowProcess(f"scheduler-{i + 1}", ("scheduler",))
         for i in range(values["scheduler"]["replicas"])
     ]
-    processes.append(AirflowProcess("api-server", ("api-server",)))
+    api_server = values["apiServer"]
+    processes.append(
+        AirflowProcess("api-server", chart_command(api_server["args"]), ports.api)
+        if "args" in api_server
+        else AirflowProcess("api-server", ("api-server",), ports.api)
+    )
+    processes += [
+        AirflowProcess(c["name"], chart_command(c["args"]), ports.execution_api)
+        for c in api_server.get("extraContainers", ())
+        if c["name"] == EXECUTION_API
+    ]
     if values["dagProcessor"]["enabled"]:
         processes.append(AirflowProcess("dag-processor", ("dag-processor",)))
     if values["triggerer"]["enabled"]:
@@ -392,12 +427,12 @@ def _eks_processes(values: Mapping[str, Any]) -> tuple[AirflowProcess, ...]:
     return tuple(processes)
 
 
-def _mwaa_processes(schedulers: int) -> tuple[AirflowProcess, ...]:
+def _mwaa_processes(schedulers: int, ports: Ports) -> tuple[AirflowProcess, ...]:
     """MWAA's set: its schedulers (which also run the DAG processor and triggerer on 3.x),
     a web server and the base worker."""
     processes = [AirflowProcess(f"scheduler-{i + 1}", ("scheduler",)) for i in range(schedulers)]
     processes += [
-        AirflowProcess("api-server", ("api-server",)),
+        AirflowProcess("api-server", ("api-server",), ports.api),
         AirflowProcess("dag-processor", ("dag-processor",)),
         AirflowProcess("triggerer", TRIGGERER),
         AirflowProcess("worker", WORKER),
@@ -416,6 +451,7 @@ __all__ = [
     "LocalConfig",
     "Ports",
     "Secrets",
+    "chart_command",
     "env_name",
     "local_config",
 ]

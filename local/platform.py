@@ -13,6 +13,7 @@ package creates. Airflow and the moto server run from `.venv-airflow`.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -27,11 +28,13 @@ import urllib.error
 import urllib.request
 from base64 import urlsafe_b64encode
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
+from http import HTTPStatus
 from importlib.metadata import distributions
 from pathlib import Path
 from typing import Any
 
+from components.eks.execution_api import HEALTH_PATH as EXECUTION_HEALTH_PATH
 from components.settings import Settings, load
 from local import procfs
 from local.config import (
@@ -141,10 +144,19 @@ def free_port(kind: int = socket.SOCK_STREAM) -> int:
 def choose_ports(api: int, base: int | None) -> Ports:
     """`base` pins the servers to base+1.. (tests use a fixed range); otherwise free ports."""
     if base is not None:
-        return Ports(api, base + 1, base + 2, base + 3, base + 4, base + 5)
+        return Ports(api, base + 1, base + 2, base + 3, base + 4, base + 5, base + 6)
     return Ports(
-        api, free_port(), free_port(), free_port(), free_port(), free_port(socket.SOCK_DGRAM)
-    )
+        api, free_port(), free_port(), free_port(), free_port(), free_port(socket.SOCK_DGRAM),
+        free_port(),
+    )  # fmt: skip
+
+
+def read_ports(path: Path) -> Ports:
+    """The ports a start recorded; one recorded before the Execution API had a process of
+    its own (2026-12-07) gets a free port for it."""
+    recorded = json.loads(path.read_text())
+    recorded.setdefault("execution_api", free_port())
+    return Ports(**recorded)
 
 
 def ensure_ports_free(ports: Ports) -> None:
@@ -489,7 +501,7 @@ def start_pgbouncer(sup: Supervisor) -> None:
     pgbouncer = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
     sup.start("pgbouncer", [pgbouncer, str(sup.state / "pgbouncer" / "pgbouncer.ini")],
               service_user=True)  # fmt: skip
-    port = Ports(**json.loads((sup.state / "ports.json").read_text())).pgbouncer
+    port = read_ports(sup.state / "ports.json").pgbouncer
     _wait("PgBouncer", lambda: _tcp_open(port), 20, sup.logs / "pgbouncer.log")
 
 
@@ -578,8 +590,8 @@ def start_airflow_process(sup: Supervisor, cfg: LocalConfig, name: str) -> int:
     offset = log.stat().st_size if log.exists() else 0
     process = next(p for p in cfg.processes if p.name == name)
     args = list(process.args)
-    if args == ["api-server"]:
-        args += ["--host", "127.0.0.1", "--port", cfg.api_url.rsplit(":", 1)[1]]
+    if process.port is not None:
+        args += ["--host", "127.0.0.1", "--port", str(process.port)]
     command = ["bash", "-c", RESTART_LOOP, f"airflow-{name}", *_airflow(sup.state, *args)]
     sup.start(name, command, env=airflow_env(cfg))
     return offset
@@ -596,6 +608,15 @@ def health(api_url: str) -> dict[str, Any] | None:
             return dict(json.loads(response.read()))
     except (urllib.error.URLError, OSError, ValueError):
         return None
+
+
+def answers(url: str) -> bool:
+    """Whether `url` answers 200 within 3 s."""
+    try:
+        with urllib.request.urlopen(url, timeout=3) as response:
+            return bool(response.status == HTTPStatus.OK)
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
 
 
 def healthy(api_url: str, components: Iterable[str]) -> bool:
@@ -678,7 +699,7 @@ def start(
         home.chmod(0o755)  # the servers' user must reach its own folders inside
     ports_file = home / "ports.json"
     if ports_file.exists() and port_base is None:
-        ports = Ports(**{**json.loads(ports_file.read_text()), "api": port})
+        ports = replace(read_ports(ports_file), api=port)
     else:
         ports = choose_ports(port, port_base)
     ensure_ports_free(ports)
@@ -723,7 +744,7 @@ def _failed_command(exc: subprocess.CalledProcessError) -> str:
 
 def _platform(home: Path, settings: Settings) -> Platform:
     cfg = _config(home, settings)
-    ports = Ports(**json.loads((home / "ports.json").read_text()))
+    ports = read_ports(home / "ports.json")
     return Platform(
         settings.stack, home, ports, cfg.api_url, "admin", _secrets(home).admin_password, cfg
     )
@@ -734,7 +755,7 @@ def _config(home: Path, settings: Settings) -> LocalConfig:
     meta = json.loads((home / "platform.json").read_text())
     return local_config(
         settings,
-        ports=Ports(**json.loads((home / "ports.json").read_text())),
+        ports=read_ports(home / "ports.json"),
         secrets=_secrets(home),
         state=home,
         ca_file=home / "pki/ca.crt",
@@ -805,6 +826,12 @@ def _start_all(
     _wait("Airflow (API server, schedulers, triggerer, DAG processor)",
           lambda: healthy(cfg.api_url, components), start_timeout,
           sup.logs / "api-server.log")  # fmt: skip
+    for process in cfg.processes:
+        if process.port is not None and process.port != ports.api:
+            # The Task Execution API in its own process: the tasks' only way in.
+            url = f"http://127.0.0.1:{process.port}{EXECUTION_HEALTH_PATH}"
+            _wait(f"the {process.name} process", functools.partial(answers, url),
+                  start_timeout, sup.logs / f"{process.name}.log")  # fmt: skip
     # Started with the others: on loaded cores it can be ready well after the API server.
     _wait("the Celery worker", lambda: worker_ready(sup, offsets["worker"]), start_timeout,
           sup.logs / "worker.log")  # fmt: skip
@@ -849,7 +876,7 @@ def status(state: str | Path | None = None) -> dict[str, Any]:
         report["processes"][name] = {"pid": sup.pid(name), "alive": alive}
     ports_file = home / "ports.json"
     if ports_file.exists():
-        ports = Ports(**json.loads(ports_file.read_text()))
+        ports = read_ports(ports_file)
         report["api_url"] = f"http://127.0.0.1:{ports.api}"
         report["health"] = health(report["api_url"])
     return report

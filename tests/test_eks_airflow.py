@@ -337,6 +337,7 @@ def test_extra_airflow_options_are_merged_and_managed_ones_refused() -> None:
         "default_timezone": "utc",
         "load_examples": "False",
         "hostname_callable": "airflow.utils.net.get_host_ip_address",
+        "execution_api_server_url": "http://airflow-api-server:8081/execution/",
     }
     assert v["config"]["celery"]["pool"] == "prefork"
     with pytest.raises(SettingsError, match=r"sets logging\.remote_logging, which the program"):
@@ -674,6 +675,45 @@ def test_the_api_server_may_read_live_task_logs() -> None:
         assert rule["ports"] == [{"protocol": "TCP", "port": port}]
         assert policy.inputs["metadata"]["namespace"] == "airflow"
         assert d.depends_on(policy, namespace)
+
+
+def test_tasks_call_the_execution_api_in_its_own_container_and_only_airflow_reaches_it() -> None:
+    """components/eks/execution_api.py: the core API keeps the chart's container and port 8080
+    (the ALB's); the Execution API gets a container of its own in the same pod (its replicas,
+    spread and PDB), port 8081 on the same Service, and a policy for Airflow's pods only."""
+    v = render()
+    api = v["apiServer"]
+    assert api["args"] == ["bash", "-c", "exec airflow api-server --apps core"]
+    [container] = api["extraContainers"]
+    assert container["name"] == "execution-api"
+    assert container["args"] == [
+        "bash", "-c", "exec airflow api-server --apps execution --port 8081"
+    ]  # fmt: skip
+    secret_env = {
+        e["name"]: e["valueFrom"]["secretKeyRef"]["name"]
+        for e in container["env"]
+        if "valueFrom" in e
+    }
+    assert secret_env["AIRFLOW__API_AUTH__JWT_SECRET"] == "airflow-pinned-jwt-secret"
+    assert secret_env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] == "airflow-metadata-connection"
+    assert set(container["resources"]["limits"]) == {"cpu", "memory"}
+    assert [p["port"] for p in api["service"]["ports"]] == [8080, 8081]
+    assert v["config"]["core"]["execution_api_server_url"] == (
+        "http://airflow-api-server:8081/execution/"
+    )
+    d = build()
+    [policy] = [
+        p
+        for p in d.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")
+        if p.inputs["metadata"]["name"] == "airflow-execution-api-access"
+    ]
+    spec = policy.inputs["spec"]
+    assert spec["podSelector"]["matchLabels"]["component"] == "api-server"
+    [rule] = spec["ingress"]
+    assert rule["from"] == [
+        {"podSelector": {"matchLabels": {"tier": "airflow", "release": "airflow"}}}
+    ]
+    assert rule["ports"] == [{"protocol": "TCP", "port": 8081}]
 
 
 def test_the_airflow_namespace_enforces_pod_security_restricted() -> None:

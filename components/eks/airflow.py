@@ -32,6 +32,7 @@ from components.aws_helpers import Account, assuming, policy_document
 from components.charts import pinned
 from components.eks.cluster import SYSTEM_LABELS, WORKER_LABELS, WORKER_TAINT, EksCluster
 from components.eks.data import DB_NAME, DB_PORT, DB_USER, AirflowData
+from components.eks.execution_api import api_server_values, execution_api_policy, execution_api_url
 from components.eks.releases import pinned_release
 from components.eks.sign_in import client_secret_policy, from_settings
 from components.eks.state_logins import (
@@ -322,6 +323,46 @@ def api_server_service(release: str = RELEASE) -> str:
     return f"{release}-api-server"
 
 
+def _literal_env(inputs: ChartInputs) -> list[dict[str, str]]:
+    """The chart's `env`: every Airflow container gets it."""
+    # A connection without keys: boto3 falls back to the pod's IRSA web identity.
+    return [
+        {"name": "AIRFLOW_CONN_AWS_LOGS", "value": f"aws://?region_name={inputs.region}"},
+        {"name": "AWS_DEFAULT_REGION", "value": inputs.region},
+    ]
+
+
+# Where the chart mounts airflow.cfg and airflow_local_settings.py from its ConfigMap
+# (templates/_helpers.yaml `airflow_config_mount`).
+CONFIG_MOUNTS = [
+    {"name": "config", "mountPath": f"/opt/airflow/{file}", "subPath": file.rsplit("/", 1)[-1],
+     "readOnly": True}
+    for file in ("airflow.cfg", "config/airflow_local_settings.py")
+]  # fmt: skip
+
+
+def _secret_env(name: str, secret: str, key: str) -> dict[str, Any]:
+    return {"name": name, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
+
+
+def api_server_env(inputs: ChartInputs) -> list[dict[str, Any]]:
+    """The environment the chart gives its API server container (`custom_airflow_environment`
+    and `standard_airflow_environment` with the JWT secret), in its order, from the secret
+    names the program pins: the Execution API's container gets the same."""
+    secrets = inputs.secrets
+    return [
+        *_literal_env(inputs),
+        {"name": "AIRFLOW_HOME", "value": "/opt/airflow"},
+        _secret_env("AIRFLOW__CORE__FERNET_KEY", secrets.fernet, "fernet-key"),
+        _secret_env("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", secrets.metadata, "connection"),
+        _secret_env("AIRFLOW_CONN_AIRFLOW_DB", secrets.metadata, "connection"),
+        _secret_env("KEDA_DB_CONN", secrets.metadata, "kedaConnection"),
+        _secret_env("AIRFLOW__API__SECRET_KEY", secrets.api_secret_key, "api-secret-key"),
+        _secret_env("AIRFLOW__API_AUTH__JWT_SECRET", secrets.jwt, "jwt-secret"),
+        _secret_env("AIRFLOW__CELERY__BROKER_URL", secrets.broker, "connection"),
+    ]
+
+
 def state_backup_env(inputs: ChartInputs) -> list[dict[str, Any]]:
     """The metadata_backup DAG's environment on the workers: this release's API server."""
     url = f"http://{api_server_service(inputs.release)}.{NAMESPACE}:{API_SERVER_PORT}"
@@ -342,7 +383,12 @@ def airflow_config(inputs: ChartInputs) -> dict[str, dict[str, Any]]:
         # Workers and triggerers are Deployments: their pod names resolve nowhere, so each task
         # records its pod IP as host and the API server fetches live logs there
         # (apache/airflow#35388).
-        "core": {"load_examples": "False", "hostname_callable": HOSTNAME_CALLABLE},
+        # Tasks call the Task Execution API in its own process (components/eks/execution_api.py).
+        "core": {
+            "load_examples": "False",
+            "hostname_callable": HOSTNAME_CALLABLE,
+            "execution_api_server_url": execution_api_url(api_server_service(inputs.release)),
+        },
         "api": {"base_url": inputs.web_url},
         "logging": {
             "remote_logging": "True",
@@ -454,11 +500,7 @@ def _chart_values(inputs: ChartInputs) -> dict[str, Any]:
             "resources": _resources("50m", "64Mi", "250m", "128Mi"),
         },
         "config": airflow_config(inputs),
-        # A connection without keys: boto3 falls back to the pod's IRSA web identity.
-        "env": [
-            {"name": "AIRFLOW_CONN_AWS_LOGS", "value": f"aws://?region_name={inputs.region}"},
-            {"name": "AWS_DEFAULT_REGION", "value": inputs.region},
-        ],
+        "env": _literal_env(inputs),
         "networkPolicies": {"enabled": True},
         # Pulumi waits for the release's pods (like `helm --wait`); as a post-install hook the
         # migration job would only run after that wait, while the scheduler and API server
@@ -486,6 +528,14 @@ def _chart_values(inputs: ChartInputs) -> dict[str, Any]:
             "podDisruptionBudget": {"enabled": True},
             "topologySpreadConstraints": _zone_spread("api-server", release),
             "resources": _resources("250m", "1Gi", "1", "2Gi"),
+            # The core API here, the Task Execution API in a container of its own.
+            **api_server_values(
+                env=api_server_env(inputs),
+                config_mounts=CONFIG_MOUNTS,
+                security_context=_RESTRICTED_CONTAINER,
+                resources=_resources("250m", "1Gi", "1", "2Gi"),
+                core_port=API_SERVER_PORT,
+            ),
             "serviceAccount": {
                 "annotations": {
                     ROLE_ARN_ANNOTATION: inputs.api_server_role_arn or inputs.airflow_role_arn
@@ -712,6 +762,14 @@ class AirflowRelease(pulumi.ComponentResource):
         )
         self._bind_api_server(args, alb_group, target_group)
         self._let_api_server_read_logs(namespace)
+        k8s.networking.v1.NetworkPolicy(
+            f"{name}-execution-api-access",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=f"{RELEASE}-execution-api-access", namespace=namespace.metadata["name"]
+            ),
+            spec=execution_api_policy(RELEASE),
+            opts=cluster.k8s_opts(namespace, parent=self),
+        )
         k8s.networking.v1.NetworkPolicy(
             f"{name}-no-ingress",
             metadata=k8s.meta.v1.ObjectMetaArgs(

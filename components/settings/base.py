@@ -35,6 +35,7 @@ MANAGED_AIRFLOW_OPTIONS = frozenset(
     {
         "api.base_url",
         "celery.worker_concurrency",
+        "core.execution_api_server_url",
         "core.executor",
         "core.hostname_callable",
         "core.load_examples",

@@ -12,8 +12,12 @@ from datetime import datetime
 from typing import Any
 
 # Processes reported one by one (several schedulers add up to one line); the rest are
-# the servers the platform runs for Airflow.
-AIRFLOW_ROLES = ("scheduler", "dag-processor", "worker", "api-server", "triggerer")
+# the servers the platform runs for Airflow. The Task Execution API has had a process of its
+# own since 2026-12-07 22:30 UTC (components/eks/execution_api.py); earlier runs have no such
+# process and no line for it (their API server's line holds its work), so a table of older
+# and newer runs together leaves that line out.
+AIRFLOW_ROLES = ("scheduler", "dag-processor", "worker", "api-server", "execution-api",
+                 "triggerer")  # fmt: skip
 SERVERS = ("postgres", "pgbouncer", "redis", "moto")
 
 
@@ -132,7 +136,8 @@ def per_task(run: Run, idle: IdleRate | None = None) -> dict[str, float]:
         "queued -> running p95 (s)": percentile(run.queued_to_running_s, 95),
     }
     for role in AIRFLOW_ROLES:
-        figures[f"CPU ms/task: {role}"] = _role(run.cpu_s, role) / n * 1000
+        if any(k == role or k.startswith(role + "-") for k in run.cpu_s):
+            figures[f"CPU ms/task: {role}"] = _role(run.cpu_s, role) / n * 1000
     airflow = sum(_role(run.cpu_s, r) for r in AIRFLOW_ROLES)
     scheduler = _role(run.cpu_s, "scheduler")
     figures["CPU ms/task: all Airflow processes"] = airflow / n * 1000

@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 
 from components.eks.airflow import LOG_PORTS, PGBOUNCER_PORT
+from components.eks.execution_api import EXECUTION_API_PORT
 from tests.charts.conftest import prod_stack
 from tools.charts.network_policies import dead_peers, reachable
 from tools.charts.objects import Cluster, Pod
@@ -34,6 +35,8 @@ REQUIRED = [
         (c, "api-server", 8080, "TCP")
         for c in ("worker", "triggerer", "scheduler", "dag-processor")
     ],
+    # Running tasks call the Task Execution API in its own container of the API server pod.
+    ("worker", "api-server", EXECUTION_API_PORT, "TCP"),
     # Every Airflow process sends its metrics to the statsd exporter.
     *[(c, "statsd", STATSD_INGEST_PORT, "UDP") for c in AIRFLOW],
 ]
@@ -99,6 +102,20 @@ def test_without_the_programs_log_policies_the_ui_cannot_read_live_logs() -> Non
         f"api-server cannot reach worker on {LOG_PORTS['worker']}/TCP",
         f"api-server cannot reach triggerer on {LOG_PORTS['triggerer']}/TCP",
     ]
+
+
+def test_without_the_programs_execution_api_policy_no_task_could_run() -> None:
+    """The chart's API server policy opens only the core API's port."""
+    stack = prod_stack()
+    declared = [
+        o
+        for o in copy.deepcopy(stack.declared)
+        if not (
+            o["kind"] == "NetworkPolicy" and o["metadata"]["name"].endswith("-execution-api-access")
+        )
+    ]
+    problems = blocked_flows(stack.cluster(declared=declared))
+    assert problems == [f"worker cannot reach api-server on {EXECUTION_API_PORT}/TCP"]
 
 
 def test_prometheus_may_scrape_the_statsd_exporter() -> None:

@@ -33,7 +33,7 @@ PLANTED = "planted-e2e-Pa55word-c0ffee"
 STATE_DAGS = Path(__file__).parent / "state_dags"
 HOURLY = "state_hourly"  # state_dags/state_hourly.py
 CANARY_EVERY = timedelta(minutes=10)  # dags/canary.py: */10, catchup=False
-# E2E_PORT_BASE: dev's servers on base+1..base+5 and its API on base, prod's 100 higher.
+# E2E_PORT_BASE: dev's servers on base+1..base+6 and its API on base, prod's 100 higher.
 PORT_BASE = int(os.environ.get("E2E_PORT_BASE", "19500"))
 
 

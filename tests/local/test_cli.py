@@ -19,7 +19,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     state = tmp_path / "state"
     state.mkdir()
     monkeypatch.setenv("AIRFLOW_LOCAL_HOME", str(state))
-    ports = Ports(free_port(), free_port(), free_port(), free_port(), free_port(), free_port())
+    ports = Ports(*(free_port() for _ in range(7)))
     (state / "ports.json").write_text(json.dumps(ports.__dict__))
     (state / "platform.json").write_text(
         json.dumps({"stack": "prod", "fast": False, "extra_dags": [], "account": "111122223333"})

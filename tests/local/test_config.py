@@ -23,6 +23,7 @@ from local.config import (
     LocalConfig,
     Ports,
     Secrets,
+    chart_command,
     env_name,
     local_config,
     local_pgbouncer_ini,
@@ -30,7 +31,10 @@ from local.config import (
 from tools.plan import stack_config
 
 REPO = Path(__file__).resolve().parents[2]
-PORTS = Ports(api=18080, postgres=18101, pgbouncer=18102, redis=18103, moto=18104, statsd=18105)
+PORTS = Ports(
+    api=18080, postgres=18101, pgbouncer=18102, redis=18103, moto=18104, statsd=18105,
+    execution_api=18106,
+)  # fmt: skip
 SECRETS = Secrets("dbpw", "redispw", "fernet", "jwt", "apikey", "adminpw")
 STATE = Path("/tmp/state")
 CA = STATE / "pki/ca.crt"
@@ -169,10 +173,47 @@ def test_prod_runs_the_charts_processes() -> None:
         "scheduler-1",
         "scheduler-2",
         "api-server",
+        "execution-api",
         "dag-processor",
         "triggerer",
         "worker",
     ]
+
+
+@pytest.mark.parametrize("airflow_defaults", [False, True])
+def test_prod_serves_the_task_execution_api_from_a_process_of_its_own(
+    airflow_defaults: bool,
+) -> None:
+    """As the chart's API server pod does (components/eks/execution_api.py): the core API on
+    the API port, the Execution API on its own, and the tasks sent there. The defaults keep
+    the program's shape: the same processes."""
+    cfg = config_of("prod", airflow_defaults=airflow_defaults)
+    served = {p.name: (p.args, p.port) for p in cfg.processes if p.port is not None}
+    assert served == {
+        "api-server": (("api-server", "--apps", "core"), PORTS.api),
+        "execution-api": (("api-server", "--apps", "execution"), PORTS.execution_api),
+    }
+    assert cfg.env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == (
+        f"http://127.0.0.1:{PORTS.execution_api}/execution/"
+    )
+
+
+def test_dev_serves_both_apis_from_its_one_web_server() -> None:
+    """MWAA runs its own web server; the local dev platform keeps one API server for both."""
+    cfg = config_of("dev")
+    served = {p.name: (p.args, p.port) for p in cfg.processes if p.port is not None}
+    assert served == {"api-server": (("api-server",), PORTS.api)}
+    assert cfg.env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == (
+        f"http://127.0.0.1:{PORTS.api}/execution/"
+    )
+
+
+@pytest.mark.parametrize(
+    "args", [["airflow", "api-server"], ["bash", "-c", "airflow api-server"], ["sh", "-c", "x"]]
+)
+def test_achart_command_the_local_platform_cannot_run_is_refused(args: list[str]) -> None:
+    with pytest.raises(ValueError, match="a chart command this cannot run locally"):
+        chart_command(args)
 
 
 def test_dev_runs_the_mwaa_options_and_class_defaults() -> None:

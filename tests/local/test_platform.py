@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -12,6 +13,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -319,3 +321,13 @@ def test_a_private_state_folder_of_its_own_is_accepted_and_opened(
     with pytest.raises(PastTheCheck):
         platform.start("prod", state=state, install=False)
     assert stat.S_IMODE(state.stat().st_mode) == 0o755
+
+
+def test_ports_recorded_before_the_execution_api_had_its_own_get_one(tmp_path: Path) -> None:
+    """A state directory from before 2026-12-07 has no port for the Execution API's process:
+    its next start must not fail on the file it wrote itself."""
+    recorded = {"api": 8080, "postgres": 1, "pgbouncer": 2, "redis": 3, "moto": 4, "statsd": 5}
+    (tmp_path / "ports.json").write_text(json.dumps(recorded))
+    ports = platform.read_ports(tmp_path / "ports.json")
+    assert asdict(ports) == {**recorded, "execution_api": ports.execution_api}
+    assert ports.execution_api not in recorded.values()

@@ -75,7 +75,7 @@ def config_lint(venv: Path, settings: Settings) -> tuple[bool, list[str]]:
     """`airflow config lint` of the venv's Airflow over the stack's options (the local
     platform's configuration of that stack); (whether the lint ran, its findings)."""
     with tempfile.TemporaryDirectory(prefix="upgrade-lint-") as home:
-        ports = Ports(8080, 1, 2, 3, 4, 5)
+        ports = Ports(8080, 1, 2, 3, 4, 5, 6)
         secrets = Secrets("db", "redis", "Zm9v" * 11, "jwt", "api", "admin")
         cfg = local_config(settings, ports=ports, secrets=secrets, state=Path(home),
                            ca_file=Path(home) / "ca.crt", account_id="000000000000")  # fmt: skip

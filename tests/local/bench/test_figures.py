@@ -71,6 +71,11 @@ def test_cpu_adds_up_every_scheduler_and_counts_are_per_task() -> None:
     assert figures["DB statements/task"] == 50 and figures["DB transactions/task"] == 10
     assert figures["PgBouncer pool wait ms/task"] == 3  # 30 ms waited over 10 tasks
     assert figures["Secrets Manager calls/task"] == 3 and figures["S3 calls/task"] == 1.5
+    # A process the platform did not run has no line (runs before the Execution API had
+    # its own), rather than a 0 that would pass for a measurement.
+    assert "CPU ms/task: execution-api" not in figures
+    apart = per_task(_run(tasks=10, cpu_s={"api-server": 1.0, "execution-api": 2.0}))
+    assert apart["CPU ms/task: execution-api"] == 200 and apart["CPU ms/task: api-server"] == 100
 
 
 def test_median_and_spread_over_repeats() -> None:

@@ -2,7 +2,7 @@
 
 `make e2e` sets LOCAL_E2E=1; the unit suite (`pytest tests`) skips this folder. Ports and
 the state directory are per run so parallel platforms don't meet: E2E_PORT_BASE (servers on
-base+1..base+5, the API on E2E_PORT or base; by default the first free block from 18100) and
+base+1..base+6, the API on E2E_PORT or base; by default the first free block from 18100) and
 E2E_STATE (a fresh temporary directory). The platform runs FAST_TEST_TUNING (local/config.py)
 on top of the program's configuration, and the test DAGs in tests/local/dags as a bundle of
 their own.
@@ -82,15 +82,15 @@ def _free(port: int) -> bool:
 
 @pytest.fixture(scope="session")
 def e2e_ports() -> tuple[int, int]:
-    """(API port, server base): E2E_PORT / E2E_PORT_BASE, else the first block of six free
+    """(API port, server base): E2E_PORT / E2E_PORT_BASE, else the first block of seven free
     ports from 18100 up in steps of 10 (the API on the block's first port)."""
     if os.environ.get("E2E_PORT_BASE"):
         base = int(os.environ["E2E_PORT_BASE"])
         return int(os.environ.get("E2E_PORT") or base), base
     for base in range(18100, 19000, 10):
-        if all(_free(base + i) for i in range(6)):
+        if all(_free(base + i) for i in range(7)):
             return base, base
-    raise RuntimeError("no six free ports between 18100 and 18999")
+    raise RuntimeError("no seven free ports between 18100 and 18999")
 
 
 @pytest.fixture(scope="session")

@@ -29,7 +29,7 @@ CHROMEDRIVER = "/usr/bin/chromedriver"
 def _free_block(start: int) -> int:
     for base in range(start, start + 900, 10):
         ok = True
-        for i in range(6):
+        for i in range(7):
             for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
                 with socket.socket(socket.AF_INET, kind) as s:
                     try:
@@ -38,7 +38,7 @@ def _free_block(start: int) -> int:
                         ok = False
         if ok:
             return base
-    raise RuntimeError(f"no six free ports from {start}")
+    raise RuntimeError(f"no seven free ports from {start}")
 
 
 class Provider:
