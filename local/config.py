@@ -390,14 +390,15 @@ def local_config(
 
 def chart_command(args: Sequence[str]) -> tuple[str, ...]:
     """A chart container's `airflow` arguments, from its `bash -c "exec airflow ..."`, without
-    `--port` (each local process gets its own)."""
+    `--port` (each local process gets its own) and `--workers` (one: LOCAL_ONLY)."""
     shell = list(args)
     if shell[:2] != ["bash", "-c"] or not shell[2].startswith("exec airflow "):
         raise ValueError(f"a chart command this cannot run locally: {shell}")
     words = shlex.split(shell[2])[2:]
-    if "--port" in words:
-        at = words.index("--port")
-        del words[at : at + 2]
+    for option in ("--port", "--workers"):
+        if option in words:
+            at = words.index(option)
+            del words[at : at + 2]
     return tuple(words)
 
 

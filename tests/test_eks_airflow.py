@@ -687,7 +687,7 @@ def test_tasks_call_the_execution_api_in_its_own_container_and_only_airflow_reac
     [container] = api["extraContainers"]
     assert container["name"] == "execution-api"
     assert container["args"] == [
-        "bash", "-c", "exec airflow api-server --apps execution --port 8081"
+        "bash", "-c", "exec airflow api-server --apps execution --port 8081 --workers 1"
     ]  # fmt: skip
     secret_env = {
         e["name"]: e["valueFrom"]["secretKeyRef"]["name"]
@@ -696,7 +696,11 @@ def test_tasks_call_the_execution_api_in_its_own_container_and_only_airflow_reac
     }
     assert secret_env["AIRFLOW__API_AUTH__JWT_SECRET"] == "airflow-pinned-jwt-secret"
     assert secret_env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] == "airflow-metadata-connection"
-    assert set(container["resources"]["limits"]) == {"cpu", "memory"}
+    # Sized by what one worker was measured to use (260 MB), not as the four-worker core API.
+    assert container["resources"] == {
+        "requests": {"cpu": "100m", "memory": "384Mi"},
+        "limits": {"cpu": "1", "memory": "1Gi"},
+    }
     assert [p["port"] for p in api["service"]["ports"]] == [8080, 8081]
     assert v["config"]["core"]["execution_api_server_url"] == (
         "http://airflow-api-server:8081/execution/"

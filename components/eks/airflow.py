@@ -533,7 +533,6 @@ def _chart_values(inputs: ChartInputs) -> dict[str, Any]:
                 env=api_server_env(inputs),
                 config_mounts=CONFIG_MOUNTS,
                 security_context=_RESTRICTED_CONTAINER,
-                resources=_resources("250m", "1Gi", "1", "2Gi"),
                 core_port=API_SERVER_PORT,
             ),
             "serviceAccount": {

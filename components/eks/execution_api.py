@@ -13,7 +13,8 @@ for itself"). Airflow documents running the two apps apart ("Separating API Serv
 program adds the Execution API as a second container of the API server's pod:
 
 - the same image, configuration files, environment and security context as the chart's
-  API server container (tests/charts compare them with the real render), on its own port;
+  API server container (tests/charts compare them with the real render), on its own port,
+  with one uvicorn worker sized by what it was measured to use;
 - the chart's API server Service gets that port, and `core.execution_api_server_url`
   points the tasks there; the core API keeps port 8080 (UI, REST, the ALB);
 - a NetworkPolicy admits Airflow's own pods to it, and nobody else.
@@ -36,12 +37,26 @@ SERVICE_PORT_NAME = "execution-api"
 HEALTH_PATH = "/execution/health"
 CORE_APPS = "core"
 EXECUTION_APPS = "execution"
+# One uvicorn worker per pod (the chart's core API keeps Airflow's `[api] workers`, 4): one
+# measured 260 MB resident after serving tasks (local platform, 2026-12-07), and one served
+# every task of the benchmark (up to 400 a minute on two shared cores, docs/benchmark.md);
+# each API server replica brings one more. Its requests are what it uses, so the system
+# nodes are not asked for the 1 GiB a four-worker container would reserve.
+EXECUTION_API_WORKERS = 1
+EXECUTION_API_RESOURCES = {
+    "requests": {"cpu": "100m", "memory": "384Mi"},
+    "limits": {"cpu": "1", "memory": "1Gi"},
+}
 
 
-def api_server_command(apps: str, port: int | None = None) -> list[str]:
+def api_server_command(apps: str, port: int | None = None, workers: int | None = None) -> list[str]:
     """The chart's API server command (`bash -c "exec airflow api-server"`) for `apps`."""
     command = f"exec airflow api-server --apps {apps}"
-    return ["bash", "-c", command if port is None else f"{command} --port {port}"]
+    if port is not None:
+        command += f" --port {port}"
+    if workers is not None:
+        command += f" --workers {workers}"
+    return ["bash", "-c", command]
 
 
 def execution_api_url(service: str) -> str:
@@ -61,7 +76,6 @@ def api_server_values(
     env: Sequence[Mapping[str, Any]],
     config_mounts: Sequence[Mapping[str, Any]],
     security_context: Mapping[str, Any],
-    resources: Mapping[str, Any],
     core_port: int,
 ) -> dict[str, Any]:
     """The chart's `apiServer` values that split it: the core API in the chart's container,
@@ -72,12 +86,12 @@ def api_server_values(
         "name": CONTAINER,
         "image": '{{ template "airflow_image" . }}',
         "imagePullPolicy": "{{ .Values.images.airflow.pullPolicy }}",
-        "args": api_server_command(EXECUTION_APPS, EXECUTION_API_PORT),
+        "args": api_server_command(EXECUTION_APPS, EXECUTION_API_PORT, EXECUTION_API_WORKERS),
         "env": [dict(e) for e in env],
         "volumeMounts": [dict(m) for m in config_mounts],
         "ports": [{"name": SERVICE_PORT_NAME, "containerPort": EXECUTION_API_PORT}],
         "securityContext": dict(security_context),
-        "resources": dict(resources),
+        "resources": {k: dict(v) for k, v in EXECUTION_API_RESOURCES.items()},
         # The chart's API server probes, on the Execution API's own health route.
         "startupProbe": _probe(
             initialDelaySeconds=0, timeoutSeconds=20, failureThreshold=6, periodSeconds=10

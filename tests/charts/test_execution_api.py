@@ -13,8 +13,7 @@ from tests.charts.conftest import airflow_cfg, prod_stack
 from tools.charts.objects import Cluster, Obj
 
 # What the two containers must share: the process is the same `airflow api-server`.
-SHARED = ("image", "imagePullPolicy", "env", "envFrom", "volumeMounts", "securityContext",
-          "resources")  # fmt: skip
+SHARED = ("image", "imagePullPolicy", "env", "envFrom", "volumeMounts", "securityContext")
 
 
 def _named(cluster: Cluster, kind: str, name: str) -> Obj:
@@ -40,10 +39,8 @@ def split_problems(cluster: Cluster) -> list[str]:
     ]
     if core["args"][-1] != "exec airflow api-server --apps core":
         problems.append(f"the API server container runs {core['args']}")
-    if (
-        execution["args"][-1]
-        != f"exec airflow api-server --apps execution --port {EXECUTION_API_PORT}"
-    ):
+    wanted = f"exec airflow api-server --apps execution --port {EXECUTION_API_PORT} --workers 1"
+    if execution["args"][-1] != wanted:
         problems.append(f"{CONTAINER} runs {execution['args']}")
     for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
         get = execution.get(probe, {}).get("httpGet", {})
