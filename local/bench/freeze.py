@@ -38,6 +38,10 @@ STOP_TIMEOUT_S = 120.0
 # they sent just before: then the linked servers are what the stopped processes hold.
 SETTLE_S = 0.3
 RETRY_S = 0.5
+# How long one attempt waits for its processes to stop: SIGSTOP takes effect at once, except
+# on a process in uninterruptible sleep (state D, waiting on the disk); such an attempt gives
+# up and the other platforms get their turn, rather than waiting out the whole timeout.
+STOP_WAIT_S = 5.0
 DAG_PROCESSOR = "dag-processor"
 
 
@@ -135,7 +139,8 @@ def _stop(
     """One attempt: stop the platform's processes and read what it is doing; '' when
     nothing (it stays stopped), else that (its processes continued)."""
     _signal(p, signal.SIGSTOP)
-    while not _all_stopped(p) and clock() < deadline:
+    give_up = min(deadline, clock() + STOP_WAIT_S)
+    while not _all_stopped(p) and clock() < give_up:
         sleep(0.05)
         _signal(p, signal.SIGSTOP)  # a process started since the last signal
     sleep(SETTLE_S)

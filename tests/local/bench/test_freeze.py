@@ -173,3 +173,32 @@ def _wait_for(path: Path, timeout: float = 60.0) -> None:
     while not path.exists():
         assert time.monotonic() < deadline, f"{path.name} did not appear in {timeout:g} s"
         time.sleep(0.05)
+
+
+def test_a_process_that_will_not_stop_costs_its_platform_a_turn_not_the_others_the_timeout(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A process in uninterruptible sleep ignores SIGSTOP until it wakes: its platform's
+    attempt gives up after STOP_WAIT_S and the next platform is stopped meanwhile."""
+    now = [0.0]
+
+    def platform(name: str) -> Any:
+        return SimpleNamespace(state=Path(f"/nonexistent/{name}"),
+                               config=SimpleNamespace(processes=[]))  # fmt: skip
+
+    stuck, calm = platform("stuck"), platform("calm")
+    monkeypatch.setattr(freeze, "_all_stopped", lambda p: p is not stuck)
+    asked: list[tuple[str, float]] = []
+
+    def busy(p: Any) -> str:
+        asked.append((p.state.name, now[0]))
+        return ""
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    with pytest.raises(RuntimeError, match=r"stuck: not stopped, busy for 60 s: a process that"):
+        freeze.freeze([stuck, calm], busy=busy, sleep=sleep, clock=lambda: now[0], timeout=60)
+    # The calm one was read (and stopped) right after the stuck one's first attempt.
+    assert asked[0][0] == "calm"
+    assert asked[0][1] < freeze.STOP_WAIT_S + 1  # not the 60 s timeout
