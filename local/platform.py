@@ -34,6 +34,7 @@ from importlib.metadata import distributions
 from pathlib import Path
 from typing import Any
 
+from components.eks.execution_api import CONTAINER as EXECUTION_API
 from components.eks.execution_api import HEALTH_PATH as EXECUTION_HEALTH_PATH
 from components.settings import Settings, load
 from local import procfs
@@ -152,10 +153,12 @@ def choose_ports(api: int, base: int | None) -> Ports:
 
 
 def read_ports(path: Path) -> Ports:
-    """The ports a start recorded; one recorded before the Execution API had a process of
-    its own (2026-12-07) gets a free port for it."""
+    """The ports a start recorded; a file from before the Execution API had a process of its
+    own (2026-12-07) gets a free port for it, written back so every reader sees the same."""
     recorded = json.loads(path.read_text())
-    recorded.setdefault("execution_api", free_port())
+    if "execution_api" not in recorded:
+        recorded["execution_api"] = free_port()
+        path.write_text(json.dumps(recorded))
     return Ports(**recorded)
 
 
@@ -827,7 +830,7 @@ def _start_all(
           lambda: healthy(cfg.api_url, components), start_timeout,
           sup.logs / "api-server.log")  # fmt: skip
     for process in cfg.processes:
-        if process.port is not None and process.port != ports.api:
+        if process.name == EXECUTION_API and process.port is not None:
             # The Task Execution API in its own process: the tasks' only way in.
             url = f"http://127.0.0.1:{process.port}{EXECUTION_HEALTH_PATH}"
             _wait(f"the {process.name} process", functools.partial(answers, url),

@@ -696,7 +696,7 @@ def test_tasks_call_the_execution_api_in_its_own_container_and_only_airflow_reac
     }
     assert secret_env["AIRFLOW__API_AUTH__JWT_SECRET"] == "airflow-pinned-jwt-secret"
     assert secret_env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] == "airflow-metadata-connection"
-    # Sized by what one worker was measured to use (260 MB), not as the four-worker core API.
+    # Sized by what its one worker was measured to use (260 MB), not as the core API's 1 GiB.
     assert container["resources"] == {
         "requests": {"cpu": "100m", "memory": "384Mi"},
         "limits": {"cpu": "1", "memory": "1Gi"},

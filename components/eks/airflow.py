@@ -199,7 +199,9 @@ def fernet_key(random_hex: str) -> str:
 # the pool's connections in a transaction that never ends: its Execution API sessions commit
 # through its event loop, and a REST request's token check (RevokedToken.is_revoked) blocks
 # that loop waiting for a connection (apache/airflow#65712, #73422; make bench-local, py-spy:
-# docs/benchmark.md "Not a leak"): a deadlock this limit breaks first. Below PgBouncer's
+# docs/benchmark.md "Not a leak"): a deadlock this limit broke first. Since the Execution API
+# has a process of its own (components/eks/execution_api.py) that deadlock cannot form; the
+# limit stays as the backstop for any client that leaves a transaction open. Below PgBouncer's
 # query_wait_timeout (120 s), so queued clients get a connection before they give up; far
 # above the idle gaps of a live transaction (seconds at most).
 IDLE_TRANSACTION_TIMEOUT_S = 60
@@ -542,10 +544,11 @@ def _chart_values(inputs: ChartInputs) -> dict[str, Any]:
             },
             **sign_in_values(inputs),
             # The chart's policy admits nobody unless `from` is set: the ALB and Airflow's
-            # own pods (the Task Execution API) are let in. The ALB opens its own connections
-            # to the IP targets from its addresses in the VPC, so UI clients beyond the VPC
-            # (eksWebClientCidrs) are admitted by the ALB's security group, not here; the
-            # nodes' security group admits only that ALB group.
+            # own pods (the state backup DAG's REST calls) are let in; the tasks' Execution
+            # API port has a policy of its own (execution_api_policy). The ALB opens its own
+            # connections to the IP targets from its addresses in the VPC, so UI clients
+            # beyond the VPC (eksWebClientCidrs) are admitted by the ALB's security group,
+            # not here; the nodes' security group admits only that ALB group.
             "networkPolicy": {
                 "ingress": {
                     "from": [

@@ -37,11 +37,12 @@ SERVICE_PORT_NAME = "execution-api"
 HEALTH_PATH = "/execution/health"
 CORE_APPS = "core"
 EXECUTION_APPS = "execution"
-# One uvicorn worker per pod (the chart's core API keeps Airflow's `[api] workers`, 4): one
-# measured 260 MB resident after serving tasks (local platform, 2026-12-07), and one served
-# every task of the benchmark (up to 400 a minute on two shared cores, docs/benchmark.md);
-# each API server replica brings one more. Its requests are what it uses, so the system
-# nodes are not asked for the 1 GiB a four-worker container would reserve.
+# One uvicorn worker per pod, pinned: Airflow 3.3.1's default `[api] workers` (the core API
+# runs one too), 4 on the 3.0.x the chart can roll back to. One measured 260 MB resident
+# after serving tasks (local platform, 2026-12-07), and one served every task of the
+# benchmark (up to 400 a minute on two shared cores, docs/benchmark.md); each API server
+# replica brings one more. Its requests are what it uses: the system nodes are not asked for
+# another 1 GiB, what the program gives the core API's container.
 EXECUTION_API_WORKERS = 1
 EXECUTION_API_RESOURCES = {
     "requests": {"cpu": "100m", "memory": "384Mi"},

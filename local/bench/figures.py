@@ -51,6 +51,11 @@ class Run:
     16:00 UTC), when they idled beside the run (`others_cores` reads `idle` then)."""
 
 
+def counted(runs: Sequence[Run]) -> list[Run]:
+    """The runs figures are made of: not the warm-up rounds (repeat 0, runner.py)."""
+    return [r for r in runs if r.repeat >= 1]
+
+
 def _time(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 

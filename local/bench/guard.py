@@ -26,6 +26,7 @@ from local.bench.figures import (
     apart_ratio,
     calls_over_runs,
     compare,
+    counted,
     others_cores,
     summarise,
 )
@@ -47,8 +48,10 @@ def budget(stack: str) -> float:
 def violations(runs: Mapping[str, Sequence[Run]], calls_budget: float) -> list[str]:
     """What the program's configuration (`runs["program"]`) does beyond the guard, one line
     each; `runs`: configuration -> its runs."""
-    program = summarise(runs["program"])[SCHEDULER]
-    defaults = summarise(runs["defaults"])[SCHEDULER]
+    # Warm-up rounds (none in `make bench-guard`) never count in the scheduler rule; their
+    # Secrets Manager calls do, as calls made.
+    program = summarise(counted(runs["program"]))[SCHEDULER]
+    defaults = summarise(counted(runs["defaults"]))[SCHEDULER]
     found = []
     times = apart_ratio(program, defaults)
     if times is not None and times > SCHEDULER_CPU_LIMIT:

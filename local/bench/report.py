@@ -13,6 +13,7 @@ from local.bench.figures import (
     Spread,
     calls_over_runs,
     compare,
+    counted,
     idle_rates,
     others_cores,
     summarise,
@@ -63,11 +64,6 @@ def _common(summaries: Iterable[Mapping[str, Spread]]) -> list[str]:
     """The figures every summary has, in the first one's order (older runs lack some)."""
     first, *rest = summaries
     return [f for f in first if all(f in s for s in rest)]
-
-
-def counted(runs: Sequence[Run]) -> list[Run]:
-    """The runs the figures are made of: not the warm-up rounds (repeat 0, runner.py)."""
-    return [r for r in runs if r.repeat >= 1]
 
 
 def size_table(

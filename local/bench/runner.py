@@ -72,10 +72,10 @@ def config_kwargs(name: str) -> dict[str, Any]:
     base, *parts = name.split("+")
     if base == "program" and parts:
         unknown = [p for p in parts if f"program+{p}" not in CANDIDATES]
-        if not unknown and len(set(parts)) == len(parts):
-            tuning: dict[str, str] = {}
-            for part in parts:
-                tuning.update(CANDIDATES[f"program+{part}"])
+        options = [o for p in parts if not unknown for o in CANDIDATES[f"program+{p}"]]
+        # Each once, and no two setting the same option (the later would win unseen).
+        if not unknown and len(set(options)) == len(options):
+            tuning = {o: v for p in parts for o, v in CANDIDATES[f"program+{p}"].items()}
             return {"airflow_defaults": False, "features": (), "tuning": tuning}
     if base == "defaults" and parts:
         unknown = [p for p in parts if f"defaults+{p}" not in CONFIGS]
@@ -83,7 +83,8 @@ def config_kwargs(name: str) -> dict[str, Any]:
             return {"airflow_defaults": True, "features": tuple(parts)}
     raise ValueError(
         f"configuration {name!r} unknown: one of {', '.join(CONFIGS)}, or 'program+' with "
-        "candidates or 'defaults+' with features joined by '+', each once"
+        "candidates or 'defaults+' with features joined by '+', each once, no two changing "
+        "the same option"
     )
 
 

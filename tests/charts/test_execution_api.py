@@ -13,7 +13,11 @@ from tests.charts.conftest import airflow_cfg, prod_stack
 from tools.charts.objects import Cluster, Obj
 
 # What the two containers must share: the process is the same `airflow api-server`.
-SHARED = ("image", "imagePullPolicy", "env", "envFrom", "volumeMounts", "securityContext")
+SHARED = ("image", "imagePullPolicy", "env", "envFrom", "securityContext")
+# The chart's config map (airflow.cfg, airflow_local_settings.py): both read it. The core API
+# may mount more (a stack with sign-in teams: its webserver_config.py); the Execution API does
+# not use an auth manager.
+CONFIG_VOLUME = "config"
 
 
 def _named(cluster: Cluster, kind: str, name: str) -> Obj:
@@ -37,6 +41,9 @@ def split_problems(cluster: Cluster) -> list[str]:
         if execution.get(key, []) != core.get(key, [])
         and not (key == "envFrom" and not execution.get(key) and not core.get(key))
     ]
+    config_mounts = [m for m in core.get("volumeMounts", []) if m["name"] == CONFIG_VOLUME]
+    if not config_mounts or execution.get("volumeMounts") != config_mounts:
+        problems.append(f"{CONTAINER} mounts {execution.get('volumeMounts')}, not {config_mounts}")
     if core["args"][-1] != "exec airflow api-server --apps core":
         problems.append(f"the API server container runs {core['args']}")
     wanted = f"exec airflow api-server --apps execution --port {EXECUTION_API_PORT} --workers 1"
@@ -76,6 +83,19 @@ def test_an_execution_api_container_missing_the_jwt_secret_is_caught() -> None:
     assert split_problems(cluster) == [
         f"{CONTAINER}'s env differs from the chart's API server container's"
     ]
+
+
+def test_with_sign_in_the_execution_api_reads_the_same_configuration() -> None:
+    """Sign-in mounts webserver_config.py into the core API's container only."""
+    stack = prod_stack()
+
+    def with_sign_in(values: dict[str, Any]) -> None:
+        values["apiServer"]["apiServerConfig"] = "AUTH_TYPE = 4  # AUTH_OAUTH\n"
+
+    cluster = stack.cluster(renders=stack.rerender("airflow", with_sign_in))
+    mounts = {m["mountPath"] for m in _containers(cluster)["api-server"]["volumeMounts"]}
+    assert "/opt/airflow/webserver_config.py" in mounts  # the core API's, from the chart
+    assert split_problems(cluster) == []
 
 
 def test_tasks_sent_to_the_core_api_are_caught() -> None:

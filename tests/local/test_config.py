@@ -211,7 +211,7 @@ def test_dev_serves_both_apis_from_its_one_web_server() -> None:
 @pytest.mark.parametrize(
     "args", [["airflow", "api-server"], ["bash", "-c", "airflow api-server"], ["sh", "-c", "x"]]
 )
-def test_achart_command_the_local_platform_cannot_run_is_refused(args: list[str]) -> None:
+def test_a_chart_command_the_local_platform_cannot_run_is_refused(args: list[str]) -> None:
     with pytest.raises(ValueError, match="a chart command this cannot run locally"):
         chart_command(args)
 

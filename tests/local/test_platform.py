@@ -331,3 +331,5 @@ def test_ports_recorded_before_the_execution_api_had_its_own_get_one(tmp_path: P
     ports = platform.read_ports(tmp_path / "ports.json")
     assert asdict(ports) == {**recorded, "execution_api": ports.execution_api}
     assert ports.execution_api not in recorded.values()
+    # Every later reader (status, the configuration, PgBouncer's check) gets the same port.
+    assert platform.read_ports(tmp_path / "ports.json") == ports

@@ -45,6 +45,17 @@ def _runs(config: str, scheduler_s: list[float], calls: list[int]) -> list[Run]:
 DEFAULTS = _runs("defaults", [7.4, 7.2, 7.7], [0, 0, 0])
 
 
+def test_a_warm_up_round_never_counts_in_the_scheduler_rule_but_its_calls_do() -> None:
+    """Warm-up rounds (repeat 0) are left out of every figure; the calls they made were made."""
+    # Counted: 1.46x the defaults, apart, within the limit; with the warm-up, 1.51x.
+    program = _runs("program", [10.8, 10.0, 11.5], [0, 0, 0])
+    warm_up = replace(_runs("program", [30.0], [8])[0], repeat=0)
+    assert violations({"program": [warm_up, *program], "defaults": DEFAULTS}, 0.01) == [
+        "0.02 Secrets Manager calls per task, the budget is 0.01 "
+        "(finops/usage.yaml secrets_manager_calls_per_task)"
+    ]
+
+
 def test_the_schedulers_fail_the_guard_by_the_reports_own_verdict() -> None:
     def finds(program_s: list[float]) -> list[str]:
         runs = {"program": _runs("program", program_s, [0, 0, 0]), "defaults": DEFAULTS}

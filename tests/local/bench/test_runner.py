@@ -158,6 +158,14 @@ def test_candidates_and_features_combine_by_name() -> None:
     assert runner.config_kwargs("program") == runner.CONFIGS["program"]
 
 
+def test_two_candidates_changing_one_option_do_not_combine(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(runner.CANDIDATES, "program+parse-60s", {runner.PARSE_INTERVAL: "60"})
+    with pytest.raises(ValueError, match="no two changing the same option"):
+        runner.config_kwargs("program+parse-30s+parse-60s")
+
+
 @pytest.mark.parametrize(
     "name", ["program+parse-31s", "defaults+parse-30s", "program+parse-30s+parse-30s", "prog"]
 )
