@@ -33,6 +33,7 @@ from components.charts import pinned
 from components.eks.cluster import SYSTEM_LABELS, WORKER_LABELS, WORKER_TAINT, EksCluster
 from components.eks.data import DB_NAME, DB_PORT, DB_USER, AirflowData
 from components.eks.execution_api import api_server_values, execution_api_policy, execution_api_url
+from components.eks.network_policy import ingress_policy
 from components.eks.releases import pinned_release
 from components.eks.sign_in import client_secret_policy, from_settings
 from components.eks.state_logins import (
@@ -240,26 +241,7 @@ def log_access_policy(
     component: str, port: int, release: str = RELEASE
 ) -> k8s.networking.v1.NetworkPolicySpecArgs:
     """NetworkPolicy spec: the API server may open `component`'s log server port."""
-    airflow = {"tier": "airflow", "release": release}
-    net = k8s.networking.v1
-    return net.NetworkPolicySpecArgs(
-        pod_selector=k8s.meta.v1.LabelSelectorArgs(
-            match_labels={**airflow, "component": component}
-        ),
-        policy_types=["Ingress"],
-        ingress=[
-            net.NetworkPolicyIngressRuleArgs(
-                from_=[
-                    net.NetworkPolicyPeerArgs(
-                        pod_selector=k8s.meta.v1.LabelSelectorArgs(
-                            match_labels={**airflow, "component": "api-server"}
-                        )
-                    )
-                ],
-                ports=[net.NetworkPolicyPortArgs(protocol="TCP", port=port)],
-            )
-        ],
-    )
+    return ingress_policy(component, port, {"component": "api-server"}, release)
 
 
 # Airflow pods no chart NetworkPolicy selects: the DAG processor (which runs DAG code) and the

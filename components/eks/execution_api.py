@@ -31,6 +31,8 @@ from typing import Any
 
 import pulumi_kubernetes as k8s
 
+from components.eks.network_policy import ingress_policy
+
 EXECUTION_API_PORT = 8081
 CONTAINER = "execution-api"
 SERVICE_PORT_NAME = "execution-api"
@@ -119,21 +121,4 @@ def api_server_values(
 def execution_api_policy(release: str) -> k8s.networking.v1.NetworkPolicySpecArgs:
     """NetworkPolicy spec: Airflow's own pods (the workers' tasks) may open the Execution
     API's port on the API server pods; the chart's policy keeps the core API's port."""
-    airflow = {"tier": "airflow", "release": release}
-    net = k8s.networking.v1
-    return net.NetworkPolicySpecArgs(
-        pod_selector=k8s.meta.v1.LabelSelectorArgs(
-            match_labels={**airflow, "component": "api-server"}
-        ),
-        policy_types=["Ingress"],
-        ingress=[
-            net.NetworkPolicyIngressRuleArgs(
-                from_=[
-                    net.NetworkPolicyPeerArgs(
-                        pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=airflow)
-                    )
-                ],
-                ports=[net.NetworkPolicyPortArgs(protocol="TCP", port=EXECUTION_API_PORT)],
-            )
-        ],
-    )
+    return ingress_policy("api-server", EXECUTION_API_PORT, {}, release)
