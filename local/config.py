@@ -410,11 +410,7 @@ def _eks_processes(values: Mapping[str, Any], ports: Ports) -> tuple[AirflowProc
         for i in range(values["scheduler"]["replicas"])
     ]
     api_server = values["apiServer"]
-    processes.append(
-        AirflowProcess("api-server", chart_command(api_server["args"]), ports.api)
-        if "args" in api_server
-        else AirflowProcess("api-server", ("api-server",), ports.api)
-    )
+    processes.append(AirflowProcess("api-server", chart_command(api_server["args"]), ports.api))
     processes += [
         AirflowProcess(c["name"], chart_command(c["args"]), ports.execution_api)
         for c in api_server.get("extraContainers", ())

@@ -13,7 +13,6 @@ package creates. Airflow and the moto server run from `.venv-airflow`.
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import json
 import os
@@ -29,7 +28,6 @@ import urllib.request
 from base64 import urlsafe_b64encode
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import asdict, dataclass, replace
-from http import HTTPStatus
 from importlib.metadata import distributions
 from pathlib import Path
 from typing import Any
@@ -605,21 +603,13 @@ def airflow_env(cfg: LocalConfig) -> dict[str, str]:
     return {**keep, **cfg.env, "PYTHONUNBUFFERED": "1"}
 
 
-def health(api_url: str) -> dict[str, Any] | None:
+def health(api_url: str, path: str = HEALTH_PATH) -> dict[str, Any] | None:
+    """The health report at `path` (the core API's by default), None while none answers."""
     try:
-        with urllib.request.urlopen(api_url + HEALTH_PATH, timeout=3) as response:
+        with urllib.request.urlopen(api_url + path, timeout=3) as response:
             return dict(json.loads(response.read()))
     except (urllib.error.URLError, OSError, ValueError):
         return None
-
-
-def answers(url: str) -> bool:
-    """Whether `url` answers 200 within 3 s."""
-    try:
-        with urllib.request.urlopen(url, timeout=3) as response:
-            return bool(response.status == HTTPStatus.OK)
-    except (urllib.error.URLError, OSError, ValueError):
-        return False
 
 
 def healthy(api_url: str, components: Iterable[str]) -> bool:
@@ -829,12 +819,13 @@ def _start_all(
     _wait("Airflow (API server, schedulers, triggerer, DAG processor)",
           lambda: healthy(cfg.api_url, components), start_timeout,
           sup.logs / "api-server.log")  # fmt: skip
-    for process in cfg.processes:
-        if process.name == EXECUTION_API and process.port is not None:
-            # The Task Execution API in its own process: the tasks' only way in.
-            url = f"http://127.0.0.1:{process.port}{EXECUTION_HEALTH_PATH}"
-            _wait(f"the {process.name} process", functools.partial(answers, url),
-                  start_timeout, sup.logs / f"{process.name}.log")  # fmt: skip
+    execution = next((p for p in cfg.processes if p.name == EXECUTION_API), None)
+    if execution is not None:
+        # The Task Execution API in its own process: the tasks' only way in.
+        url = f"http://127.0.0.1:{execution.port}"
+        _wait(f"the {execution.name} process",
+              lambda: (health(url, EXECUTION_HEALTH_PATH) or {}).get("status") == "healthy",
+              start_timeout, sup.logs / f"{execution.name}.log")  # fmt: skip
     # Started with the others: on loaded cores it can be ready well after the API server.
     _wait("the Celery worker", lambda: worker_ready(sup, offsets["worker"]), start_timeout,
           sup.logs / "worker.log")  # fmt: skip

@@ -3,6 +3,7 @@ each comparison with its baseline; then how the per-task figures grow with the s
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
 from local.bench.dags import DAGS
@@ -137,14 +138,13 @@ def scale_table(
 def markdown(runs: Sequence[Run]) -> str:
     """The tables of the counted runs; the warm-up rounds are only counted in each header."""
     measured = counted(runs)
-    warmups: dict[int, dict[str, int]] = {}
-    for r in runs:
-        if r.repeat < 1:
-            sizes = warmups.setdefault(r.tasks, {})
-            sizes[r.config] = sizes.get(r.config, 0) + 1
+    warmups = Counter((r.tasks, r.config) for r in runs if r.repeat < 1)
     groups = _group(measured)
     idle = idle_rates(measured)
-    parts = [size_table(tasks, groups[tasks], idle, warmups.get(tasks)) for tasks in sorted(groups)]
+    parts = [
+        size_table(tasks, groups[tasks], idle, {c: warmups[(tasks, c)] for c in groups[tasks]})
+        for tasks in sorted(groups)
+    ]
     scale = scale_table(groups, idle)
     return "\n\n".join([*parts, *([scale] if scale else [])]) + "\n"
 

@@ -71,11 +71,12 @@ def config_kwargs(name: str) -> dict[str, Any]:
         return CONFIGS[name]
     base, *parts = name.split("+")
     if base == "program" and parts:
-        unknown = [p for p in parts if f"program+{p}" not in CANDIDATES]
-        options = [o for p in parts if not unknown for o in CANDIDATES[f"program+{p}"]]
-        # Each once, and no two setting the same option (the later would win unseen).
-        if not unknown and len(set(options)) == len(options):
-            tuning = {o: v for p in parts for o, v in CANDIDATES[f"program+{p}"].items()}
+        changes = [CANDIDATES.get(f"program+{p}", {}) for p in parts]
+        options = [o for change in changes for o in change]
+        # Each known and once, and no two setting the same option (the later would win
+        # unseen): every candidate changes at least one option.
+        if all(changes) and len(set(options)) == len(options):
+            tuning = {o: v for change in changes for o, v in change.items()}
             return {"airflow_defaults": False, "features": (), "tuning": tuning}
     if base == "defaults" and parts:
         unknown = [p for p in parts if f"defaults+{p}" not in CONFIGS]
